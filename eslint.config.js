@@ -1,6 +1,15 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+// The layers of DESIGN.md §1: only src/hono/ imports Hono, only src/cookie/ imports @noble/hashes.
+const noHono = { group: ['hono', 'hono/*'], message: 'Only src/hono/ imports Hono.' }
+const noNoble = { group: ['@noble/*'], message: 'Only src/cookie/ imports @noble/hashes.' }
+const restrictImports = (files, ignores, patterns) => ({
+  files,
+  ignores,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+})
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -11,29 +20,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/cookie/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@noble/*'], message: 'Only src/cookie/ imports @noble/hashes.' }] },
-      ],
-    },
-  },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/hono/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['hono', 'hono/*'], message: 'Only src/hono/ imports Hono.' },
-            { group: ['@noble/*'], message: 'Only src/cookie/ imports @noble/hashes.' },
-          ],
-        },
-      ],
-    },
-  }
+  restrictImports(['src/**/*.ts'], ['src/cookie/**', 'src/hono/**'], [noHono, noNoble]),
+  restrictImports(['src/cookie/**/*.ts'], [], [noHono]),
+  restrictImports(['src/hono/**/*.ts'], [], [noNoble])
 )

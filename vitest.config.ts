@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Examples, schemas and tests import the package by name, as users do; here that is the source.
+    alias: [
+      { find: /^typed-sessions$/, replacement: src('index.ts') },
+      { find: /^typed-sessions\/hono$/, replacement: src('hono/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: {

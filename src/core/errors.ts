@@ -1,0 +1,45 @@
+/** Every failure typed-sessions raises carries one of these literal codes. */
+export type SessionErrorCode =
+  | 'INVALID_VALUE'
+  | 'INVALID_STORED_DATA'
+  | 'UNKNOWN_KEY'
+  | 'STORE_UNAVAILABLE'
+  | 'CONFLICT'
+  | 'ID_COLLISION'
+  | 'CONFIG'
+  | 'UNSUPPORTED'
+
+const brand = Symbol.for('typed-sessions.SessionError')
+
+/**
+ * The one error class of typed-sessions: a literal `code`, a message that says what to do, and
+ * `cause` when another failure is wrapped.
+ */
+export class SessionError extends Error {
+  override readonly name = 'SessionError'
+  readonly code: SessionErrorCode
+  readonly [brand] = true
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/**
+ * True for a `SessionError`, also one from another copy of the package or another realm.
+ * @example if (isSessionError(e) && e.code === 'STORE_UNAVAILABLE') return c.text('try later', 503)
+ */
+export function isSessionError(value: unknown): value is SessionError {
+  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true
+}
+
+/** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */
+export function storeFailure(operation: string, cause: unknown): SessionError {
+  if (isSessionError(cause)) return cause
+  return new SessionError(
+    'STORE_UNAVAILABLE',
+    `The session store failed during ${operation}; check that it is reachable (see \`cause\`). Nothing was saved.`,
+    { cause }
+  )
+}

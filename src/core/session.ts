@@ -1,0 +1,393 @@
+import { SessionError, storeFailure } from './errors.js'
+import { Expiry, expiresAtFor, parseExpiry } from './expiry.js'
+import { cloneJson, copyJson, jsonEqual, type JsonObject, type JsonValue } from './json.js'
+import { generateSessionId, recordKeyOf } from './session-id.js'
+import type { SessionRecord, SessionStore } from './store.js'
+
+/** How the engine persists sessions; the Hono middleware builds one from its options. */
+export interface SessionConfig {
+  /** Where records live. */
+  store: SessionStore
+  /** The expiry of sessions that did not `setExpiry`. @default Expiry.onSessionEnd() */
+  expiry?: Expiry
+  /**
+   * Seconds after creation at which a session ends whatever its expiry says, enforced with the
+   * server's clock on every load. @default undefined (no absolute limit)
+   */
+  absoluteTimeout?: number
+  /** The schema version written into records. @default 1 */
+  schemaVersion?: number
+  /** The clock, in epoch milliseconds. @default Date.now */
+  now?: () => number
+}
+
+/** How many fresh ids `save` draws before giving up with `ID_COLLISION`. */
+const CREATE_ATTEMPTS = 5
+/** How many times `save` merges and retries after a compare-and-set conflict. */
+const CONFLICT_RETRIES = 3
+const DELETED = Symbol('deleted')
+type Change = JsonValue | typeof DELETED
+
+interface StoredState {
+  key: string
+  createdAt: number
+  version: number
+  expiresAt: number
+}
+
+const defaultExpiry = Expiry.onSessionEnd()
+
+/**
+ * The untyped session engine over JSON values: lazy loading, modified tracking and the
+ * Django lifecycle (clear, flush, cycleId). `TypedSession` puts the schema on top of it.
+ *
+ * The data seen by the handler is the loaded record overlaid with this request's changes. The
+ * changes are kept apart so that a compare-and-set conflict at save time can be resolved by
+ * reloading and re-applying them key by key, instead of clobbering a concurrent request's keys.
+ *
+ * @example
+ * const session = new Session({ store: new MemoryStore() })
+ * await session.set('counter', 1)
+ * await session.save()
+ */
+export class Session {
+  readonly #store: SessionStore
+  readonly #config: SessionConfig
+  readonly #now: () => number
+  #id: string | undefined
+  #stored: StoredState | undefined
+  /** The loaded record's data; undefined until loaded. */
+  #base: Map<string, JsonValue> | undefined
+  #loaded = false
+  #loading: Promise<void> | undefined
+  #changes = new Map<string, Change>()
+  #cleared = false
+  #modified = false
+  #accessed = false
+  #expiry: Expiry | undefined
+
+  /** `id` is the session id from a verified cookie, if the request had one. */
+  constructor(config: SessionConfig, id?: string) {
+    this.#config = config
+    this.#store = config.store
+    this.#now = config.now ?? Date.now
+    this.#id = id
+  }
+
+  /** The session id; undefined for a new session until saved, and after cycleId/flush. */
+  get id(): string | undefined {
+    return this.#id
+  }
+
+  /** True once this request changed the data or the expiry (Django's `modified`). */
+  get isModified(): boolean {
+    return this.#modified
+  }
+
+  /** True once the handler used the session in any way (Django's `accessed`). */
+  get isAccessed(): boolean {
+    return this.#accessed
+  }
+
+  /** The expiry in force: the one set for this session, else the configured one. */
+  get expiry(): Expiry {
+    return this.#expiry ?? this.#config.expiry ?? defaultExpiry
+  }
+
+  /** The schema version of the loaded record, or undefined if none was loaded. */
+  get storedSchemaVersion(): number | undefined {
+    return this.#storedSchemaVersion
+  }
+  #storedSchemaVersion: number | undefined
+
+  /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
+  async get(key: string): Promise<JsonValue | undefined> {
+    this.#accessed = true
+    const change = this.#changes.get(key)
+    if (change !== undefined) return change === DELETED ? undefined : copyJson(change)
+    if (this.#cleared) return undefined
+    await this.load()
+    const value = this.#base!.get(key)
+    return value === undefined ? undefined : copyJson(value)
+  }
+
+  /**
+   * Stores `value` under `key`. Refuses a value JSON cannot carry as-is with `INVALID_VALUE`;
+   * marks the session modified only if the value differs from the current one.
+   */
+  async set(key: string, value: unknown): Promise<void> {
+    this.#accessed = true
+    const copy = cloneJson(value, key)
+    const current = await this.#current(key)
+    if (current !== undefined && jsonEqual(current, copy)) return
+    this.#changes.set(key, copy)
+    this.#modified = true
+  }
+
+  /** Read-modify-write of one key; returns the new value. */
+  async update(key: string, fn: (current: JsonValue | undefined) => unknown): Promise<JsonValue> {
+    const next = cloneJson(fn(await this.get(key)), key)
+    await this.set(key, next)
+    return copyJson(next)
+  }
+
+  /** True if `key` holds a value. */
+  async has(key: string): Promise<boolean> {
+    this.#accessed = true
+    return (await this.#current(key)) !== undefined
+  }
+
+  /** Removes `key`; returns whether it existed. Modified only if it existed (Django). */
+  async delete(key: string): Promise<boolean> {
+    this.#accessed = true
+    if ((await this.#current(key)) === undefined) return false
+    this.#changes.set(key, DELETED)
+    this.#modified = true
+    return true
+  }
+
+  /** The keys that hold a value. */
+  async keys(): Promise<string[]> {
+    this.#accessed = true
+    if (!this.#cleared) await this.load()
+    return [...this.#materialize().keys()]
+  }
+
+  /** Empties the data and keeps the id; needs no store load. */
+  async clear(): Promise<void> {
+    this.#accessed = true
+    this.#cleared = true
+    this.#changes.clear()
+    this.#modified = true
+  }
+
+  /**
+   * Logout: deletes the stored record and empties the data. The id is forgotten, so a later
+   * write in the same request gets a brand-new id (Django; differs from tower-sessions).
+   */
+  async flush(): Promise<void> {
+    this.#accessed = true
+    const key = this.#recordKey()
+    if (key !== undefined) await this.#call('delete', () => this.#store.delete(key))
+    this.#forget()
+    this.#loaded = true
+    this.#base = new Map()
+    this.#cleared = true
+    this.#changes.clear()
+    this.#expiry = undefined
+    this.#modified = true
+  }
+
+  /** Login or privilege change: a new id at the next save, the data kept, the old record deleted. */
+  async cycleId(): Promise<void> {
+    this.#accessed = true
+    await this.load()
+    const key = this.#recordKey()
+    if (key !== undefined) await this.#call('delete', () => this.#store.delete(key))
+    const data = this.#materialize()
+    this.#forget()
+    this.#base = data
+    this.#cleared = false
+    this.#changes.clear()
+    this.#modified = true
+  }
+
+  /** Sets this session's expiry; persisted in the record, marks the session modified. */
+  setExpiry(expiry: Expiry): void {
+    this.#accessed = true
+    this.#expiry = expiry
+    this.#modified = true
+  }
+
+  /** When this session ends if saved now (after the absolute timeout, if one is set). */
+  expiresAt(): Date {
+    return new Date(this.#expiresAtMs(this.#now()))
+  }
+
+  /** Seconds until `expiresAt()`, never negative. */
+  expiryAge(): number {
+    const now = this.#now()
+    return Math.max(0, Math.floor((this.#expiresAtMs(now) - now) / 1000))
+  }
+
+  /** Seconds until the stored record ends, never negative; undefined if nothing is stored. */
+  storedExpiryAge(): number | undefined {
+    if (this.#stored === undefined) return undefined
+    return Math.max(0, Math.floor((this.#stored.expiresAt - this.#now()) / 1000))
+  }
+
+  /** True when there is no id and no data (Django's `is_empty`). */
+  isEmpty(): boolean {
+    return this.#id === undefined && this.#materialize().size === 0
+  }
+
+  /**
+   * Loads the record if it has not been loaded. Concurrent calls share one store round trip.
+   * An unknown, expired or timed-out id is dropped: it is never adopted.
+   */
+  load(): Promise<void> {
+    if (this.#loaded) return Promise.resolve()
+    this.#loading ??= this.#load().finally(() => (this.#loading = undefined))
+    return this.#loading
+  }
+
+  /**
+   * Persists the session now: creates a record under a fresh id if it has none, else a
+   * compare-and-set save. On a conflict with a concurrent save, reloads and re-applies this
+   * request's changes key by key, a bounded number of times, then throws `CONFLICT`.
+   */
+  async save(): Promise<void> {
+    this.#accessed = true
+    await this.load()
+    for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
+      const stored = this.#stored
+      if (stored === undefined) return this.#create()
+      const now = this.#now()
+      const data = this.#materialize()
+      const record = this.#record(stored.key, data, stored.createdAt, now, stored.version + 1)
+      const saved = await this.#call('save', () => this.#store.save(record, stored.version))
+      if (saved) return this.#settle(data, record)
+      // Another request saved (or deleted) this session meanwhile: merge with its state.
+      this.#loaded = false
+      this.#base = undefined
+      this.#stored = undefined
+      await this.load()
+    }
+    throw new SessionError(
+      'CONFLICT',
+      `The session kept changing under concurrent requests; its save was given up after ${CONFLICT_RETRIES} retries. Retry the request.`
+    )
+  }
+
+  async #create(): Promise<void> {
+    const now = this.#now()
+    const data = this.#materialize()
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      const id = generateSessionId()
+      const record = this.#record(recordKeyOf(id), data, now, now, 0)
+      if (await this.#call('create', () => this.#store.create(record))) {
+        this.#id = id
+        return this.#settle(data, record)
+      }
+    }
+    throw new SessionError(
+      'ID_COLLISION',
+      `${CREATE_ATTEMPTS} freshly drawn session ids all existed in the store; check that the store's create() returns false only for an existing key.`
+    )
+  }
+
+  #settle(data: Map<string, JsonValue>, record: SessionRecord): void {
+    this.#stored = {
+      key: record.key,
+      createdAt: record.createdAt,
+      version: record.version,
+      expiresAt: record.expiresAt,
+    }
+    this.#storedSchemaVersion = record.schemaVersion
+    this.#base = data
+    this.#changes.clear()
+    this.#cleared = false
+    this.#modified = false
+  }
+
+  #record(
+    key: string,
+    data: Map<string, JsonValue>,
+    createdAt: number,
+    now: number,
+    version: number
+  ): SessionRecord {
+    const record: SessionRecord = {
+      key,
+      data: toObject(data),
+      createdAt,
+      expiresAt: this.#expiresAtMs(now, createdAt),
+      version,
+      schemaVersion: this.#config.schemaVersion ?? 1,
+    }
+    if (this.#expiry !== undefined) record.expiry = this.#expiry
+    return record
+  }
+
+  async #load(): Promise<void> {
+    const key = this.#recordKey()
+    let record: SessionRecord | undefined
+    if (key !== undefined) {
+      record = await this.#call('load', () => this.#store.load(key))
+      const timeout = this.#config.absoluteTimeout
+      if (record !== undefined && timeout !== undefined) {
+        if (record.createdAt + timeout * 1000 <= this.#now()) {
+          await this.#call('delete', () => this.#store.delete(key))
+          record = undefined
+        }
+      }
+    }
+    if (record === undefined) {
+      this.#forget()
+      this.#base = new Map()
+    } else {
+      this.#stored = {
+        key: record.key,
+        createdAt: record.createdAt,
+        version: record.version,
+        expiresAt: record.expiresAt,
+      }
+      this.#storedSchemaVersion = record.schemaVersion
+      this.#expiry ??= parseExpiry(record.expiry)
+      this.#base = new Map(Object.entries(record.data))
+    }
+    this.#loaded = true
+  }
+
+  async #current(key: string): Promise<JsonValue | undefined> {
+    const change = this.#changes.get(key)
+    if (change !== undefined) return change === DELETED ? undefined : change
+    if (this.#cleared) return undefined
+    await this.load()
+    return this.#base!.get(key)
+  }
+
+  #materialize(): Map<string, JsonValue> {
+    const data = this.#cleared || this.#base === undefined ? new Map() : new Map(this.#base)
+    for (const [key, change] of this.#changes) {
+      if (change === DELETED) data.delete(key)
+      else data.set(key, change)
+    }
+    return data
+  }
+
+  #recordKey(): string | undefined {
+    if (this.#stored !== undefined) return this.#stored.key
+    if (this.#id === undefined) return undefined
+    return recordKeyOf(this.#id)
+  }
+
+  #forget(): void {
+    this.#id = undefined
+    this.#stored = undefined
+    this.#storedSchemaVersion = undefined
+  }
+
+  #expiresAtMs(now: number, createdAt = this.#stored?.createdAt ?? now): number {
+    const expiresAt = expiresAtFor(this.expiry, now)
+    const timeout = this.#config.absoluteTimeout
+    return timeout === undefined ? expiresAt : Math.min(expiresAt, createdAt + timeout * 1000)
+  }
+
+  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (cause) {
+      throw storeFailure(operation, cause)
+    }
+  }
+}
+
+function toObject(data: Map<string, JsonValue>): JsonObject {
+  const object: JsonObject = {}
+  for (const [key, value] of data) {
+    // defineProperty, not assignment: a "__proto__" key stays data, never a prototype.
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+  return object
+}

@@ -1,0 +1,49 @@
+import type { ExpiryJson } from './expiry.js'
+import type { JsonObject } from './json.js'
+
+/** One stored session, as every store persists it. Times are epoch milliseconds. */
+export interface SessionRecord {
+  /** SHA-256 of the session id, base64url: stores never see the raw id. */
+  key: string
+  /** The session data: a JSON object. */
+  data: JsonObject
+  createdAt: number
+  /** The store hides the record from `load` from this instant on. */
+  expiresAt: number
+  /** Counts saves: `create` writes 0, each compare-and-set `save` writes `expectedVersion + 1`. */
+  version: number
+  /** Position of the session schema (in its migration chain) the data was written under. */
+  schemaVersion: number
+  /** The per-session expiry set with `setExpiry`, if any. */
+  expiry?: ExpiryJson
+}
+
+/** Options of `SessionStore.scan`. */
+export interface ScanOptions {
+  /** How many records a store fetches per round trip. @default store-specific */
+  batchSize?: number
+}
+
+/**
+ * The pluggable persistence under the session engine. Every store passes the shared
+ * conformance suite in `test/stores/`.
+ */
+export interface SessionStore {
+  /** Inserts the record if no record has its key; `false` if one exists (an id collision). */
+  create(record: SessionRecord): Promise<boolean>
+  /** The record with this key, or `undefined` if it is missing or expired. */
+  load(key: string): Promise<SessionRecord | undefined>
+  /**
+   * Without `expectedVersion`: an upsert. With it: writes only if the stored record still has
+   * that version (compare-and-set), and returns `false` otherwise (also when it is gone).
+   */
+  save(record: SessionRecord, expectedVersion?: number): Promise<boolean>
+  /** Deletes the record with this key; a missing key is not an error. */
+  delete(key: string): Promise<void>
+  /** Deletes every expired record and returns how many it deleted. */
+  deleteExpired?(): Promise<number>
+  /** Every live record, each exactly once, in batches. */
+  scan?(options?: ScanOptions): AsyncIterable<SessionRecord>
+  /** Releases what the store holds (timers, connections it owns). */
+  close?(): Promise<void>
+}

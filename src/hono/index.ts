@@ -1,0 +1,2 @@
+export { sessionMiddleware } from './middleware.js'
+export type { SessionEnv, SessionMiddlewareOptions } from './middleware.js'

@@ -1,0 +1,214 @@
+import type { $ZodIssue, $ZodType, input, output } from 'zod/v4/core'
+import { safeEncode, safeParse } from 'zod/v4/core'
+import { SessionError } from '../core/errors.js'
+import type { Expiry } from '../core/expiry.js'
+import type { Session } from '../core/session.js'
+import type { SessionDefinition, SessionSchema } from './define-session.js'
+
+type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
+/** The keys of a session schema. */
+export type SessionKey<S extends SessionSchema> = Extract<keyof ShapeOf<S>, string>
+/** The value type of one key (the schema's output). */
+export type SessionValue<S extends SessionSchema, K extends SessionKey<S>> = output<ShapeOf<S>[K]>
+/**
+ * What `get` returns: the key's output type when its schema accepts an absent value
+ * (`.default()`, `.optional()`), else that or `undefined`.
+ */
+export type SessionReadValue<S extends SessionSchema, K extends SessionKey<S>> =
+  undefined extends input<ShapeOf<S>[K]> ? SessionValue<S, K> : SessionValue<S, K> | undefined
+
+/**
+ * The typed face of a session: every read and write is checked against the key's schema.
+ * In a Hono handler it is `c.var.session`.
+ * @example
+ * const n = await c.var.session.get('counter') // number
+ * await c.var.session.set('counter', n + 1)
+ */
+export class TypedSession<S extends SessionSchema> {
+  readonly #definition: SessionDefinition<S>
+  readonly #session: Session
+
+  constructor(definition: SessionDefinition<S>, session: Session) {
+    this.#definition = definition
+    this.#session = session
+  }
+
+  /** The untyped engine under this session. */
+  get engine(): Session {
+    return this.#session
+  }
+
+  /** The session id; undefined for a new session until saved, and after cycleId/flush. */
+  get id(): string | undefined {
+    return this.#session.id
+  }
+
+  /** True once this request changed the data or the expiry. */
+  get isModified(): boolean {
+    return this.#session.isModified
+  }
+
+  /** The expiry in force for this session. */
+  get expiry(): Expiry {
+    return this.#session.expiry
+  }
+
+  /**
+   * The value of `key`, validated against its schema. An absent key yields what the schema
+   * makes of `undefined` (its default), or `undefined`. A stored value that fails its schema is
+   * handled by the definition's `onInvalid` policy.
+   */
+  async get<K extends SessionKey<S>>(key: K): Promise<SessionReadValue<S, K>> {
+    const schema = this.#schemaOf(key)
+    const stored = await this.#session.get(key)
+    const result = safeParse(schema, stored)
+    if (result.success) return result.data as SessionReadValue<S, K>
+    if (stored !== undefined) await this.#invalid(key, result.error.issues)
+    return this.#absent(schema) as SessionReadValue<S, K>
+  }
+
+  /**
+   * Validates `value` against the key's schema, then stores it. On failure throws
+   * `SessionError` `INVALID_VALUE` and changes nothing. Setting `undefined` on an optional key
+   * removes it.
+   */
+  async set<K extends SessionKey<S>>(key: K, value: SessionValue<S, K>): Promise<void> {
+    await this.#write(key, this.#encode(key, value))
+  }
+
+  /** Read-modify-write of one key: `fn(current)` gives the new value, validated; returns it. */
+  async update<K extends SessionKey<S>>(
+    key: K,
+    fn: (current: SessionReadValue<S, K>) => SessionValue<S, K>
+  ): Promise<SessionValue<S, K>> {
+    const encoded = this.#encode(key, fn(await this.get(key)))
+    await this.#write(key, encoded)
+    return safeParse(this.#schemaOf(key), encoded).data as SessionValue<S, K>
+  }
+
+  /** True if `key` holds a value that fits its schema. */
+  async has(key: SessionKey<S>): Promise<boolean> {
+    const schema = this.#schemaOf(key)
+    const stored = await this.#session.get(key)
+    if (stored === undefined) return false
+    const result = safeParse(schema, stored)
+    if (result.success) return true
+    await this.#invalid(key, result.error.issues)
+    return false
+  }
+
+  /** Removes `key`; returns whether it existed. Modified only if it existed. */
+  delete(key: SessionKey<S>): Promise<boolean> {
+    this.#schemaOf(key)
+    return this.#session.delete(key)
+  }
+
+  /** Empties the data and keeps the id. */
+  clear(): Promise<void> {
+    return this.#session.clear()
+  }
+
+  /** Logout: deletes the stored record and empties the data; the response removes the cookie. */
+  flush(): Promise<void> {
+    return this.#session.flush()
+  }
+
+  /** Login or privilege change: a new id, the data kept, the old record deleted. */
+  cycleId(): Promise<void> {
+    return this.#session.cycleId()
+  }
+
+  /** Sets this session's expiry; persisted in the record. */
+  setExpiry(expiry: Expiry): void {
+    this.#session.setExpiry(expiry)
+  }
+
+  /** When this session ends if saved now. */
+  expiresAt(): Date {
+    return this.#session.expiresAt()
+  }
+
+  /** Seconds until `expiresAt()`, never negative. */
+  expiryAge(): number {
+    return this.#session.expiryAge()
+  }
+
+  /** True when there is no id and no data (Django's `is_empty`). */
+  isEmpty(): boolean {
+    return this.#session.isEmpty()
+  }
+
+  /** Persists the session now (the middleware does this by itself after the handler). */
+  save(): Promise<void> {
+    return this.#session.save()
+  }
+
+  /** Loads the record now if it has not been loaded (it loads lazily on first use anyway). */
+  load(): Promise<void> {
+    return this.#session.load()
+  }
+
+  #schemaOf(key: string): $ZodType {
+    const shape = this.#definition.schema._zod.def.shape
+    const schema = Object.hasOwn(shape, key) ? shape[key] : undefined
+    if (schema === undefined) {
+      throw new SessionError(
+        'UNKNOWN_KEY',
+        `"${key}" is not a key of the session schema; add it to the z.object() given to defineSession().`
+      )
+    }
+    return schema
+  }
+
+  #encode(key: string, value: unknown): unknown {
+    const schema = this.#schemaOf(key)
+    let result
+    try {
+      result = safeEncode(schema, value)
+    } catch (cause) {
+      throw new SessionError(
+        'INVALID_VALUE',
+        `Session key "${key}" has a schema that cannot be stored (a one-way .transform()?); declare it with z.codec() so its value can be encoded to JSON and decoded back.`,
+        { cause }
+      )
+    }
+    if (!result.success) {
+      throw new SessionError(
+        'INVALID_VALUE',
+        `Invalid value for session key "${key}": ${describeIssues(result.error.issues)}. Pass a value that matches the key's schema.`,
+        { cause: result.error }
+      )
+    }
+    return result.data
+  }
+
+  async #write(key: string, encoded: unknown): Promise<void> {
+    if (encoded === undefined) await this.#session.delete(key)
+    else await this.#session.set(key, encoded)
+  }
+
+  async #invalid(key: string, issues: readonly $ZodIssue[]): Promise<void> {
+    const policy = this.#definition.onInvalid
+    const decision = typeof policy === 'function' ? policy({ key, issues }) : policy
+    if (decision === 'throw') {
+      throw new SessionError(
+        'INVALID_STORED_DATA',
+        `The stored value of session key "${key}" does not fit its schema (${describeIssues(issues)}). Add a migration for the schema change, or use onInvalid: 'drop' to discard such values.`
+      )
+    }
+    await this.#session.delete(key)
+  }
+
+  #absent(schema: $ZodType): unknown {
+    const result = safeParse(schema, undefined)
+    return result.success ? result.data : undefined
+  }
+}
+
+/** A short, readable rendering of Zod issues for error messages. */
+export function describeIssues(issues: readonly $ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '') + issue.message)
+    .join('; ')
+}
