@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest'
+import { Expiry, MemoryStore, Session, isSessionError, recordKeyOf } from 'typed-sessions'
+import type { SessionStore } from 'typed-sessions'
+
+function newSession(store = new MemoryStore(), id?: string) {
+  return { store, session: new Session({ store }, id) }
+}
+
+async function savedSession(data: Record<string, unknown>, store = new MemoryStore()) {
+  const { session } = newSession(store)
+  for (const [key, value] of Object.entries(data)) await session.set(key, value)
+  await session.save()
+  return { store, id: session.id! }
+}
+
+describe('the session engine', () => {
+  it('gives a new session no id until it is saved, then a 22-character id', async () => {
+    const { session, store } = newSession()
+    await session.set('a', 1)
+    expect(session.id).toBeUndefined()
+    await session.save()
+    expect(session.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(await store.load(recordKeyOf(session.id!))).toMatchObject({ data: { a: 1 }, version: 0 })
+  })
+
+  it('stores records under the SHA-256 of the id, never the id itself', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    expect(await store.load(id)).toBeUndefined()
+    expect(recordKeyOf(id)).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await store.load(recordKeyOf(id))).toBeDefined()
+  })
+
+  it('loads lazily and only once for concurrent reads', async () => {
+    const { store, id } = await savedSession({ a: 1, b: 2 })
+    let loads = 0
+    const counting: SessionStore = {
+      create: (record) => store.create(record),
+      load: (key) => (loads++, store.load(key)),
+      save: (record, expected) => store.save(record, expected),
+      delete: (key) => store.delete(key),
+    }
+    const session = new Session({ store: counting }, id)
+    expect(loads).toBe(0)
+    const [a, b] = await Promise.all([session.get('a'), session.get('b')])
+    expect([a, b, loads]).toEqual([1, 2, 1])
+  })
+
+  it('marks modified only when a value really changes', async () => {
+    const { store, id } = await savedSession({ a: { x: [1, 2] } })
+    const session = new Session({ store }, id)
+    await session.set('a', { x: [1, 2] })
+    expect(session.isModified).toBe(false)
+    await session.set('a', { x: [1, 3] })
+    expect(session.isModified).toBe(true)
+  })
+
+  it('does not count deleting a missing key as a modification', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const session = new Session({ store }, id)
+    expect(await session.delete('missing')).toBe(false)
+    expect(session.isModified).toBe(false)
+    expect(await session.delete('a')).toBe(true)
+    expect(session.isModified).toBe(true)
+  })
+
+  it('hands out copies, so mutating a read value changes nothing', async () => {
+    const { store, id } = await savedSession({ list: [1] })
+    const session = new Session({ store }, id)
+    const list = (await session.get('list')) as number[]
+    list.push(2)
+    expect(await session.get('list')).toEqual([1])
+    expect(session.isModified).toBe(false)
+  })
+
+  it.each([
+    ['a Date', new Date(0), /Date/],
+    ['a bigint', 1n, /bigint/],
+    ['a Map', new Map(), /Map/],
+    ['a function', () => 1, /function/],
+    ['undefined inside an object', { a: undefined }, /"k\.a"/],
+    ['NaN', Number.NaN, /NaN/],
+    ['Infinity in an array', [1, Infinity], /"k\.1"/],
+  ])('refuses %s with INVALID_VALUE and changes nothing', async (_, value, message) => {
+    const { session } = newSession()
+    const error = await session.set('k', value).catch((e: unknown) => e)
+    expect(isSessionError(error) && error.code).toBe('INVALID_VALUE')
+    expect((error as Error).message).toMatch(message)
+    expect(await session.get('k')).toBeUndefined()
+    expect(session.isModified).toBe(false)
+  })
+
+  it('refuses a circular value', async () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    const { session } = newSession()
+    await expect(session.set('k', cyclic)).rejects.toThrow(/circular/)
+  })
+
+  it('keeps a "__proto__" key as data without touching any prototype', async () => {
+    const { session, store } = newSession()
+    await session.set('__proto__', { polluted: true })
+    await session.set('nested', JSON.parse('{"__proto__": {"polluted": true}}'))
+    await session.save()
+    const again = new Session({ store }, session.id)
+    expect(await again.get('__proto__')).toEqual({ polluted: true })
+    expect(Object.keys((await again.get('nested')) as object)).toEqual(['__proto__'])
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('clears the data but keeps the id, without a store load', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    let loads = 0
+    const counting: SessionStore = {
+      create: (record) => store.create(record),
+      load: (key) => (loads++, store.load(key)),
+      save: (record, expected) => store.save(record, expected),
+      delete: (key) => store.delete(key),
+    }
+    const session = new Session({ store: counting }, id)
+    await session.clear()
+    expect(await session.get('a')).toBeUndefined()
+    expect(loads).toBe(0)
+    await session.save()
+    expect(session.id).toBe(id)
+    expect((await store.load(recordKeyOf(id)))?.data).toEqual({})
+  })
+
+  it('flushes: deletes the record, and a later write gets a brand-new id', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const session = new Session({ store }, id)
+    await session.flush()
+    expect(session.id).toBeUndefined()
+    expect(session.isEmpty()).toBe(true)
+    expect(await store.load(recordKeyOf(id))).toBeUndefined()
+    await session.set('b', 2)
+    await session.save()
+    expect(session.id).not.toBe(id)
+    expect((await store.load(recordKeyOf(session.id!)))?.data).toEqual({ b: 2 })
+  })
+
+  it('cycles the id: the data is kept and the old record deleted', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const session = new Session({ store }, id)
+    await session.cycleId()
+    expect(session.id).toBeUndefined()
+    await session.save()
+    expect(session.id).not.toBe(id)
+    expect(await store.load(recordKeyOf(id))).toBeUndefined()
+    expect((await store.load(recordKeyOf(session.id!)))?.data).toEqual({ a: 1 })
+  })
+
+  it('never adopts an unknown id', async () => {
+    const { session } = newSession(new MemoryStore(), 'AAAAAAAAAAAAAAAAAAAAAA')
+    await session.set('a', 1)
+    await session.save()
+    expect(session.id).not.toBe('AAAAAAAAAAAAAAAAAAAAAA')
+  })
+
+  it('persists a per-session expiry in the record', async () => {
+    const store = new MemoryStore()
+    const session = new Session({ store })
+    await session.set('a', 1)
+    session.setExpiry(Expiry.onInactivity(60))
+    await session.save()
+    const again = new Session({ store }, session.id)
+    await again.load()
+    expect(again.expiry).toEqual(Expiry.onInactivity(60))
+    expect(again.expiryAge()).toBe(60)
+  })
+
+  it('caps the expiry at the absolute timeout since creation', async () => {
+    let now = 1_000_000
+    const store = new MemoryStore({ now: () => now })
+    const config = { store, expiry: Expiry.onInactivity(3600), absoluteTimeout: 100, now: () => now }
+    const session = new Session(config)
+    await session.set('a', 1)
+    await session.save()
+    expect(session.expiryAge()).toBe(100)
+    now += 99_000
+    const again = new Session(config, session.id)
+    expect(await again.get('a')).toBe(1)
+    expect(again.expiryAge()).toBe(1)
+    now += 1_000
+    const late = new Session(config, session.id)
+    expect(await late.get('a')).toBeUndefined()
+    expect(late.id).toBeUndefined()
+  })
+
+  it('merges key by key when a concurrent request saved first', async () => {
+    const { store, id } = await savedSession({ a: 0, b: 0 })
+    const first = new Session({ store }, id)
+    const second = new Session({ store }, id)
+    await first.set('a', 1)
+    await second.set('b', 2)
+    await first.save()
+    await second.save()
+    expect((await store.load(recordKeyOf(id)))?.data).toEqual({ a: 1, b: 2 })
+  })
+
+  it('gives a write a fresh id when a concurrent request deleted the session', async () => {
+    const { store, id } = await savedSession({ a: 0 })
+    const writer = new Session({ store }, id)
+    await writer.set('b', 1)
+    await new Session({ store }, id).flush()
+    await writer.save()
+    expect(writer.id).not.toBe(id)
+    expect((await store.load(recordKeyOf(writer.id!)))?.data).toEqual({ b: 1 })
+  })
+})
