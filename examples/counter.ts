@@ -10,7 +10,9 @@ import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { counterSession } from '../schemas/counter.js'
 
 const production = process.env.NODE_ENV === 'production'
-const secret = process.env.SESSION_SECRET ?? (production ? undefined : 'dev-only secret: set SESSION_SECRET in production')
+const secret =
+  process.env.SESSION_SECRET ??
+  (production ? undefined : 'dev-only secret: set SESSION_SECRET in production')
 
 export const app = new Hono<SessionEnv<typeof counterSession>>()
 

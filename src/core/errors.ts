@@ -31,7 +31,9 @@ export class SessionError extends Error {
  * @example if (isSessionError(e) && e.code === 'STORE_UNAVAILABLE') return c.text('try later', 503)
  */
 export function isSessionError(value: unknown): value is SessionError {
-  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true
+  return (
+    typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true
+  )
 }
 
 /** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */

@@ -46,7 +46,10 @@ export const Expiry = {
   atDate(date: Date | number): Expiry {
     const at = typeof date === 'number' ? date : date.getTime()
     if (!Number.isFinite(at)) {
-      throw new SessionError('CONFIG', 'Expiry.atDate(date) got an invalid date; pass a valid Date.')
+      throw new SessionError(
+        'CONFIG',
+        'Expiry.atDate(date) got an invalid date; pass a valid Date.'
+      )
     }
     return { kind: 'atDate', at }
   },

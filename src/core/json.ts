@@ -1,7 +1,8 @@
 import { SessionError } from './errors.js'
 
 /** A value JSON carries as-is. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 /** A JSON object: the shape of session data. */
 export type JsonObject = { [key: string]: JsonValue }
 

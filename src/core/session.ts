@@ -387,7 +387,12 @@ function toObject(data: Map<string, JsonValue>): JsonObject {
   const object: JsonObject = {}
   for (const [key, value] of data) {
     // defineProperty, not assignment: a "__proto__" key stays data, never a prototype.
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(object, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return object
 }

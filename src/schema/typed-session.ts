@@ -209,6 +209,9 @@ export class TypedSession<S extends SessionSchema> {
 export function describeIssues(issues: readonly $ZodIssue[]): string {
   return issues
     .slice(0, 3)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '') + issue.message)
+    .map(
+      (issue) =>
+        (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '') + issue.message
+    )
     .join('; ')
 }

@@ -171,7 +171,12 @@ describe('the session engine', () => {
   it('caps the expiry at the absolute timeout since creation', async () => {
     let now = 1_000_000
     const store = new MemoryStore({ now: () => now })
-    const config = { store, expiry: Expiry.onInactivity(3600), absoluteTimeout: 100, now: () => now }
+    const config = {
+      store,
+      expiry: Expiry.onInactivity(3600),
+      absoluteTimeout: 100,
+      now: () => now,
+    }
     const session = new Session(config)
     await session.set('a', 1)
     await session.save()

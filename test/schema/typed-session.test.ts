@@ -36,7 +36,10 @@ async function sessionWith<S extends SessionSchema>(
 }
 
 async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
   if (!isSessionError(error)) throw new Error(`expected a SessionError, got ${String(error)}`)
   return error
 }

@@ -35,7 +35,9 @@ describe('the typed session', () => {
 
   it('reads and writes a codec key in its decoded type', () => {
     expectTypeOf(session.get('seenAt')).resolves.toEqualTypeOf<Date | undefined>()
-    expectTypeOf(session.set<'seenAt'>).parameter(1).toEqualTypeOf<Date>()
+    expectTypeOf(session.set<'seenAt'>)
+      .parameter(1)
+      .toEqualTypeOf<Date>()
   })
 
   it('refuses a key the schema does not have', () => {
