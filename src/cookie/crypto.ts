@@ -1,0 +1,57 @@
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { toBase64url } from '../core/base64url.js'
+
+// The only module that imports @noble/hashes (DESIGN.md §1): everything else goes through here.
+
+const encoder = new TextEncoder()
+
+/** SHA-256 of the UTF-8 bytes of `text`, as unpadded base64url (43 characters). */
+export function sha256Base64url(text: string): string {
+  return toBase64url(sha256(encoder.encode(text)))
+}
+
+/** HMAC-SHA256 (RFC 2104) of `message` under `key`: a fresh 32-byte tag. */
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return hmac(sha256, key, message)
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869, extract then expand): `length` bytes of keying material derived from
+ * `ikm`, separated by `salt` and `info`.
+ */
+export function hkdfSha256(
+  ikm: Uint8Array,
+  salt: Uint8Array,
+  info: Uint8Array,
+  length: number
+): Uint8Array {
+  return hkdf(sha256, ikm, salt, info, length)
+}
+
+/**
+ * A keyed HMAC-SHA256: `mac(message, out)` writes HMAC(key, prefix ‖ message) into `out`
+ * (32 bytes) and returns it. It reuses one internal state, safe because each call is synchronous.
+ */
+export type KeyedHmacSha256 = (message: Uint8Array, out: Uint8Array) => Uint8Array
+
+/**
+ * Prepares HMAC-SHA256 under `key` for many short messages that all start with `prefix`.
+ * @example
+ * const mac = createHmacSha256(key, new TextEncoder().encode('id='))
+ * const tag = mac(idBytes, new Uint8Array(32))
+ */
+export function createHmacSha256(key: Uint8Array, prefix?: Uint8Array): KeyedHmacSha256 {
+  // The key pads (and the prefix) are absorbed once; each message then restores that state into
+  // one reused scratch instance, so a tag costs three SHA-256 compressions and no allocation.
+  const prepared = hmac.create(sha256, key)
+  if (prefix !== undefined) prepared.update(prefix)
+  const scratch = prepared.clone()
+  return (message, out) => {
+    prepared._cloneInto(scratch)
+    scratch.update(message)
+    scratch.digestInto(out)
+    return out
+  }
+}
