@@ -28,11 +28,14 @@ const CONFLICT_RETRIES = 3
 const DELETED = Symbol('deleted')
 type Change = JsonValue | typeof DELETED
 
-interface StoredState {
-  key: string
-  createdAt: number
-  version: number
-  expiresAt: number
+/** What the engine keeps of the stored record besides its data. */
+type StoredState = Pick<
+  SessionRecord,
+  'key' | 'createdAt' | 'version' | 'expiresAt' | 'schemaVersion'
+>
+
+function storedStateOf({ key, createdAt, version, expiresAt, schemaVersion }: SessionRecord) {
+  return { key, createdAt, version, expiresAt, schemaVersion }
 }
 
 const defaultExpiry = Expiry.onSessionEnd()
@@ -96,9 +99,8 @@ export class Session {
 
   /** The schema version of the loaded record, or undefined if none was loaded. */
   get storedSchemaVersion(): number | undefined {
-    return this.#storedSchemaVersion
+    return this.#stored?.schemaVersion
   }
-  #storedSchemaVersion: number | undefined
 
   /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
   async get(key: string): Promise<JsonValue | undefined> {
@@ -277,13 +279,7 @@ export class Session {
   }
 
   #settle(data: Map<string, JsonValue>, record: SessionRecord): void {
-    this.#stored = {
-      key: record.key,
-      createdAt: record.createdAt,
-      version: record.version,
-      expiresAt: record.expiresAt,
-    }
-    this.#storedSchemaVersion = record.schemaVersion
+    this.#stored = storedStateOf(record)
     this.#base = data
     this.#changes.clear()
     this.#cleared = false
@@ -326,13 +322,7 @@ export class Session {
       this.#forget()
       this.#base = new Map()
     } else {
-      this.#stored = {
-        key: record.key,
-        createdAt: record.createdAt,
-        version: record.version,
-        expiresAt: record.expiresAt,
-      }
-      this.#storedSchemaVersion = record.schemaVersion
+      this.#stored = storedStateOf(record)
       this.#expiry ??= parseExpiry(record.expiry)
       this.#base = new Map(Object.entries(record.data))
     }
@@ -365,7 +355,6 @@ export class Session {
   #forget(): void {
     this.#id = undefined
     this.#stored = undefined
-    this.#storedSchemaVersion = undefined
   }
 
   #expiresAtMs(now: number, createdAt = this.#stored?.createdAt ?? now): number {

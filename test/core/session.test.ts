@@ -6,6 +6,18 @@ function newSession(store = new MemoryStore(), id?: string) {
   return { store, session: new Session({ store }, id) }
 }
 
+/** A store that counts its loads, in front of `store`. */
+function countingLoads(store: SessionStore) {
+  const loads = { count: 0 }
+  const counting: SessionStore = {
+    create: (record) => store.create(record),
+    load: (key) => (loads.count++, store.load(key)),
+    save: (record, expected) => store.save(record, expected),
+    delete: (key) => store.delete(key),
+  }
+  return { counting, loads }
+}
+
 async function savedSession(data: Record<string, unknown>, store = new MemoryStore()) {
   const { session } = newSession(store)
   for (const [key, value] of Object.entries(data)) await session.set(key, value)
@@ -32,17 +44,11 @@ describe('the session engine', () => {
 
   it('loads lazily and only once for concurrent reads', async () => {
     const { store, id } = await savedSession({ a: 1, b: 2 })
-    let loads = 0
-    const counting: SessionStore = {
-      create: (record) => store.create(record),
-      load: (key) => (loads++, store.load(key)),
-      save: (record, expected) => store.save(record, expected),
-      delete: (key) => store.delete(key),
-    }
+    const { counting, loads } = countingLoads(store)
     const session = new Session({ store: counting }, id)
-    expect(loads).toBe(0)
+    expect(loads.count).toBe(0)
     const [a, b] = await Promise.all([session.get('a'), session.get('b')])
-    expect([a, b, loads]).toEqual([1, 2, 1])
+    expect([a, b, loads.count]).toEqual([1, 2, 1])
   })
 
   it('marks modified only when a value really changes', async () => {
@@ -109,17 +115,11 @@ describe('the session engine', () => {
 
   it('clears the data but keeps the id, without a store load', async () => {
     const { store, id } = await savedSession({ a: 1 })
-    let loads = 0
-    const counting: SessionStore = {
-      create: (record) => store.create(record),
-      load: (key) => (loads++, store.load(key)),
-      save: (record, expected) => store.save(record, expected),
-      delete: (key) => store.delete(key),
-    }
+    const { counting, loads } = countingLoads(store)
     const session = new Session({ store: counting }, id)
     await session.clear()
     expect(await session.get('a')).toBeUndefined()
-    expect(loads).toBe(0)
+    expect(loads.count).toBe(0)
     await session.save()
     expect(session.id).toBe(id)
     expect((await store.load(recordKeyOf(id)))?.data).toEqual({})
