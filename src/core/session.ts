@@ -67,7 +67,12 @@ export class Session {
   #cleared = false
   #modified = false
   #accessed = false
+  #saved = false
   #expiry: Expiry | undefined
+  /** Records of ids given up by `cycleId`, deleted once the new id is saved. */
+  #retiredKeys: string[] = []
+  /** The creation time a cycled session keeps, so `absoluteTimeout` still counts from it. */
+  #keptCreatedAt: number | undefined
 
   /** `id` is the session id from a verified cookie, if the request had one. */
   constructor(config: SessionConfig, id?: string) {
@@ -87,12 +92,20 @@ export class Session {
     return this.#modified
   }
 
+  /** True once `save()` persisted this session (by the handler or the middleware). */
+  get wasSaved(): boolean {
+    return this.#saved
+  }
+
   /** True once the handler used the session in any way (Django's `accessed`). */
   get isAccessed(): boolean {
     return this.#accessed
   }
 
-  /** The expiry in force: the one set for this session, else the configured one. */
+  /**
+   * The expiry in force: the one set for this session, else the configured one. A per-session
+   * expiry stored by an earlier request is known once the session is loaded (`await load()`).
+   */
   get expiry(): Expiry {
     return this.#expiry ?? this.#config.expiry ?? defaultExpiry
   }
@@ -170,8 +183,10 @@ export class Session {
   async flush(): Promise<void> {
     this.#accessed = true
     const key = this.#recordKey()
-    if (key !== undefined) await this.#call('delete', () => this.#store.delete(key))
+    if (key !== undefined) this.#retiredKeys.push(key)
+    await this.#deleteRetired()
     this.#forget()
+    this.#keptCreatedAt = undefined
     this.#loaded = true
     this.#base = new Map()
     this.#cleared = true
@@ -180,12 +195,19 @@ export class Session {
     this.#modified = true
   }
 
-  /** Login or privilege change: a new id at the next save, the data kept, the old record deleted. */
+  /**
+   * Login or privilege change: a new id at the next save, the data kept. The old record is
+   * deleted once the new one is saved, so a request that fails (5xx) keeps the old session.
+   * The creation time is kept: `absoluteTimeout` counts from the session's first creation.
+   */
   async cycleId(): Promise<void> {
     this.#accessed = true
     await this.load()
-    const key = this.#recordKey()
-    if (key !== undefined) await this.#call('delete', () => this.#store.delete(key))
+    const stored = this.#stored
+    if (stored !== undefined) {
+      this.#retiredKeys.push(stored.key)
+      this.#keptCreatedAt = stored.createdAt
+    }
     const data = this.#materialize()
     this.#forget()
     this.#base = data
@@ -206,16 +228,16 @@ export class Session {
     return new Date(this.#expiresAtMs(this.#now()))
   }
 
-  /** Seconds until `expiresAt()`, never negative. */
+  /** Seconds until `expiresAt()`, rounded up, never negative. */
   expiryAge(): number {
     const now = this.#now()
-    return Math.max(0, Math.floor((this.#expiresAtMs(now) - now) / 1000))
+    return secondsUntil(this.#expiresAtMs(now), now)
   }
 
   /** Seconds until the stored record ends, never negative; undefined if nothing is stored. */
   storedExpiryAge(): number | undefined {
     if (this.#stored === undefined) return undefined
-    return Math.max(0, Math.floor((this.#stored.expiresAt - this.#now()) / 1000))
+    return secondsUntil(this.#stored.expiresAt, this.#now())
   }
 
   /** True when there is no id and no data (Django's `is_empty`). */
@@ -263,13 +285,15 @@ export class Session {
 
   async #create(): Promise<void> {
     const now = this.#now()
+    const createdAt = this.#keptCreatedAt ?? now
     const data = this.#materialize()
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
-      const record = this.#record(recordKeyOf(id), data, now, now, 0)
+      const record = this.#record(recordKeyOf(id), data, createdAt, now, 0)
       if (await this.#call('create', () => this.#store.create(record))) {
         this.#id = id
-        return this.#settle(data, record)
+        this.#settle(data, record)
+        return this.#deleteRetired()
       }
     }
     throw new SessionError(
@@ -284,6 +308,13 @@ export class Session {
     this.#changes.clear()
     this.#cleared = false
     this.#modified = false
+    this.#saved = true
+  }
+
+  async #deleteRetired(): Promise<void> {
+    for (const key of this.#retiredKeys.splice(0)) {
+      await this.#call('delete', () => this.#store.delete(key))
+    }
   }
 
   #record(
@@ -370,6 +401,12 @@ export class Session {
       throw storeFailure(operation, cause)
     }
   }
+}
+
+function secondsUntil(instant: number, now: number): number {
+  // Rounded up: the cookie may outlive the record by under a second (the server still ends
+  // the session), but must not end early, e.g. at Max-Age=0 for a 1-second timeout.
+  return Math.max(0, Math.ceil((instant - now) / 1000))
 }
 
 function toObject(data: Map<string, JsonValue>): JsonObject {

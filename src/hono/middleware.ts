@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { CookieOptions } from '../cookie/header.js'
 import {
   readCookieValues,
@@ -89,36 +89,51 @@ export function sessionMiddleware<S extends SessionSchema>(
 
     await next()
 
-    if (!engine.isAccessed && !alwaysSave && verified?.rotated !== true) return
-    if (engine.isModified || alwaysSave) await engine.load()
+    const rotated = verified?.rotated === true
+    const wantsSave = engine.isModified || alwaysSave
+    if (!engine.isAccessed && !wantsSave && !rotated) return
+    // Emptiness is only known once loaded (an unknown id turns out to be no session).
+    if (wantsSave || rotated) await engine.load()
     if (verified !== undefined && engine.isEmpty()) {
-      c.header('Set-Cookie', serializeRemovalCookie(cookie), { append: true })
-      varyOnCookie(c.res.headers)
-      return
+      return writeHeaders(c, serializeRemovalCookie(cookie), true)
     }
-    if (engine.isAccessed) varyOnCookie(c.res.headers)
-    if (c.res.status >= 500) return
-    if ((engine.isModified || alwaysSave) && !engine.isEmpty()) {
-      await engine.save()
-      const maxAge = engine.expiry.kind === 'onSessionEnd' ? undefined : engine.expiryAge()
-      setCookie(signer.sign(engine.id!), maxAge)
-    } else if (verified?.rotated === true) {
-      // Re-issue a cookie signed with a retired key under the current one, with the stored
-      // record's remaining lifetime; an unknown id is not re-issued.
-      await engine.load()
-      if (engine.id === undefined) return
-      const maxAge = engine.expiry.kind === 'onSessionEnd' ? undefined : engine.storedExpiryAge()
-      setCookie(verified.value, maxAge)
+    const vary = engine.isAccessed
+    if (c.res.status >= 500) return writeHeaders(c, undefined, vary)
+    if (wantsSave && !engine.isEmpty()) await engine.save()
+    if (engine.wasSaved || rotated) {
+      // A save (here or by the handler) issues the cookie; so does a cookie verified with a
+      // retired key, re-signed under the current one with the record's remaining lifetime.
+      const maxAge =
+        engine.expiry.kind === 'onSessionEnd'
+          ? undefined
+          : engine.wasSaved
+            ? engine.expiryAge()
+            : engine.storedExpiryAge()
+      const value = engine.wasSaved ? signer.sign(engine.id!) : verified!.value
+      return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), vary)
     }
-
-    function setCookie(value: string, maxAge: number | undefined): void {
-      c.header('Set-Cookie', serializeSessionCookie(cookie, value, maxAge), { append: true })
-    }
+    writeHeaders(c, undefined, vary)
   }
 }
 
-function varyOnCookie(headers: Headers): void {
-  const vary = headers.get('Vary')
-  if (vary === null) headers.set('Vary', 'Cookie')
-  else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) headers.set('Vary', `${vary}, Cookie`)
+/**
+ * Adds `Set-Cookie` and `Vary: Cookie`. `c.header` copies a finished Response before changing
+ * it (its headers may be immutable, e.g. `Response.redirect()` or a proxied `fetch()`), so it is
+ * called once and the copy's headers are then changed directly.
+ */
+function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean): void {
+  const varyValue = vary ? withCookie(c.res.headers.get('Vary')) : undefined
+  if (setCookie !== undefined) {
+    c.header('Set-Cookie', setCookie, { append: true })
+    if (varyValue !== undefined) c.res.headers.set('Vary', varyValue)
+  } else if (varyValue !== undefined) {
+    c.header('Vary', varyValue)
+  }
+}
+
+/** The Vary value with `Cookie` added, or undefined if it already covers cookies. */
+function withCookie(vary: string | null): string | undefined {
+  if (vary === null || vary.trim() === '') return 'Cookie'
+  if (/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) return undefined
+  return `${vary}, Cookie`
 }

@@ -113,7 +113,10 @@ export class TypedSession<S extends SessionSchema> {
     return this.#session.flush()
   }
 
-  /** Login or privilege change: a new id, the data kept, the old record deleted. */
+  /**
+   * Login or privilege change: a new id, the data kept; the old record is deleted when the new
+   * one is saved, and `absoluteTimeout` still counts from the first creation.
+   */
   cycleId(): Promise<void> {
     return this.#session.cycleId()
   }

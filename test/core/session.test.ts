@@ -212,3 +212,29 @@ describe('the session engine', () => {
     expect((await store.load(recordKeyOf(writer.id!)))?.data).toEqual({ b: 1 })
   })
 })
+
+describe('cycleId', () => {
+  it('keeps the creation time, so the absolute timeout counts from the first creation', async () => {
+    let now = 1_000_000
+    const store = new MemoryStore({ now: () => now })
+    const config = { store, absoluteTimeout: 100, now: () => now }
+    const session = new Session(config)
+    await session.set('a', 1)
+    await session.save()
+    now += 60_000
+    const login = new Session(config, session.id)
+    await login.cycleId()
+    await login.save()
+    expect((await store.load(recordKeyOf(login.id!)))?.createdAt).toBe(1_000_000)
+    expect(login.expiryAge()).toBe(40)
+  })
+
+  it('deletes the old record only once the new one is saved', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const session = new Session({ store }, id)
+    await session.cycleId()
+    expect(await store.load(recordKeyOf(id))).toBeDefined()
+    await session.save()
+    expect(await store.load(recordKeyOf(id))).toBeUndefined()
+  })
+})

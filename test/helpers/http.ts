@@ -1,6 +1,10 @@
 import { Hono } from 'hono'
 import type { SessionDefinition, SessionSchema } from 'typed-sessions'
-import { sessionMiddleware, type SessionEnv, type SessionMiddlewareOptions } from 'typed-sessions/hono'
+import {
+  sessionMiddleware,
+  type SessionEnv,
+  type SessionMiddlewareOptions,
+} from 'typed-sessions/hono'
 
 /** A secret long enough for the middleware; tests that rotate keys use `OTHER_SECRET`. */
 export const SECRET = 'test secret: at least thirty-two characters long'
@@ -60,7 +64,8 @@ export class CookieJar {
     }
     const response = await this.app.request(path, { ...init, headers })
     for (const cookie of setCookies(response)) {
-      if (cookie.attributes['max-age'] === '0' || cookie.value === '') this.cookies.delete(cookie.name)
+      if (cookie.attributes['max-age'] === '0' || cookie.value === '')
+        this.cookies.delete(cookie.name)
       else this.cookies.set(cookie.name, cookie.value)
     }
     return response

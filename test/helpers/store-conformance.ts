@@ -1,4 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isSessionError } from '../../src/core/errors.js'
+import { recordKeyOf } from '../../src/core/session-id.js'
+import { counterSession } from '../../schemas/counter.js'
+import { CookieJar, sessionApp } from './http.js'
 import type { JsonObject } from '../../src/core/json.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 
@@ -18,6 +22,11 @@ export interface StoreConformanceOptions {
    * (a native TTL) should not implement `deleteExpired`: it would have nothing left to count.
    */
   isolated?: boolean
+  /**
+   * A store of the same kind whose server cannot be reached (a closed port): every operation
+   * must fail with `SessionError` `STORE_UNAVAILABLE` carrying the driver's error as `cause`.
+   */
+  unreachable?: () => Promise<SessionStore> | SessionStore
 }
 
 const MINUTE = 60_000
@@ -56,7 +65,7 @@ export function describeStoreConformance(
   setup: () => Promise<StoreUnderTest> | StoreUnderTest,
   options: StoreConformanceOptions = {}
 ): void {
-  const { skipReason, isolated = false } = options
+  const { skipReason, isolated = false, unreachable } = options
   const title =
     skipReason === undefined
       ? `${name} conformance`
@@ -362,6 +371,81 @@ export function describeStoreConformance(
       const expectedSaved = structuredClone(saved)
       saved.data['late'] = 'write'
       expect(await store.load(record.key)).toStrictEqual(expectedSaved)
+    })
+
+    it('create replaces an expired record, and save with expectedVersion does not revive one', async () => {
+      const expired = makeRecord(key('expired'), { expiresAt: Date.now() - MINUTE })
+      expect(await store.create(expired)).toBe(true)
+      expect(await store.save(makeRecord(expired.key, { version: 1 }), 0)).toBe(false)
+      expect(await store.load(expired.key)).toBeUndefined()
+      const fresh = makeRecord(expired.key, { data: { fresh: true } })
+      expect(await store.create(fresh)).toBe(true)
+      expect(await store.load(expired.key)).toStrictEqual(fresh)
+    })
+
+    it.skipIf(unreachable === undefined)(
+      'an unreachable server fails every operation with STORE_UNAVAILABLE and a cause',
+      async () => {
+        const down = await unreachable!()
+        const record = makeRecord(key('down'))
+        const operations: [string, () => Promise<unknown>][] = [
+          ['create', () => down.create(record)],
+          ['load', () => down.load(record.key)],
+          ['save', () => down.save(record, 0)],
+          ['delete', () => down.delete(record.key)],
+        ]
+        for (const [operation, run] of operations) {
+          const error = await run().then(
+            () => new Error(`${operation} succeeded against an unreachable server`),
+            (e: unknown) => e
+          )
+          expect(isSessionError(error) && error.code, operation).toBe('STORE_UNAVAILABLE')
+          expect((error as Error).cause, operation).toBeDefined()
+        }
+        await down.close?.()
+      }
+    )
+
+    describe('under the Hono middleware', () => {
+      const app = (target: SessionStore) => {
+        const hono = sessionApp(counterSession, { store: target })
+        hono.get('/count', async (c) => {
+          const n = await c.var.session.get('counter')
+          await c.var.session.set('counter', n + 1)
+          return c.text(String(n))
+        })
+        hono.get('/peek', async (c) => c.text(String(await c.var.session.get('counter'))))
+        hono.post('/login', async (c) => {
+          await c.var.session.cycleId()
+          return c.text('cycled')
+        })
+        hono.post('/logout', async (c) => {
+          await c.var.session.flush()
+          return c.text('flushed')
+        })
+        return hono
+      }
+
+      it('inserts, reads, cycles the id and flushes a session', async () => {
+        const jar = new CookieJar(app(store))
+        expect(await jar.text('/count')).toBe('0')
+        expect(await jar.text('/count')).toBe('1')
+        const before = jar.cookies.get('id')!
+        const oldKey = recordKeyOf(before.split('.')[0]!)
+        expect((await store.load(oldKey))?.data).toEqual({ counter: 2 })
+
+        await jar.fetch('/login', { method: 'POST' })
+        const after = jar.cookies.get('id')!
+        expect(after).not.toBe(before)
+        expect(await store.load(oldKey)).toBeUndefined()
+        expect(await jar.text('/peek')).toBe('2')
+
+        const response = await jar.fetch('/logout', { method: 'POST' })
+        expect(response.headers.get('set-cookie')).toMatch(/Max-Age=0/)
+        expect(await store.load(recordKeyOf(after.split('.')[0]!))).toBeUndefined()
+        expect(jar.cookies.has('id')).toBe(false)
+        expect(await jar.text('/peek')).toBe('0')
+      })
     })
   })
 }
