@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util'
+import type { LoadSettings } from './measure.js'
+
+/** What `npm run bench` was asked to do. */
+export interface BenchOptions {
+  load: LoadSettings
+  /** Variant names to run, in the registry's order; all when absent. */
+  only: readonly string[] | undefined
+  /** Write a `--cpu-prof` profile of each server child to this folder. */
+  profileDir: string | undefined
+  /** The command line as typed, for the report. */
+  command: string
+}
+
+const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
+                      [--only <variant,...>] [--profile <dir>]
+Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win).`
+
+/** Reads flags, then BENCH_* variables, then the defaults (or the `--quick` smoke defaults). */
+export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const quick = values.quick
+  const duration = number('duration', values.duration ?? env.BENCH_DURATION, quick ? 1 : 5)
+  if (duration === 0) throw new Error(`--duration must be more than 0 seconds.\n${USAGE}`)
+  return {
+    load: {
+      connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50),
+      pipelining: 1,
+      warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, quick ? 0.5 : 2),
+      duration,
+    },
+    only: values.only?.split(',').map((name) => name.trim()),
+    profileDir: values.profile,
+    command: describeCommand(argv, env),
+  }
+}
+
+function number(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!(value >= 0)) throw new Error(`--${name} takes a number >= 0, got "${raw}".\n${USAGE}`)
+  return value
+}
+
+function describeCommand(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const vars = ['BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_CONNECTIONS']
+    .filter((name) => env[name] !== undefined)
+    .map((name) => `${name}=${env[name]} `)
+    .join('')
+  const base = env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'tsx bench/run.ts'
+  const args =
+    argv.length === 0
+      ? ''
+      : env.npm_lifecycle_event === 'bench'
+        ? ` -- ${argv.join(' ')}`
+        : ` ${argv.join(' ')}`
+  return `${vars}${base}${args}`
+}
