@@ -117,17 +117,24 @@ export function sessionMiddleware<S extends SessionSchema>(
 }
 
 /**
- * Adds `Set-Cookie` and `Vary: Cookie`. `c.header` copies a finished Response before changing
- * it (its headers may be immutable, e.g. `Response.redirect()` or a proxied `fetch()`), so it is
- * called once and the copy's headers are then changed directly.
+ * Adds `Set-Cookie` and `Vary: Cookie` to the handler's response, in place. `c.header` would
+ * copy a finished Response first, which costs the Node adapter its fast path for plain bodies;
+ * only a Response whose headers are immutable (`Response.redirect()`, a proxied `fetch()`) is
+ * copied, once.
  */
 function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean): void {
   const varyValue = vary ? withCookie(c.res.headers.get('Vary')) : undefined
-  if (setCookie !== undefined) {
-    c.header('Set-Cookie', setCookie, { append: true })
-    if (varyValue !== undefined) c.res.headers.set('Vary', varyValue)
-  } else if (varyValue !== undefined) {
-    c.header('Vary', varyValue)
+  if (setCookie === undefined && varyValue === undefined) return
+  const apply = (headers: Headers) => {
+    if (varyValue !== undefined) headers.set('Vary', varyValue)
+    if (setCookie !== undefined) headers.append('Set-Cookie', setCookie)
+  }
+  try {
+    apply(c.res.headers)
+  } catch {
+    // Immutable headers (TypeError): Hono's setter makes a mutable copy of the Response.
+    c.res = new Response(c.res.body, c.res)
+    apply(c.res.headers)
   }
 }
 
