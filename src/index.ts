@@ -8,6 +8,12 @@ export type { SessionConfig } from './core/session.js'
 export { generateSessionId, recordKeyOf } from './core/session-id.js'
 export type { ScanOptions, SessionRecord, SessionStore } from './core/store.js'
 export { defineSession } from './schema/define-session.js'
+export { versioned, Versioned } from './schema/versioned.js'
+export type { SchemaVersion } from './schema/versioned.js'
+export { migrateStore } from './schema/migrate-store.js'
+export type { MigrateStoreOptions, MigrateStoreReport } from './schema/migrate-store.js'
+export { upgradeData } from './schema/upgrade.js'
+export type { UpgradeResult } from './schema/upgrade.js'
 export type {
   DefineSessionOptions,
   InvalidDataInfo,
@@ -19,5 +25,12 @@ export type {
 export { TypedSession } from './schema/typed-session.js'
 export type { SessionKey, SessionReadValue, SessionValue } from './schema/typed-session.js'
 export { MemoryStore } from './stores/memory-store.js'
+export { CachingStore } from './stores/caching-store.js'
+export { startExpiredDeletion } from './core/expired-deletion.js'
+export type {
+  ExpiredDeletionFailure,
+  ExpiredDeletionOptions,
+  StopExpiredDeletion,
+} from './core/expired-deletion.js'
 export type { MemoryStoreOptions } from './stores/memory-store.js'
 export type { CookieOptions } from './cookie/header.js'

@@ -19,6 +19,13 @@ export interface SessionConfig {
   schemaVersion?: number
   /** The clock, in epoch milliseconds. @default Date.now */
   now?: () => number
+  /**
+   * Called for a loaded record whose `schemaVersion` is not `schemaVersion`: returns the data
+   * upgraded to the current version (saved at the end of the request, even if only read), or
+   * `undefined` to read the session as empty without overwriting the record unless written to.
+   * `defineSession` definitions provide it through the middleware.
+   */
+  upgrade?: (record: SessionRecord) => JsonObject | undefined
 }
 
 /** How many fresh ids `save` draws before giving up with `ID_COLLISION`. */
@@ -355,7 +362,14 @@ export class Session {
     } else {
       this.#stored = storedStateOf(record)
       this.#expiry ??= parseExpiry(record.expiry)
-      this.#base = new Map(Object.entries(record.data))
+      let data: JsonObject | undefined = record.data
+      const upgrade = this.#config.upgrade
+      if (upgrade !== undefined && record.schemaVersion !== (this.#config.schemaVersion ?? 1)) {
+        data = upgrade(record)
+        // Upgraded: saved under the current version at the end of this request.
+        if (data !== undefined) this.#modified = true
+      }
+      this.#base = new Map(data === undefined ? [] : Object.entries(data))
     }
     this.#loaded = true
   }

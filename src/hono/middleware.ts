@@ -13,6 +13,7 @@ import { Session, type SessionConfig } from '../core/session.js'
 import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
+import { recordUpgrader } from '../schema/upgrade.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
 /** The Hono environment that types `c.var.session` for a session definition. */
@@ -68,6 +69,7 @@ export function sessionMiddleware<S extends SessionSchema>(
   const config: SessionConfig = {
     store: options.store ?? new MemoryStore(),
     schemaVersion: definition.version,
+    upgrade: recordUpgrader(definition),
   }
   if (options.expiry !== undefined) config.expiry = options.expiry
   if (options.absoluteTimeout !== undefined) config.absoluteTimeout = options.absoluteTimeout

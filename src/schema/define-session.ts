@@ -1,21 +1,33 @@
 import type { $ZodIssue, $ZodObject } from 'zod/v4/core'
 import { SessionError } from '../core/errors.js'
+import { Versioned, checkObjectSchema, type SchemaVersion } from './versioned.js'
 
 /** A session schema: a Zod object whose keys are the session's keys. */
 export type SessionSchema = $ZodObject
 
 /** What the invalid-data policy is told about stored data that does not fit the schema. */
 export interface InvalidDataInfo {
-  /** The session key whose stored value failed its schema. */
-  key: string
-  /** The Zod issues of that failure. */
+  /**
+   * `'invalid-value'`: one key's stored value fails its schema (`key` says which).
+   * `'migration-failed'`: a record of an older version cannot be upgraded.
+   * `'newer-version'`: a record written by a newer version of the app (a rollback).
+   */
+  reason: 'invalid-value' | 'migration-failed' | 'newer-version'
+  /** The session key whose stored value failed its schema, for `'invalid-value'`. */
+  key?: string
+  /** The schema version the record was written under. */
+  storedVersion: number
+  /** The version this app reads and writes. */
+  currentVersion: number
+  /** The Zod issues of the failure (empty for `'newer-version'`). */
   issues: readonly $ZodIssue[]
 }
 
 /**
- * What to do with stored data that does not fit the schema: `'drop'` reads it as absent and
- * removes it at the next save; `'throw'` raises `SessionError` `INVALID_STORED_DATA`; a function
- * decides case by case.
+ * What to do with stored data that does not fit the schema. `'drop'`: a value that fails reads
+ * as absent and is removed at the next save; a record that cannot be migrated (or is from a newer
+ * version) reads as an empty session and is only overwritten if the handler writes. `'throw'`:
+ * `SessionError` `INVALID_STORED_DATA`. A function decides case by case.
  */
 export type OnInvalid = 'drop' | 'throw' | ((info: InvalidDataInfo) => 'drop' | 'throw')
 
@@ -25,12 +37,14 @@ export interface DefineSessionOptions {
   onInvalid?: OnInvalid
 }
 
-/** A session schema with its policies, as `sessionMiddleware` takes it. */
+/** A session schema with its history and policies, as `sessionMiddleware` takes it. */
 export interface SessionDefinition<S extends SessionSchema = SessionSchema> {
   /** The current schema. */
   readonly schema: S
   /** The schema version records are written under: its position in the chain, from 1. */
   readonly version: number
+  /** Every version, oldest first (one for a plain schema). */
+  readonly versions: readonly SchemaVersion[]
   /** The invalid-stored-data policy. */
   readonly onInvalid: OnInvalid
 }
@@ -39,20 +53,18 @@ export interface SessionDefinition<S extends SessionSchema = SessionSchema> {
 export type SchemaOf<D> = D extends SessionDefinition<infer S> ? S : never
 
 /**
- * Declares what a session holds: a `z.object` whose keys are the session's keys.
+ * Declares what a session holds: a `z.object` whose keys are the session's keys (version 1),
+ * or a `versioned(...)` chain whose last schema is current and whose steps upgrade old records.
  * @example
  * export const counterSession = defineSession(z.object({ counter: z.number().int().default(0) }))
  */
 export function defineSession<S extends SessionSchema>(
-  schema: S,
+  schema: S | Versioned<S>,
   options: DefineSessionOptions = {}
 ): SessionDefinition<S> {
-  if (schema?._zod?.def?.type !== 'object') {
-    throw new SessionError(
-      'CONFIG',
-      'defineSession() takes a z.object({ ... }) whose keys are the session keys; wrap your schema in z.object().'
-    )
-  }
+  const versions: readonly SchemaVersion[] =
+    schema instanceof Versioned ? schema.versions : [{ schema }]
+  if (!(schema instanceof Versioned)) checkObjectSchema(schema)
   const onInvalid = options.onInvalid ?? 'drop'
   if (onInvalid !== 'drop' && onInvalid !== 'throw' && typeof onInvalid !== 'function') {
     throw new SessionError(
@@ -60,5 +72,19 @@ export function defineSession<S extends SessionSchema>(
       `onInvalid must be 'drop', 'throw' or a function returning one of them, got ${String(onInvalid)}.`
     )
   }
-  return Object.freeze({ schema, version: 1, onInvalid })
+  return Object.freeze({
+    schema: versions[versions.length - 1]!.schema as S,
+    version: versions.length,
+    versions,
+    onInvalid,
+  })
+}
+
+/** Applies the definition's policy to one case of invalid stored data. */
+export function decideInvalid(
+  definition: SessionDefinition,
+  info: InvalidDataInfo
+): 'drop' | 'throw' {
+  const policy = definition.onInvalid
+  return typeof policy === 'function' ? policy(info) : policy
 }

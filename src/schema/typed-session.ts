@@ -3,7 +3,8 @@ import { safeEncode, safeParse } from 'zod/v4/core'
 import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import type { Session } from '../core/session.js'
-import type { SessionDefinition, SessionSchema } from './define-session.js'
+import { describeIssues } from './issues.js'
+import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
 
 type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
 /** The keys of a session schema. */
@@ -191,8 +192,14 @@ export class TypedSession<S extends SessionSchema> {
   }
 
   async #invalid(key: string, issues: readonly $ZodIssue[]): Promise<void> {
-    const policy = this.#definition.onInvalid
-    const decision = typeof policy === 'function' ? policy({ key, issues }) : policy
+    const version = this.#definition.version
+    const decision = decideInvalid(this.#definition, {
+      reason: 'invalid-value',
+      key,
+      storedVersion: this.#session.storedSchemaVersion ?? version,
+      currentVersion: version,
+      issues,
+    })
     if (decision === 'throw') {
       throw new SessionError(
         'INVALID_STORED_DATA',
@@ -206,15 +213,4 @@ export class TypedSession<S extends SessionSchema> {
     const result = safeParse(schema, undefined)
     return result.success ? result.data : undefined
   }
-}
-
-/** A short, readable rendering of Zod issues for error messages. */
-export function describeIssues(issues: readonly $ZodIssue[]): string {
-  return issues
-    .slice(0, 3)
-    .map(
-      (issue) =>
-        (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '') + issue.message
-    )
-    .join('; ')
 }

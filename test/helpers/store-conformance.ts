@@ -15,7 +15,7 @@ export interface StoreUnderTest {
 /** Options of `describeStoreConformance`. */
 export interface StoreConformanceOptions {
   /** Skip the whole suite, saying why (e.g. "no Redis server on this machine"). */
-  skipReason?: string
+  skipReason?: string | undefined
   /**
    * Every `setup` returns a store no one else writes to (e.g. a fresh `MemoryStore`): counts are
    * then asserted exactly instead of as lower bounds. A store whose records vanish on their own

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
-import { defineSession, type TypedSession } from 'typed-sessions'
+import { defineSession, versioned, type TypedSession } from 'typed-sessions'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 
 const appSession = defineSession(
@@ -82,5 +82,43 @@ describe('the Hono middleware', () => {
   it('refuses options without a secret', () => {
     // @ts-expect-error: secret is required
     sessionMiddleware(appSession, {})
+  })
+})
+
+describe('versioned schemas', () => {
+  const v1 = z.object({ count: z.number() })
+  const v2 = z.object({ counter: z.number(), theme: z.enum(['light', 'dark']).default('light') })
+
+  it('types each step from the previous output to the next input', () => {
+    versioned(v1).migrate(v2, (previous) => {
+      expectTypeOf(previous).toEqualTypeOf<{ count: number }>()
+      return { counter: previous.count } // theme may be left out: it has a default
+    })
+  })
+
+  it('refuses a step that returns the wrong shape', () => {
+    // @ts-expect-error: counter must be a number
+    versioned(v1).migrate(v2, (previous) => ({ counter: String(previous.count) }))
+    // @ts-expect-error: counter is missing
+    versioned(v1).migrate(v2, () => ({ theme: 'dark' as const }))
+  })
+
+  it('refuses a step that reads a field the previous schema does not have', () => {
+    // @ts-expect-error: version 1 has no `counter`
+    versioned(v1).migrate(v2, (previous) => ({ counter: previous.counter }))
+  })
+
+  it('types the definition and the session from the last schema', () => {
+    const definition = defineSession(
+      versioned(v1).migrate(v2, (previous) => ({ counter: previous.count }))
+    )
+    expectTypeOf(definition.schema).toEqualTypeOf<typeof v2>()
+    const app = new Hono<SessionEnv<typeof definition>>()
+    app.get('/', async (c) => {
+      expectTypeOf(c.var.session.get('theme')).resolves.toEqualTypeOf<'light' | 'dark'>()
+      // @ts-expect-error: `count` was renamed in version 2
+      void c.var.session.get('count')
+      return c.text('ok')
+    })
   })
 })

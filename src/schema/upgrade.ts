@@ -1,0 +1,95 @@
+import type { $ZodIssue } from 'zod/v4/core'
+import { safeEncode, safeParse } from 'zod/v4/core'
+import { SessionError } from '../core/errors.js'
+import { cloneJson, type JsonObject } from '../core/json.js'
+import type { SessionRecord } from '../core/store.js'
+import { describeIssues } from './issues.js'
+import { decideInvalid, type InvalidDataInfo, type SessionDefinition } from './define-session.js'
+
+/** What upgrading stored data to the current schema version came to. */
+export type UpgradeResult =
+  | { ok: true; data: JsonObject }
+  | { ok: false; reason: 'migration-failed' | 'newer-version'; issues: $ZodIssue[] }
+
+/**
+ * Runs data stored under `fromVersion` through each migration step up to the definition's
+ * current version, checking it against each schema on the way. Data from a newer version is
+ * never migrated downward.
+ */
+export function upgradeData(
+  definition: SessionDefinition,
+  data: JsonObject,
+  fromVersion: number
+): UpgradeResult {
+  const { versions } = definition
+  if (fromVersion > versions.length) return { ok: false, reason: 'newer-version', issues: [] }
+  if (!Number.isInteger(fromVersion) || fromVersion < 1) {
+    return failed(`The record has no valid schema version (${fromVersion}).`)
+  }
+  let value: unknown = data
+  for (let version = fromVersion; version < versions.length; version++) {
+    const parsed = safeParse(versions[version - 1]!.schema, value)
+    if (!parsed.success) return failed(undefined, parsed.error.issues, version)
+    try {
+      value = (versions[version]!.up as (previous: unknown) => unknown)(parsed.data)
+    } catch (error) {
+      return failed(`The step to version ${version + 1} threw: ${(error as Error)?.message}`)
+    }
+  }
+  const current = definition.schema
+  const parsed = safeParse(current, value)
+  if (!parsed.success) return failed(undefined, parsed.error.issues, versions.length)
+  // Store the current schema's JSON form: codecs encoded, unknown keys stripped, defaults filled.
+  let encoded: unknown
+  try {
+    const result = safeEncode(current, parsed.data)
+    encoded = result.success ? result.data : value
+  } catch {
+    encoded = value // a one-way transform cannot encode; keep what the step returned
+  }
+  try {
+    return { ok: true, data: cloneJson(encoded, '(migrated record)') as JsonObject }
+  } catch (error) {
+    return failed((error as Error).message)
+  }
+}
+
+function failed(
+  message?: string,
+  issues: readonly $ZodIssue[] = [],
+  version?: number
+): UpgradeResult {
+  const all: $ZodIssue[] = [...issues]
+  if (message !== undefined) all.push({ code: 'custom', path: [], message, input: undefined })
+  const prefix = version === undefined ? '' : `version ${version}: `
+  return {
+    ok: false,
+    reason: 'migration-failed',
+    issues: all.map((issue) => ({ ...issue, message: prefix + issue.message })),
+  }
+}
+
+/**
+ * The engine's hook for records of another schema version: the upgraded data, or `undefined`
+ * when the policy drops the record (the request sees an empty session), or a thrown
+ * `INVALID_STORED_DATA` when it says `'throw'`.
+ */
+export function recordUpgrader(definition: SessionDefinition) {
+  return (record: SessionRecord): JsonObject | undefined => {
+    const result = upgradeData(definition, record.data, record.schemaVersion)
+    if (result.ok) return result.data
+    const info: InvalidDataInfo = {
+      reason: result.reason,
+      storedVersion: record.schemaVersion,
+      currentVersion: definition.version,
+      issues: result.issues,
+    }
+    if (decideInvalid(definition, info) === 'drop') return undefined
+    throw new SessionError(
+      'INVALID_STORED_DATA',
+      result.reason === 'newer-version'
+        ? `A session was written under schema version ${record.schemaVersion}, newer than this app's ${definition.version} (a rollback?). Deploy the newer version, or use onInvalid: 'drop' to read such sessions as empty.`
+        : `A session stored under schema version ${record.schemaVersion} cannot be migrated to version ${definition.version}: ${describeIssues(result.issues)}. Fix the migration step, or use onInvalid: 'drop' to start such sessions empty.`
+    )
+  }
+}
