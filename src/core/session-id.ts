@@ -16,5 +16,16 @@ export function isSessionIdShape(id: string): boolean {
  * so a leaked store (or its logs) cannot be replayed as cookies.
  */
 export function recordKeyOf(id: string): string {
-  return sha256Base64url(id)
+  let key = recordKeys.get(id)
+  if (key === undefined) {
+    key = sha256Base64url(id)
+    // Bounded: drop the oldest entry (Map order) once full. Only verified or fresh ids get here.
+    if (recordKeys.size >= RECORD_KEY_CACHE) recordKeys.delete(recordKeys.keys().next().value!)
+    recordKeys.set(id, key)
+  }
+  return key
 }
+
+/** Returning visitors skip a SHA-256 per request: the keys of recent ids are kept. */
+const RECORD_KEY_CACHE = 10_000
+const recordKeys = new Map<string, string>()

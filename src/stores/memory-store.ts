@@ -1,4 +1,5 @@
 import { SessionError } from '../core/errors.js'
+import type { Expiry } from '../core/expiry.js'
 import type { ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
 
 /** Options of `MemoryStore`. */
@@ -13,12 +14,17 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
-/** One held record: the record as a JSON string, plus the two fields the store compares. */
+/** One held record: its data as a JSON string, the other fields as they are. */
 interface Entry {
   readonly key: string
+  readonly data: string
+  readonly createdAt: number
   readonly expiresAt: number
   readonly version: number
-  readonly json: string
+  readonly schemaVersion: number
+  readonly expiry: Expiry | undefined
+  /** The access count when the entry last moved to the back of the LRU order. */
+  movedAt: number
 }
 
 const DEFAULT_MAX_SESSIONS = 10_000
@@ -31,8 +37,10 @@ const FULL_SWEEP_SPACING = 8
 /*
  * Reclaiming expired records without scanning them all on every request:
  *
- * 1. The Map is kept in least-recently-used order: `load` and `save` delete and re-insert their
- *    key, so the first entry is the one used longest ago.
+ * 1. The Map is kept in (nearly) least-recently-used order: `load` and `save` move their entry
+ *    to the back by deleting and re-inserting it, so the first entry is the one used longest
+ *    ago. An entry moved within the last `maxSessions / 4` accesses is not moved again: it is
+ *    already in the back quarter, and skipping the move keeps a busy session's requests cheap.
  * 2. Incremental sweep: every write advances a long-lived Map iterator (the "cursor") by
  *    SWEEP_STEP entries and deletes the expired ones it passes; when it reaches the end, the next
  *    write starts a new pass. Map iterators are live (they skip deleted entries and reach entries
@@ -60,6 +68,7 @@ export class MemoryStore implements SessionStore {
   readonly #maxSessions: number
   readonly #now: () => number
   #cursor: Iterator<Entry> | undefined
+  #accesses = 0
   #fullSweepCooldown = 0
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -110,10 +119,12 @@ export class MemoryStore implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
-    this.#entries.delete(key)
-    if (entry.expiresAt <= this.#now()) return undefined
-    this.#entries.set(key, entry) // re-insert: now the most recently used
-    return JSON.parse(entry.json) as SessionRecord
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key)
+      return undefined
+    }
+    this.#touch(entry)
+    return toRecord(entry)
   }
 
   /**
@@ -176,7 +187,7 @@ export class MemoryStore implements SessionStore {
       for (const key of keys.slice(start, start + batchSize)) {
         const entry = this.#entries.get(key)
         if (entry !== undefined && entry.expiresAt > now) {
-          batch.push(JSON.parse(entry.json) as SessionRecord)
+          batch.push(toRecord(entry))
         }
       }
       yield* batch
@@ -193,27 +204,39 @@ export class MemoryStore implements SessionStore {
     this.#fullSweepCooldown = 0
   }
 
+  /** Moves `entry` to the back of the LRU order, unless it moved there recently. */
+  #touch(entry: Entry): void {
+    const accesses = ++this.#accesses
+    if (accesses - entry.movedAt <= this.#maxSessions >>> 2) return
+    entry.movedAt = accesses
+    this.#entries.delete(entry.key)
+    this.#entries.set(entry.key, entry)
+  }
+
   /** Stores `record` as the most recently used entry, reclaiming room first. */
   #write(record: SessionRecord, replacing: boolean, now: number): void {
-    // Only the contract's fields, serialized once: later changes to `record` cannot reach us.
-    const json = JSON.stringify({
+    // Only the contract's fields, the data serialized: later changes to `record` cannot reach us.
+    const entry: Entry = {
       key: record.key,
-      data: record.data,
+      data: JSON.stringify(record.data),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       version: record.version,
       schemaVersion: record.schemaVersion,
-      expiry: record.expiry,
-    })
-    const entry: Entry = {
-      key: record.key,
-      expiresAt: record.expiresAt,
-      version: record.version,
-      json,
+      expiry: record.expiry === undefined ? undefined : { ...record.expiry },
+      movedAt: 0,
     }
     this.#sweepStep(now)
-    if (replacing) this.#entries.delete(record.key)
-    else if (this.#entries.size >= this.#maxSessions) this.#makeRoom(now)
+    const previous = replacing ? this.#entries.get(record.key) : undefined
+    if (previous !== undefined) {
+      // Replaced in place (Map.set keeps the position), then moved back like a load would be.
+      entry.movedAt = previous.movedAt
+      this.#entries.set(record.key, entry)
+      this.#touch(entry)
+      return
+    }
+    if (this.#entries.size >= this.#maxSessions) this.#makeRoom(now)
+    entry.movedAt = ++this.#accesses
     this.#entries.set(record.key, entry)
   }
 
@@ -254,4 +277,18 @@ export class MemoryStore implements SessionStore {
     }
     return deleted
   }
+}
+
+/** A fresh record from an entry: the caller may change it freely. */
+function toRecord(entry: Entry): SessionRecord {
+  const record: SessionRecord = {
+    key: entry.key,
+    data: JSON.parse(entry.data) as SessionRecord['data'],
+    createdAt: entry.createdAt,
+    expiresAt: entry.expiresAt,
+    version: entry.version,
+    schemaVersion: entry.schemaVersion,
+  }
+  if (entry.expiry !== undefined) record.expiry = { ...entry.expiry }
+  return record
 }
