@@ -4,6 +4,10 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'hono/index': 'src/hono/index.ts',
+    sqlite: 'src/stores/sqlite-store.ts',
+    redis: 'src/stores/redis-store.ts',
+    postgres: 'src/stores/postgres-store.ts',
+    mysql: 'src/stores/mysql-store.ts',
   },
   format: ['esm'],
   dts: true,

@@ -3,23 +3,16 @@
  * first release (schema version 1), upgrades them in bulk (a dry run first), and serves the
  * current release (version 3), which also upgrades any old session lazily when it loads one.
  */
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { pathToFileURL } from 'node:url'
 import { MemoryStore, Session, migrateStore, type SessionStore } from 'typed-sessions'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { appSession, appSessionV1 } from '../schemas/app-session.js'
-
-const production = process.env.NODE_ENV === 'production'
-const secret =
-  process.env.SESSION_SECRET ??
-  (production ? undefined : 'dev-only secret: set SESSION_SECRET in production')
+import { exampleOptions, serveIfMain } from './counter-app.js'
 
 /** The current release of the app on `store`. */
 export function createApp(store: SessionStore) {
   const app = new Hono<SessionEnv<typeof appSession>>()
-  // See examples/counter.ts for why `secure` is off outside production.
-  app.use(sessionMiddleware(appSession, { store, secret: secret!, cookie: { secure: production } }))
+  app.use(sessionMiddleware(appSession, { store, ...exampleOptions }))
 
   app.get('/', async (c) => {
     const counter = await c.var.session.update('counter', (n) => n + 1)
@@ -47,13 +40,9 @@ export async function seedVersion1Sessions(store: SessionStore, count: number): 
   return ids
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const store = new MemoryStore()
+const store = new MemoryStore()
+if (serveIfMain(import.meta.url, createApp(store), 'Migration example')) {
   await seedVersion1Sessions(store, 1000)
   console.log('dry run:', await migrateStore(appSession, store, { dryRun: true }))
   console.log('migration:', await migrateStore(appSession, store))
-  const port = Number(process.env.PORT ?? 3000)
-  serve({ fetch: createApp(store).fetch, port }, (info) => {
-    console.log(`Migration example listening on http://localhost:${info.port}`)
-  })
 }

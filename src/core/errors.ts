@@ -39,9 +39,11 @@ export function isSessionError(value: unknown): value is SessionError {
 /** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */
 export function storeFailure(operation: string, cause: unknown): SessionError {
   if (isSessionError(cause)) return cause
+  const unsaved =
+    operation === 'create' || operation === 'save' ? ' The session was not saved.' : ''
   return new SessionError(
     'STORE_UNAVAILABLE',
-    `The session store failed during ${operation}; check that it is reachable (see \`cause\`). Nothing was saved.`,
+    `The session store failed during ${operation}; check that it is reachable and healthy (see \`cause\`).${unsaved}`,
     { cause }
   )
 }

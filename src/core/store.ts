@@ -1,3 +1,4 @@
+import { SessionError } from './errors.js'
 import type { ExpiryJson } from './expiry.js'
 import type { JsonObject } from './json.js'
 
@@ -46,4 +47,22 @@ export interface SessionStore {
   scan?(options?: ScanOptions): AsyncIterable<SessionRecord>
   /** Releases what the store holds (timers, connections it owns). */
   close?(): Promise<void>
+}
+
+/** How many records stores read or delete per round trip unless told otherwise. */
+export const DEFAULT_BATCH_SIZE = 1000
+
+/**
+ * `batchSize` checked (an integer >= 1, else `SessionError` `CONFIG` naming `option`), or the
+ * default when it is absent.
+ */
+export function batchSizeOf(batchSize: number | undefined, option: string): number {
+  if (batchSize === undefined) return DEFAULT_BATCH_SIZE
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new SessionError(
+      'CONFIG',
+      `${option} takes an integer >= 1, got ${batchSize}. Omit it for ${DEFAULT_BATCH_SIZE}.`
+    )
+  }
+  return batchSize
 }

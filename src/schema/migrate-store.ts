@@ -1,5 +1,5 @@
 import { SessionError, storeFailure } from '../core/errors.js'
-import type { SessionRecord, SessionStore } from '../core/store.js'
+import { batchSizeOf, type SessionRecord, type SessionStore } from '../core/store.js'
 import type { SessionDefinition } from './define-session.js'
 import { upgradeData } from './upgrade.js'
 
@@ -7,7 +7,7 @@ import { upgradeData } from './upgrade.js'
 export interface MigrateStoreOptions {
   /** Report what would happen, change nothing. @default false */
   dryRun?: boolean
-  /** Records read per `scan` batch and upgraded concurrently. @default 500 */
+  /** Records read per `scan` batch and upgraded concurrently. @default 1000 */
   batchSize?: number
   /** Called after each batch with the counts so far. */
   onProgress?: (report: MigrateStoreReport) => void
@@ -50,19 +50,14 @@ export async function migrateStore(
   store: SessionStore,
   options: MigrateStoreOptions = {}
 ): Promise<MigrateStoreReport> {
-  const { dryRun = false, batchSize = 500, onProgress } = options
+  const { dryRun = false, onProgress } = options
   if (typeof store.scan !== 'function') {
     throw new SessionError(
       'UNSUPPORTED',
       'This store cannot list its records (it has no scan()), so migrateStore() cannot walk it. Its sessions still upgrade lazily when they are loaded.'
     )
   }
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new SessionError(
-      'CONFIG',
-      `migrateStore batchSize takes an integer >= 1, got ${batchSize}.`
-    )
-  }
+  const batchSize = batchSizeOf(options.batchSize, 'migrateStore options.batchSize')
   const started = performance.now()
   const report: MigrateStoreReport = {
     scanned: 0,

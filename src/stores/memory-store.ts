@@ -1,6 +1,11 @@
 import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
-import type { ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../core/store.js'
 
 /** Options of `MemoryStore`. */
 export interface MemoryStoreOptions {
@@ -28,7 +33,6 @@ interface Entry {
 }
 
 const DEFAULT_MAX_SESSIONS = 10_000
-const DEFAULT_BATCH_SIZE = 1000
 /** Entries the incremental sweep checks per write. */
 const SWEEP_STEP = 4
 /** After a full sweep at the bound, skip full sweeps for `maxSessions / FULL_SWEEP_SPACING` inserts. */
@@ -173,13 +177,7 @@ export class MemoryStore implements SessionStore {
    * @example for await (const record of store.scan({ batchSize: 500 })) count++
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new SessionError(
-        'CONFIG',
-        `scan options.batchSize takes an integer >= 1, got ${batchSize}. Omit it for ${DEFAULT_BATCH_SIZE}.`
-      )
-    }
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     const keys = Array.from(this.#entries.keys())
     for (let start = 0; start < keys.length; start += batchSize) {
       const now = this.#now()

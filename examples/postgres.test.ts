@@ -1,0 +1,48 @@
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { recordKeyOf } from 'typed-sessions'
+import { CookieJar } from '../test/helpers/http.js'
+import { idOfCookie } from '../test/helpers/stores.js'
+import { services, skipReasonFor } from '../test/helpers/services.js'
+
+const probe = new pg.Pool({ connectionString: services.postgres })
+const skipReason = await skipReasonFor('PostgreSQL', services.postgres, () =>
+  probe.query('SELECT 1')
+)
+await probe.end()
+
+// Imported only with a server: the example migrates its table at start-up.
+const example = skipReason === undefined ? await import('./postgres.js') : undefined
+
+describe.skipIf(example === undefined)('the PostgreSQL counter example', () => {
+  const keys: string[] = []
+
+  afterAll(async () => {
+    // The example uses the default "public"."sessions": remove only this test's rows.
+    await example?.pool.query('DELETE FROM "public"."sessions" WHERE key = ANY($1)', [keys])
+    await example?.pool.end()
+  })
+
+  it('counts per visitor across requests and keeps each session in a row', async () => {
+    const { app, pool } = example!
+    const alice = new CookieJar(app)
+    const bob = new CookieJar(app)
+    expect(await alice.text('/')).toBe('Current count: 0')
+    expect(await alice.text('/')).toBe('Current count: 1')
+    expect(await bob.text('/')).toBe('Current count: 0')
+    expect(await alice.text('/')).toBe('Current count: 2')
+
+    for (const [jar, counter] of [
+      [alice, 3],
+      [bob, 1],
+    ] as const) {
+      const key = recordKeyOf(idOfCookie(jar.cookies.get('id')!))
+      keys.push(key)
+      const { rows } = await pool.query(
+        'SELECT data, version FROM "public"."sessions" WHERE key = $1',
+        [key]
+      )
+      expect(rows).toStrictEqual([{ data: { counter }, version: counter - 1 }])
+    }
+  })
+})

@@ -1,0 +1,15 @@
+-- The session table of MySqlStore (typed-sessions/mysql), as `store.migrate()` creates it for the
+-- default tableName 'sessions'. Run it yourself if the application's user may not create tables.
+-- `key` compares byte for byte (utf8mb4_bin): record keys are base64url, where case matters.
+-- `data` holds the session as JSON text; `expires_at` is epoch milliseconds.
+CREATE TABLE IF NOT EXISTS `sessions` (
+  `key` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `data` LONGTEXT NOT NULL,
+  `created_at` BIGINT NOT NULL,
+  `expires_at` BIGINT NOT NULL,
+  `version` INT NOT NULL,
+  `schema_version` INT NOT NULL,
+  `expiry` TEXT NULL,
+  PRIMARY KEY (`key`),
+  KEY `expires_at` (`expires_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

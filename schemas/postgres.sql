@@ -1,0 +1,17 @@
+-- The table of PostgresStore with its defaults (schemaName 'public', tableName 'sessions'):
+-- what `await store.migrate()` creates, for applying with a migration tool instead.
+-- Times are epoch milliseconds; `version` counts saves; `expiry` is the per-session expiry, if set.
+CREATE SCHEMA IF NOT EXISTS "public";
+
+CREATE TABLE IF NOT EXISTS "public"."sessions" (
+  key TEXT COLLATE "C" PRIMARY KEY, -- base64url hashes: byte order is enough, and cheaper
+  data JSONB NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  version INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,
+  expiry JSONB NULL
+);
+
+-- deleteExpired() deletes by expires_at.
+CREATE INDEX IF NOT EXISTS "sessions_expires_at_idx" ON "public"."sessions" (expires_at);

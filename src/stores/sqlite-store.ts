@@ -1,0 +1,270 @@
+import { SessionError, storeFailure } from '../core/errors.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../core/store.js'
+import { checkIdentifier, recordFromRow, rowValues } from './sql-support.js'
+import type { SessionRow } from './sql-support.js'
+
+/**
+ * The part of a better-sqlite3 prepared statement the store uses. Declared here rather than
+ * imported, so the store never loads the driver: the application passes its own `Database`.
+ */
+export interface SqliteStatement {
+  run(...params: unknown[]): { changes: number }
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+}
+
+/** The part of a better-sqlite3 `Database` the store uses (a `Database` fits it as it is). */
+export interface SqliteDatabase {
+  prepare(source: string): SqliteStatement
+  exec(source: string): unknown
+}
+
+/** Options of `SqliteStore`. */
+export interface SqliteStoreOptions {
+  /**
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index is
+   * named `<tableName>_expires_at`.
+   * @default 'sessions'
+   */
+  tableName?: string
+}
+
+interface Statements {
+  create: SqliteStatement
+  load: SqliteStatement
+  upsert: SqliteStatement
+  compareAndSet: SqliteStatement
+  delete: SqliteStatement
+  deleteExpired: SqliteStatement
+  scanFirst: SqliteStatement
+  scanNext: SqliteStatement
+}
+
+const DEFAULT_TABLE_NAME = 'sessions'
+/** Rows per `deleteExpired` statement: each is its own short write, so writers are not starved. */
+const DELETE_BATCH_SIZE = 1000
+
+const COLUMNS = 'key, data, created_at, expires_at, version, schema_version, expiry'
+const ASSIGN_EXCLUDED =
+  'data = excluded.data, created_at = excluded.created_at, expires_at = excluded.expires_at, ' +
+  'version = excluded.version, schema_version = excluded.schema_version, expiry = excluded.expiry'
+
+/** The non-key columns of `rowValues`, in its order. */
+const ASSIGN_PARAMETERS =
+  'data = ?, created_at = ?, expires_at = ?, version = ?, schema_version = ?, expiry = ?'
+
+/**
+ * The DDL of the session table, the same as `schemas/sqlite.sql` for the default name.
+ * `data` is the last column because SQLite reads a row's columns in order: with a large `data`
+ * first, checking `expires_at` or `version` would walk its overflow pages. Not `WITHOUT ROWID`:
+ * it stores whole rows in the key's B-tree, which measured no faster for 200-byte sessions and
+ * about half as fast for 2 KB ones.
+ */
+function sqliteSchema(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS "${table}" (
+  key TEXT NOT NULL PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,
+  expiry TEXT,
+  data TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON "${table}" (expires_at);
+`
+}
+
+/**
+ * A session store in a SQLite database through better-sqlite3, the application's own connection.
+ * Expiry is checked in every query against the current time, so an expired row is never loaded
+ * even before `deleteExpired` removes it. Each operation is one statement, hence atomic, also
+ * across processes sharing the file; use WAL and a `busy_timeout` when several processes write.
+ * @example
+ * import Database from 'better-sqlite3'
+ * import { SqliteStore } from 'typed-sessions/sqlite'
+ *
+ * const db = new Database('sessions.db')
+ * db.pragma('journal_mode = WAL')
+ * db.pragma('busy_timeout = 5000')
+ * const store = new SqliteStore(db, { tableName: 'sessions' })
+ * await store.migrate()
+ * setInterval(() => void store.deleteExpired(), 60_000)
+ */
+export class SqliteStore implements SessionStore {
+  readonly #db: SqliteDatabase
+  readonly #table: string
+  #statements: Statements | undefined
+
+  constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
+    if (typeof db !== 'object' || db === null || typeof db.prepare !== 'function') {
+      throw new SessionError(
+        'CONFIG',
+        'SqliteStore takes a better-sqlite3 Database, e.g. new SqliteStore(new Database("sessions.db")).'
+      )
+    }
+    this.#db = db
+    this.#table = checkIdentifier(
+      options.tableName ?? DEFAULT_TABLE_NAME,
+      'SqliteStore options.tableName'
+    )
+  }
+
+  /**
+   * Creates the table and its index on `expires_at` if they do not exist; running it again is
+   * harmless.
+   * @example await store.migrate()
+   */
+  async migrate(): Promise<void> {
+    try {
+      this.#db.exec(sqliteSchema(this.#table))
+    } catch (error) {
+      throw storeFailure('migrate', error)
+    }
+  }
+
+  /**
+   * Inserts the record if no live record has its key; an expired row with the key is replaced.
+   * @example if (!(await store.create(record))) retryWithNewId()
+   */
+  async create(record: SessionRecord): Promise<boolean> {
+    try {
+      return this.#prepared().create.run(...rowValues(record), Date.now()).changes === 1
+    } catch (error) {
+      throw storeFailure('create', error)
+    }
+  }
+
+  /**
+   * The record with this key, or `undefined` if it is missing or expired.
+   * @example const record = await store.load(key)
+   */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    try {
+      const row = this.#prepared().load.get(key, Date.now()) as SessionRow | undefined
+      return row === undefined ? undefined : recordFromRow(row)
+    } catch (error) {
+      throw storeFailure('load', error)
+    }
+  }
+
+  /**
+   * Without `expectedVersion`, an upsert. With it, one conditional UPDATE that writes only if a
+   * live row with exactly that version exists; `false` otherwise (also when missing or expired).
+   * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    try {
+      const statements = this.#prepared()
+      const [key, ...rest] = rowValues(record)
+      const result =
+        expectedVersion === undefined
+          ? statements.upsert.run(key, ...rest)
+          : statements.compareAndSet.run(...rest, key, expectedVersion, Date.now())
+      return result.changes === 1
+    } catch (error) {
+      throw storeFailure('save', error)
+    }
+  }
+
+  /**
+   * Deletes the row with this key; a missing key is not an error.
+   * @example await store.delete(key)
+   */
+  async delete(key: string): Promise<void> {
+    try {
+      this.#prepared().delete.run(key)
+    } catch (error) {
+      throw storeFailure('delete', error)
+    }
+  }
+
+  /**
+   * Deletes every expired row, 1000 per statement, and returns how many it deleted.
+   * @example setInterval(() => void store.deleteExpired(), 60_000)
+   */
+  async deleteExpired(): Promise<number> {
+    try {
+      const statement = this.#prepared().deleteExpired
+      const now = Date.now()
+      let total = 0
+      for (;;) {
+        const { changes } = statement.run(now, DELETE_BATCH_SIZE)
+        total += changes
+        if (changes < DELETE_BATCH_SIZE) return total
+      }
+    } catch (error) {
+      throw storeFailure('deleteExpired', error)
+    }
+  }
+
+  /**
+   * Every live record, each exactly once, in key order: each batch is one query for the next
+   * `batchSize` live keys after the last one yielded. A record present throughout the scan is
+   * yielded once; one created or deleted meanwhile may or may not be.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    let after: string | undefined
+    for (;;) {
+      // `all()`, not an open iterator: a live cursor would keep a read transaction open between
+      // batches and make better-sqlite3 refuse every other statement on this connection.
+      let rows: SessionRow[]
+      let records: SessionRecord[]
+      try {
+        const statements = this.#prepared()
+        rows = (
+          after === undefined
+            ? statements.scanFirst.all(Date.now(), batchSize)
+            : statements.scanNext.all(after, Date.now(), batchSize)
+        ) as SessionRow[]
+        records = rows.map(recordFromRow)
+      } catch (error) {
+        throw storeFailure('scan', error)
+      }
+      const last = rows.at(-1)
+      if (last === undefined) return
+      yield* records
+      if (rows.length < batchSize) return
+      after = last.key
+    }
+  }
+
+  /** The statements, prepared on first use (after `migrate`) and reused. */
+  #prepared(): Statements {
+    if (this.#statements !== undefined) return this.#statements
+    const table = `"${this.#table}"`
+    const db = this.#db
+    const select = `SELECT ${COLUMNS} FROM ${table}`
+    this.#statements = {
+      // One statement: a live row makes the conflict update's WHERE false (0 changes), an
+      // expired one is overwritten, so a collision is decided atomically.
+      create: db.prepare(
+        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${table}.expires_at <= ?`
+      ),
+      load: db.prepare(`${select} WHERE key = ? AND expires_at > ?`),
+      upsert: db.prepare(
+        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`
+      ),
+      compareAndSet: db.prepare(
+        `UPDATE ${table} SET ${ASSIGN_PARAMETERS} WHERE key = ? AND version = ? AND expires_at > ?`
+      ),
+      delete: db.prepare(`DELETE FROM ${table} WHERE key = ?`),
+      deleteExpired: db.prepare(
+        `DELETE FROM ${table} WHERE key IN
+         (SELECT key FROM ${table} WHERE expires_at <= ? LIMIT ?)`
+      ),
+      scanFirst: db.prepare(`${select} WHERE expires_at > ? ORDER BY key LIMIT ?`),
+      scanNext: db.prepare(`${select} WHERE key > ? AND expires_at > ? ORDER BY key LIMIT ?`),
+    }
+    return this.#statements
+  }
+}
