@@ -38,13 +38,7 @@ function cloneAt(value: unknown, key: string, path: string[], seen: Set<object>)
         }
         const object: JsonObject = {}
         for (const [name, item] of Object.entries(value)) {
-          // defineProperty, not assignment: a "__proto__" key stays data, never a prototype.
-          Object.defineProperty(object, name, {
-            value: cloneAt(item, key, [...path, name], seen),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          })
+          setOwn(object, name, cloneAt(item, key, [...path, name], seen))
         }
         copy = object
       }
@@ -62,6 +56,23 @@ function refuse(key: string, path: string[], what: string): never {
     'INVALID_VALUE',
     `Cannot store ${what} at ${where}: session values are JSON. Convert it (e.g. a Date to an ISO string), or declare a Zod codec for this key.`
   )
+}
+
+/**
+ * Sets an own data property. Assigning `object['__proto__'] = value` would replace the object's
+ * prototype instead, so that one key is defined, not assigned (the rest stay on the fast path).
+ */
+export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  } else {
+    object[key] = value
+  }
 }
 
 /** A deep copy of a value already known to be JSON. */

@@ -1,6 +1,6 @@
 import { SessionError, storeFailure } from './errors.js'
 import { Expiry, expiresAtFor, parseExpiry } from './expiry.js'
-import { cloneJson, copyJson, jsonEqual, type JsonObject, type JsonValue } from './json.js'
+import { cloneJson, copyJson, jsonEqual, setOwn, type JsonObject, type JsonValue } from './json.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionRecord, SessionStore } from './store.js'
 
@@ -426,13 +426,7 @@ function secondsUntil(instant: number, now: number): number {
 function toObject(data: Map<string, JsonValue>): JsonObject {
   const object: JsonObject = {}
   for (const [key, value] of data) {
-    // defineProperty, not assignment: a "__proto__" key stays data, never a prototype.
-    Object.defineProperty(object, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
+    setOwn(object, key, value)
   }
   return object
 }
