@@ -77,3 +77,10 @@ export function parseExpiry(value: unknown): Expiry | undefined {
   if (v.kind === 'atDate' && typeof v.at === 'number') return Expiry.atDate(v.at)
   return undefined
 }
+
+/** Seconds from `now` to `instant`, rounded up, never negative. */
+export function secondsUntil(instant: number, now: number): number {
+  // Rounded up: the cookie may outlive the record by under a second (the server still ends
+  // the session), but must not end early, e.g. at Max-Age=0 for a 1-second timeout.
+  return Math.max(0, Math.ceil((instant - now) / 1000))
+}

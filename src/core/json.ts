@@ -93,3 +93,12 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   if (keys.length !== Object.keys(b).length) return false
   return keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]))
 }
+
+/** A JSON object with the entries of `data` (a `__proto__` key stays data). */
+export function objectFromMap(data: Map<string, JsonValue>): JsonObject {
+  const object: JsonObject = {}
+  for (const [key, value] of data) {
+    setOwn(object, key, value)
+  }
+  return object
+}

@@ -1,6 +1,14 @@
 import { SessionError, storeFailure } from './errors.js'
-import { Expiry, expiresAtFor, parseExpiry } from './expiry.js'
-import { cloneJson, copyJson, jsonEqual, setOwn, type JsonObject, type JsonValue } from './json.js'
+import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
+import {
+  cloneJson,
+  copyJson,
+  jsonEqual,
+  objectFromMap,
+  type JsonObject,
+  type JsonValue,
+} from './json.js'
+import { NOT_LOADED, SessionData } from './session-data.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionRecord, SessionStore } from './store.js'
 
@@ -32,8 +40,6 @@ export interface SessionConfig {
 const CREATE_ATTEMPTS = 5
 /** How many times `save` merges and retries after a compare-and-set conflict. */
 const CONFLICT_RETRIES = 3
-const DELETED = Symbol('deleted')
-type Change = JsonValue | typeof DELETED
 
 /** What the engine keeps of the stored record besides its data. */
 type StoredState = Pick<
@@ -66,12 +72,9 @@ export class Session {
   readonly #now: () => number
   #id: string | undefined
   #stored: StoredState | undefined
-  /** The loaded record's data; undefined until loaded. */
-  #base: Map<string, JsonValue> | undefined
+  #data = new SessionData()
   #loaded = false
   #loading: Promise<void> | undefined
-  #changes = new Map<string, Change>()
-  #cleared = false
   #modified = false
   #accessed = false
   #saved = false
@@ -125,11 +128,7 @@ export class Session {
   /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
   async get(key: string): Promise<JsonValue | undefined> {
     this.#accessed = true
-    const change = this.#changes.get(key)
-    if (change !== undefined) return change === DELETED ? undefined : copyJson(change)
-    if (this.#cleared) return undefined
-    await this.load()
-    const value = this.#base!.get(key)
+    const value = await this.#current(key)
     return value === undefined ? undefined : copyJson(value)
   }
 
@@ -142,7 +141,7 @@ export class Session {
     const copy = cloneJson(value, key)
     const current = await this.#current(key)
     if (current !== undefined && jsonEqual(current, copy)) return
-    this.#changes.set(key, copy)
+    this.#data.set(key, copy)
     this.#modified = true
   }
 
@@ -163,7 +162,7 @@ export class Session {
   async delete(key: string): Promise<boolean> {
     this.#accessed = true
     if ((await this.#current(key)) === undefined) return false
-    this.#changes.set(key, DELETED)
+    this.#data.delete(key)
     this.#modified = true
     return true
   }
@@ -171,15 +170,14 @@ export class Session {
   /** The keys that hold a value. */
   async keys(): Promise<string[]> {
     this.#accessed = true
-    if (!this.#cleared) await this.load()
-    return [...this.#materialize().keys()]
+    if (this.#data.needsRecord) await this.load()
+    return [...this.#data.materialize().keys()]
   }
 
   /** Empties the data and keeps the id; needs no store load. */
   async clear(): Promise<void> {
     this.#accessed = true
-    this.#cleared = true
-    this.#changes.clear()
+    this.#data.clear()
     this.#modified = true
   }
 
@@ -195,9 +193,8 @@ export class Session {
     this.#forget()
     this.#keptCreatedAt = undefined
     this.#loaded = true
-    this.#base = new Map()
-    this.#cleared = true
-    this.#changes.clear()
+    this.#data = new SessionData()
+    this.#data.settle(new Map())
     this.#expiry = undefined
     this.#modified = true
   }
@@ -215,11 +212,9 @@ export class Session {
       this.#retiredKeys.push(stored.key)
       this.#keptCreatedAt = stored.createdAt
     }
-    const data = this.#materialize()
+    const data = this.#data.materialize()
     this.#forget()
-    this.#base = data
-    this.#cleared = false
-    this.#changes.clear()
+    this.#data.settle(data)
     this.#modified = true
   }
 
@@ -249,7 +244,7 @@ export class Session {
 
   /** True when there is no id and no data (Django's `is_empty`). */
   isEmpty(): boolean {
-    return this.#id === undefined && this.#materialize().size === 0
+    return this.#id === undefined && this.#data.materialize().size === 0
   }
 
   /**
@@ -274,13 +269,13 @@ export class Session {
       const stored = this.#stored
       if (stored === undefined) return this.#create()
       const now = this.#now()
-      const data = this.#materialize()
+      const data = this.#data.materialize()
       const record = this.#record(stored.key, data, stored.createdAt, now, stored.version + 1)
       const saved = await this.#call('save', () => this.#store.save(record, stored.version))
       if (saved) return this.#settle(data, record)
       // Another request saved (or deleted) this session meanwhile: merge with its state.
       this.#loaded = false
-      this.#base = undefined
+      this.#data.rebase(undefined)
       this.#stored = undefined
       await this.load()
     }
@@ -293,7 +288,7 @@ export class Session {
   async #create(): Promise<void> {
     const now = this.#now()
     const createdAt = this.#keptCreatedAt ?? now
-    const data = this.#materialize()
+    const data = this.#data.materialize()
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
       const record = this.#record(recordKeyOf(id), data, createdAt, now, 0)
@@ -311,9 +306,7 @@ export class Session {
 
   #settle(data: Map<string, JsonValue>, record: SessionRecord): void {
     this.#stored = storedStateOf(record)
-    this.#base = data
-    this.#changes.clear()
-    this.#cleared = false
+    this.#data.settle(data)
     this.#modified = false
     this.#saved = true
   }
@@ -333,7 +326,7 @@ export class Session {
   ): SessionRecord {
     const record: SessionRecord = {
       key,
-      data: toObject(data),
+      data: objectFromMap(data),
       createdAt,
       expiresAt: this.#expiresAtMs(now, createdAt),
       version,
@@ -358,7 +351,7 @@ export class Session {
     }
     if (record === undefined) {
       this.#forget()
-      this.#base = new Map()
+      this.#data.rebase(new Map())
     } else {
       this.#stored = storedStateOf(record)
       this.#expiry ??= parseExpiry(record.expiry)
@@ -369,26 +362,16 @@ export class Session {
         // Upgraded: saved under the current version at the end of this request.
         if (data !== undefined) this.#modified = true
       }
-      this.#base = new Map(data === undefined ? [] : Object.entries(data))
+      this.#data.rebase(new Map(data === undefined ? [] : Object.entries(data)))
     }
     this.#loaded = true
   }
 
   async #current(key: string): Promise<JsonValue | undefined> {
-    const change = this.#changes.get(key)
-    if (change !== undefined) return change === DELETED ? undefined : change
-    if (this.#cleared) return undefined
+    const value = this.#data.peek(key)
+    if (value !== NOT_LOADED) return value
     await this.load()
-    return this.#base!.get(key)
-  }
-
-  #materialize(): Map<string, JsonValue> {
-    const data = this.#cleared || this.#base === undefined ? new Map() : new Map(this.#base)
-    for (const [key, change] of this.#changes) {
-      if (change === DELETED) data.delete(key)
-      else data.set(key, change)
-    }
-    return data
+    return this.#data.peek(key) as JsonValue | undefined
   }
 
   #recordKey(): string | undefined {
@@ -415,18 +398,4 @@ export class Session {
       throw storeFailure(operation, cause)
     }
   }
-}
-
-function secondsUntil(instant: number, now: number): number {
-  // Rounded up: the cookie may outlive the record by under a second (the server still ends
-  // the session), but must not end early, e.g. at Max-Age=0 for a 1-second timeout.
-  return Math.max(0, Math.ceil((instant - now) / 1000))
-}
-
-function toObject(data: Map<string, JsonValue>): JsonObject {
-  const object: JsonObject = {}
-  for (const [key, value] of data) {
-    setOwn(object, key, value)
-  }
-  return object
 }
