@@ -7,6 +7,21 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number
     headers?: Record<string, string>
+    /** Called with each connection's client before its first request. */
+    setupClient?: (client: Client) => void
+  }
+
+  /** One request of a client's sequence. */
+  export interface RequestSpec {
+    method?: string
+    path?: string
+    headers?: Record<string, string>
+  }
+
+  /** One connection of a run. */
+  export interface Client {
+    /** Replaces this connection's request sequence (pipelining 1 only). */
+    setRequests(requests: RequestSpec[]): void
   }
 
   export interface Histogram {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { ChildMessage } from './protocol.js'
+import type { StoreCalls } from './counting-store.js'
+import type { ChildMessage, ParentMessage } from './protocol.js'
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server.ts', import.meta.url))
 const START_TIMEOUT_MS = 20_000
@@ -11,11 +12,23 @@ export interface CpuTime {
   system: number
 }
 
-/** A running server child: its port, its CPU time on request, and a way to stop it. */
+/** Requests answered by a server child so far, and its store calls (null if not counted). */
+export interface StoreCallCount {
+  requests: number
+  calls: StoreCalls | null
+}
+
+/** A running server child: its port, its CPU time and store calls on request, a way to stop it. */
 export interface ServerChild {
   port: number
   cpuTime: () => Promise<CpuTime>
+  storeCalls: () => Promise<StoreCallCount>
   stop: () => Promise<void>
+}
+
+/** The variant's store server cannot be reached: reported n/a rather than as a failure. */
+export class ServerUnavailable extends Error {
+  override name = 'ServerUnavailable'
 }
 
 /**
@@ -35,32 +48,54 @@ export function startServer(variant: string, profileDir?: string): Promise<Serve
       () => fail(`did not listen within ${START_TIMEOUT_MS} ms`),
       START_TIMEOUT_MS
     )
-    function fail(reason: string): void {
+    function fail(reason: string, unavailable = false): void {
       clearTimeout(timer)
       child.kill()
-      reject(new Error(`server "${variant}" ${reason}`))
+      const message = `server "${variant}" ${reason}`
+      reject(unavailable ? new ServerUnavailable(message) : new Error(message))
     }
     child.once('exit', (code) => fail(`exited with code ${code} before listening`))
     child.on('message', (message: ChildMessage) => {
-      if (message.type === 'failed') fail(`failed to start: ${message.message}`)
+      if (message.type === 'failed') {
+        fail(`failed to start: ${message.message}`, message.unavailable)
+      }
       if (message.type !== 'ready') return
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      resolve({ port: message.port, cpuTime: () => queryCpu(child), stop: () => stopChild(child) })
+      resolve({
+        port: message.port,
+        cpuTime: () => queryCpu(child),
+        storeCalls: () => queryStoreCalls(child),
+        stop: () => stopChild(child),
+      })
     })
   })
 }
 
-function queryCpu(child: ChildProcess): Promise<CpuTime> {
+/** Sends `request` and resolves with the first reply of the same type. */
+function ask<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: T & ParentMessage['type']
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: ChildMessage): void => {
-      if (message.type !== 'cpu') return
+      if (message.type !== type) return
       child.off('message', onMessage)
-      resolve({ user: message.user, system: message.system })
+      resolve(message as Extract<ChildMessage, { type: T }>)
     }
     child.on('message', onMessage)
-    if (!child.send({ type: 'cpu' })) reject(new Error('the server child has no IPC channel'))
+    if (!child.send({ type })) reject(new Error('the server child has no IPC channel'))
   })
+}
+
+async function queryCpu(child: ChildProcess): Promise<CpuTime> {
+  const { user, system } = await ask(child, 'cpu')
+  return { user, system }
+}
+
+async function queryStoreCalls(child: ChildProcess): Promise<StoreCallCount> {
+  const { requests, calls } = await ask(child, 'store-calls')
+  return { requests, calls }
 }
 
 /** SIGINT rather than SIGKILL, so that `--cpu-prof` gets to write its profile. */

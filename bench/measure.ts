@@ -1,5 +1,6 @@
-import autocannon, { type Result } from 'autocannon'
-import type { CpuTime, ServerChild } from './child.js'
+import autocannon, { type Client, type Result } from 'autocannon'
+import type { CpuTime, ServerChild, StoreCallCount } from './child.js'
+import type { StoreCalls } from './counting-store.js'
 
 /** Load settings shared by every variant. */
 export interface LoadSettings {
@@ -11,6 +12,15 @@ export interface LoadSettings {
   duration: number
 }
 
+/** What the load requests carry: nothing, or one session cookie per connection. */
+export interface LoadRequest {
+  /**
+   * `Cookie` headers, one per returning visitor: connection `i` sends `cookies[i % length]` on
+   * every request, so no two connections share a session. Empty: no cookie.
+   */
+  cookies: readonly string[]
+}
+
 /** One variant's numbers over the measured window. */
 export interface Measurement {
   requests: number
@@ -18,6 +28,8 @@ export interface Measurement {
   p99Ms: number
   /** Server CPU time (user + system) per completed request, in microseconds. */
   cpuPerRequestUs: number
+  /** Store calls per request answered in the window, when the variant's store is counted. */
+  storeCallsPerRequest: StoreCalls | undefined
   non2xx: number
   /** Connection errors, timeouts included. */
   errors: number
@@ -25,38 +37,67 @@ export interface Measurement {
 }
 
 /**
- * Warms the server up, then loads it for the measured window while reading its CPU time just
- * before and just after: the delta covers the window only, whatever the load generator costs.
+ * Warms the server up, then loads it for the measured window while reading its CPU time (and
+ * store calls) just before and just after: the delta covers the window only, whatever the load
+ * generator costs.
  */
 export async function measure(
   server: ServerChild,
   settings: LoadSettings,
-  headers: Record<string, string>
+  load: LoadRequest
 ): Promise<Measurement> {
-  const options = {
+  const options = (duration: number) => ({
     url: `http://127.0.0.1:${server.port}/`,
     connections: settings.connections,
     pipelining: settings.pipelining,
-    headers,
-  }
-  if (settings.warmup > 0) await autocannon({ ...options, duration: settings.warmup })
-  const before = await server.cpuTime()
-  const result = await autocannon({ ...options, duration: settings.duration })
-  const after = await server.cpuTime()
-  return summarize(result, totalUs(after) - totalUs(before))
+    duration,
+    ...(load.cookies.length === 0 ? {} : { setupClient: cookiePerConnection(load.cookies) }),
+  })
+  if (settings.warmup > 0) await autocannon(options(settings.warmup))
+  // Store calls first: the child answers once the requests in flight are done.
+  const callsBefore = await server.storeCalls()
+  const cpuBefore = await server.cpuTime()
+  const result = await autocannon(options(settings.duration))
+  const callsAfter = await server.storeCalls()
+  const cpuAfter = await server.cpuTime()
+  return summarize(result, totalUs(cpuAfter) - totalUs(cpuBefore), callsBefore, callsAfter)
 }
 
-function summarize(result: Result, cpuUs: number): Measurement {
+/** Gives the clients of one run their cookies in turn: autocannon sets them up in order. */
+function cookiePerConnection(cookies: readonly string[]): (client: Client) => void {
+  let next = 0
+  return (client) => {
+    const cookie = cookies[next++ % cookies.length]!
+    client.setRequests([{ method: 'GET', path: '/', headers: { cookie } }])
+  }
+}
+
+function summarize(
+  result: Result,
+  cpuUs: number,
+  before: StoreCallCount,
+  after: StoreCallCount
+): Measurement {
   const requests = result.requests.total
   return {
     requests,
     requestsPerSecond: requests / result.duration,
     p99Ms: result.latency.p99,
     cpuPerRequestUs: requests > 0 ? cpuUs / requests : Number.NaN,
+    storeCallsPerRequest: callsPerRequest(before, after),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
   }
+}
+
+function callsPerRequest(before: StoreCallCount, after: StoreCallCount): StoreCalls | undefined {
+  const [from, to] = [before.calls, after.calls]
+  if (from === null || to === null) return undefined
+  const answered = after.requests - before.requests
+  const per = (key: keyof StoreCalls) =>
+    answered > 0 ? (to[key] - from[key]) / answered : Number.NaN
+  return { create: per('create'), load: per('load'), save: per('save'), delete: per('delete') }
 }
 
 function totalUs(time: CpuTime): number {

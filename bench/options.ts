@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util'
 import type { LoadSettings } from './measure.js'
+import type { MigrationSettings } from './migration.js'
 
 /** What `npm run bench` was asked to do. */
 export interface BenchOptions {
   load: LoadSettings
-  /** Variant names to run, in the registry's order; all when absent. */
+  migration: MigrationSettings
+  /** Variant (and migration benchmark) names to run, in the registry's order; all when absent. */
   only: readonly string[] | undefined
   /** Write a `--cpu-prof` profile of each server child to this folder. */
   profileDir: string | undefined
@@ -13,8 +15,11 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
-                      [--only <variant,...>] [--profile <dir>]
-Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win).`
+                      [--only <name,...>] [--profile <dir>]
+--only takes server variants (e.g. ours-returning,ours-returning-redis) and the in-process
+migration benchmarks (migrate-store, lazy-upgrade); a store variant whose server is down is n/a.
+Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win); REDIS_URL,
+DATABASE_URL (PostgreSQL), MYSQL_URL for the store variants.`
 
 /** Reads flags, then BENCH_* variables, then the defaults (or the `--quick` smoke defaults). */
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -44,6 +49,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, quick ? 0.5 : 2),
       duration,
     },
+    migration: quick ? { bulkRounds: 3, lazyRounds: 9 } : { bulkRounds: 7, lazyRounds: 51 },
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,
     command: describeCommand(argv, env),

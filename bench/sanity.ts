@@ -1,9 +1,5 @@
+import type { LoadRequest } from './measure.js'
 import type { Variant } from './variants.js'
-
-/** What load requests must carry, once the checks have passed. */
-export interface LoadRequest {
-  headers: Record<string, string>
-}
 
 const COUNT = /^Current count: (\d+)$/
 
@@ -11,13 +7,19 @@ const COUNT = /^Current count: (\d+)$/
  * Checks a variant before loading it: 200 with the expected body; for a returning visitor, that
  * the cookie from a priming request is really used (the count goes up) and, on a counter, that
  * the response sets a cookie; on a route that never touches the session, that it sets none.
- * Returns the headers of the load requests; throws with a sentence on the first failed check.
+ * Then primes `visitors` sessions, one per load connection: returning visitors are different
+ * people, so concurrent requests never share a session (as they would replaying one cookie).
+ * Returns what the load requests carry; throws with a sentence on the first failed check.
  */
-export async function checkVariant(variant: Variant, baseUrl: string): Promise<LoadRequest> {
+export async function checkVariant(
+  variant: Variant,
+  baseUrl: string,
+  visitors: number
+): Promise<LoadRequest> {
   const first = await get(baseUrl, undefined)
   expect(first.count === 0, `a first request answers "Current count: 0", got "${first.body}"`)
   if (variant.counter) expect(first.cookie !== undefined, 'a first counter request sets a cookie')
-  if (variant.visitor === 'none') return { headers: {} }
+  if (variant.visitor === 'none') return { cookies: [] }
 
   // The untouched route sets no cookie: prime it on the counter of the same middleware instead.
   const cookie = first.cookie ?? (await primeCookie(variant, baseUrl))
@@ -28,14 +30,32 @@ export async function checkVariant(variant: Variant, baseUrl: string): Promise<L
       `the untouched route answers "Current count: 0", got "${second.body}"`
     )
     expect(second.cookie === undefined, 'a route that never touches the session sets no cookie')
-    return { headers: { cookie } }
+  } else {
+    expect(second.count === 1, `the primed cookie is used: count 1 expected, got "${second.body}"`)
+    expect(second.cookie !== undefined, 'a returning counter request sets a cookie')
+    // A server-side session counts on with the same cookie; a cookie-held one needs the new one.
+    const third = await get(baseUrl, variant.stateful ? cookie : (second.cookie ?? cookie))
+    expect(
+      third.count === 2,
+      `the count increases across requests: 2 expected, got "${third.body}"`
+    )
   }
-  expect(second.count === 1, `the primed cookie is used: count 1 expected, got "${second.body}"`)
-  expect(second.cookie !== undefined, 'a returning counter request sets a cookie')
-  // A server-side session counts on with the same cookie; a cookie-held one needs the new cookie.
-  const third = await get(baseUrl, variant.stateful ? cookie : (second.cookie ?? cookie))
-  expect(third.count === 2, `the count increases across requests: 2 expected, got "${third.body}"`)
-  return { headers: { cookie } }
+  const cookies = [cookie]
+  while (cookies.length < visitors) {
+    cookies.push(
+      variant.counter
+        ? await firstVisitCookie(variant, baseUrl)
+        : await primeCookie(variant, baseUrl)
+    )
+  }
+  expect(new Set(cookies).size === cookies.length, 'each primed visitor gets its own cookie')
+  return { cookies }
+}
+
+async function firstVisitCookie(variant: Variant, baseUrl: string): Promise<string> {
+  const visit = await get(baseUrl, undefined)
+  expect(visit.cookie !== undefined, `"${variant.name}" sets a cookie on a first visit`)
+  return visit.cookie ?? ''
 }
 
 async function primeCookie(variant: Variant, baseUrl: string): Promise<string> {

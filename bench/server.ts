@@ -1,11 +1,62 @@
 /**
  * A server child: `node --import tsx bench/server.ts <variant>`, forked by bench/run.ts with an
  * IPC channel. Serves the variant on 127.0.0.1 (a free port), reports the port, and answers CPU
- * usage queries so the runner can measure this process alone.
+ * usage and store-call queries so the runner can measure this process alone.
  */
 import { serve } from '@hono/node-server'
+import { ServiceUnavailable } from './apps/stores.js'
 import type { ChildMessage, ParentMessage } from './protocol.js'
-import { findVariant } from './variants.js'
+import { findVariant, type FetchApp } from './variants.js'
+
+/** Bounds the clean-up at exit (dropping a table), so a hung server cannot keep us alive. */
+const CLEAN_UP_TIMEOUT_MS = 10_000
+
+/** How long a store-calls query waits for the requests in flight to finish. */
+const DRAIN_TIMEOUT_MS = 2000
+
+let app: FetchApp | undefined
+/** Requests whose response was produced, for store calls per request. */
+let answered = 0
+/** Requests begun and not yet answered. */
+let inFlight = 0
+
+function answer(): void {
+  inFlight--
+  answered++
+}
+
+/**
+ * Counts the requests of a variant whose store calls are counted: a request is counted once its
+ * response is produced, when all its store calls are made.
+ */
+function counting(fetch: FetchApp['fetch']): FetchApp['fetch'] {
+  return (request) => {
+    inFlight++
+    const response = fetch(request)
+    if (!(response instanceof Promise)) {
+      answer()
+      return response
+    }
+    return response.then(
+      (value) => {
+        answer()
+        return value
+      },
+      (error: unknown) => {
+        answer()
+        throw error
+      }
+    )
+  }
+}
+
+/** Resolves once no request is in flight (or after DRAIN_TIMEOUT_MS), so counts are whole. */
+async function drained(): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS
+  while (inFlight > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message)
@@ -16,20 +67,54 @@ process.on('message', (message: ParentMessage) => {
     // getrusage(RUSAGE_SELF): every thread of this process, GC and libuv included.
     const { user, system } = process.cpuUsage()
     send({ type: 'cpu', user, system })
+  } else if (message.type === 'store-calls') {
+    void drained().then(() => {
+      const calls = app?.storeCalls?.()
+      send({
+        type: 'store-calls',
+        requests: answered,
+        calls: calls === undefined ? null : { ...calls },
+      })
+    })
   }
 })
+
+let exiting = false
+/** Removes what the variant created (tables, keys, files), then exits. */
+async function exit(code: number): Promise<void> {
+  if (exiting) return
+  exiting = true
+  const cleanUp = app?.cleanUp
+  if (cleanUp !== undefined) {
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLEAN_UP_TIMEOUT_MS).unref())
+    try {
+      await Promise.race([cleanUp(), timeout])
+    } catch (error) {
+      console.error(`clean-up of "${process.argv[2]}" failed: ${(error as Error).message}`)
+    }
+  }
+  process.exit(code)
+}
+
 // The runner going away must not leave a server behind; exiting (rather than dying of the
-// signal) lets `--cpu-prof` write its profile.
-process.on('disconnect', () => process.exit(0))
-process.on('SIGINT', () => process.exit(0))
+// signal) lets `--cpu-prof` write its profile and the store variants drop their tables.
+process.on('disconnect', () => void exit(0))
+process.on('SIGINT', () => void exit(0))
+process.on('SIGTERM', () => void exit(0))
 
 try {
-  const app = await findVariant(process.argv[2] ?? '').build()
-  serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+  app = await findVariant(process.argv[2] ?? '').build()
+  // Requests are counted only where store calls are: the other variants run `fetch` as it is.
+  const fetch = app.storeCalls === undefined ? app.fetch : counting(app.fetch)
+  serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     send({ type: 'ready', port: info.port })
   })
 } catch (error) {
-  send({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+  send({
+    type: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    unavailable: error instanceof ServiceUnavailable,
+  })
   process.exitCode = 1
   process.disconnect?.()
 }

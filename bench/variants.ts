@@ -1,6 +1,18 @@
+import type { StoreCalls } from './counting-store.js'
+
 /** What a child process serves: anything with Hono's `fetch`. */
 export interface FetchApp {
   fetch: (request: Request) => Response | Promise<Response>
+  /** The store calls made so far, for a variant whose store is wrapped in a `CountingStore`. */
+  storeCalls?: () => StoreCalls
+  /** Removes what the variant left outside the process (a table, keys, a file); run at exit. */
+  cleanUp?: () => Promise<void>
+}
+
+/** Store calls per returning-visitor request that a variant must not exceed. */
+export interface CallTarget {
+  load: number
+  save: number
 }
 
 /** What a benchmarked server variant is, and how the runner checks and loads it. */
@@ -18,12 +30,22 @@ export interface Variant {
   peer: boolean
   /** Efficiency vs bare that this variant must reach, if it is one of ours with a target. */
   target?: number
+  /** Store calls (= round trips) per request that this variant must not exceed. */
+  callTarget?: CallTarget
+  /**
+   * The server the variant's store needs (e.g. `PostgreSQL`). When it cannot be reached, the
+   * report says n/a and the run goes on, as for a peer; any other failure is fatal.
+   */
+  service?: string
   /** Builds the app; runs in the child process only, so each library loads on its own. */
   build: () => Promise<FetchApp>
 }
 
 /** At least 32 characters: our cookie signer, hono-sessions' iron and @hono/session's HKDF. */
 const SECRET = 'bench-only secret, at least 32 characters long'
+
+/** One read and one write per returning-visitor request, the compare-and-set included. */
+const ONE_READ_ONE_WRITE: CallTarget = { load: 1, save: 1 }
 
 export const variants: readonly Variant[] = [
   {
@@ -53,7 +75,55 @@ export const variants: readonly Variant[] = [
     stateful: true,
     counter: true,
     target: 0.6,
+    callTarget: ONE_READ_ONE_WRITE,
     build: async () => (await import('./apps/ours.js')).buildCounterApp(SECRET),
+  },
+  {
+    name: 'ours-returning-sqlite',
+    description:
+      'typed-sessions counter, SqliteStore (better-sqlite3, temp file, WAL, synchronous at its default FULL), returning visitor',
+    visitor: 'returning',
+    peer: false,
+    stateful: true,
+    counter: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'sqlite'),
+  },
+  {
+    name: 'ours-returning-redis',
+    description:
+      'typed-sessions counter, RedisStore (ioredis, one connection; REDIS_URL or 127.0.0.1:6379), returning visitor',
+    visitor: 'returning',
+    peer: false,
+    stateful: true,
+    counter: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    service: 'Redis',
+    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'redis'),
+  },
+  {
+    name: 'ours-returning-postgres',
+    description:
+      'typed-sessions counter, PostgresStore (pg.Pool, 10 connections; DATABASE_URL or 127.0.0.1:5432/test), returning visitor',
+    visitor: 'returning',
+    peer: false,
+    stateful: true,
+    counter: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    service: 'PostgreSQL',
+    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'postgres'),
+  },
+  {
+    name: 'ours-returning-mysql',
+    description:
+      'typed-sessions counter, MySqlStore (mysql2/promise pool, 10 connections; MYSQL_URL or 127.0.0.1:3306/test), returning visitor',
+    visitor: 'returning',
+    peer: false,
+    stateful: true,
+    counter: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    service: 'MySQL/MariaDB',
+    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'mysql'),
   },
   {
     name: 'ours-untouched',
