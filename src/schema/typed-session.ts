@@ -4,6 +4,7 @@ import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import type { Session } from '../core/session.js'
 import { describeIssues } from './issues.js'
+import { isPlainSchema } from './plain-schema.js'
 import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
 
 type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
@@ -168,7 +169,9 @@ export class TypedSession<S extends SessionSchema> {
     const schema = this.#schemaOf(key)
     let result
     try {
-      result = safeEncode(schema, value)
+      // `encode` turns an output value into the stored (input) form; for a schema without
+      // codecs or transforms that is what `parse` does, far cheaper.
+      result = isPlainSchema(schema) ? safeParse(schema, value) : safeEncode(schema, value)
     } catch (cause) {
       throw new SessionError(
         'INVALID_VALUE',
