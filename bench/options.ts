@@ -12,10 +12,15 @@ export interface BenchOptions {
   profileDir: string | undefined
   /** The command line as typed, for the report. */
   command: string
+  /**
+   * How many times every server variant is measured, in interleaved rounds; the report shows
+   * each variant's median round, so a drift of the shared machine hits every variant alike.
+   */
+  rounds: number
 }
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
-                      [--only <name,...>] [--profile <dir>]
+                      [--rounds <n>] [--only <name,...>] [--profile <dir>]
 --only takes server variants (e.g. ours-returning,ours-returning-redis) and the in-process
 migration benchmarks (migrate-store, lazy-upgrade); a store variant whose server is down is n/a.
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win); REDIS_URL,
@@ -30,6 +35,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      rounds: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -53,6 +59,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,
     command: describeCommand(argv, env),
+    rounds: Math.max(1, Math.round(number('rounds', values.rounds, quick ? 1 : 3))),
   }
 }
 

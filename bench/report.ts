@@ -30,6 +30,8 @@ export interface ReportContext {
   command: string
   load: LoadSettings
   migration: MigrationSettings
+  /** How many interleaved rounds each server variant was measured in (the median is shown). */
+  rounds: number
   date: Date
 }
 
@@ -69,7 +71,8 @@ function renderServerSection(outcomes: readonly Outcome[], context: ReportContex
   return [
     `- Load: autocannon, ${load.connections} connections, pipelining ${load.pipelining}, ` +
       `${load.warmup} s warm-up then a ${load.duration} s measured window, over loopback; ` +
-      'each server in its own process, the load generator sharing the cores.',
+      'each server in its own process, the load generator sharing the cores. ' +
+      `Every variant measured in ${context.rounds} interleaved round(s); the median round is shown.`,
     `- Returning visitors: ${load.connections} sessions primed before the load, one per ` +
       'connection; each connection sends its own cookie on every request.',
     '- Targets: returning visitor ≥ 0.60 of bare, untouched ≥ 0.95 of bare; a returning ' +

@@ -48,6 +48,17 @@ async function runMigrationBench(
   }
 }
 
+/** The round with the median server CPU per request; a variant that ever failed is its failure. */
+function medianOutcome(runs: Outcome[]): Outcome {
+  const failure = runs.find((run) => !('measurement' in run))
+  if (failure !== undefined) return failure
+  const measured = runs as Extract<Outcome, { measurement: unknown }>[]
+  const sorted = [...measured].sort(
+    (a, b) => a.measurement.cpuPerRequestUs - b.measurement.cpuPerRequestUs
+  )
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
+}
+
 interface Selection {
   variants: readonly Variant[]
   migrations: readonly MigrationBench[]
@@ -83,16 +94,22 @@ for (const bench of selected.migrations) {
   console.error(`benchmarking ${bench.name}…`)
   migrations.push(await runMigrationBench(bench, options))
 }
-const outcomes: Outcome[] = []
-for (const variant of selected.variants) {
-  console.error(`benchmarking ${variant.name}…`)
-  outcomes.push(await runVariant(variant, options))
+// Interleaved rounds: every variant once per round, so a drift of this shared machine (other
+// processes, thermal state) lands on every variant alike; each variant's median round is kept.
+const rounds: Outcome[][] = selected.variants.map(() => [])
+for (let round = 1; round <= options.rounds; round++) {
+  for (const [index, variant] of selected.variants.entries()) {
+    console.error(`benchmarking ${variant.name} (round ${round} of ${options.rounds})…`)
+    rounds[index]!.push(await runVariant(variant, options))
+  }
 }
+const outcomes = rounds.map(medianOutcome)
 
 const report = renderReport(outcomes, migrations, {
   command: options.command,
   load: options.load,
   migration: options.migration,
+  rounds: options.rounds,
   date,
 })
 console.log(report)

@@ -12,6 +12,9 @@ export type JsonObject = { [key: string]: JsonValue }
  * number or a cycle would be changed or lost by JSON, so they are refused, never coerced.
  */
 export function cloneJson(value: unknown, key: string): JsonValue {
+  // Most session values are strings, numbers and booleans: no bookkeeping for those.
+  if (typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return value
   return cloneAt(value, key, [], new Set())
 }
 

@@ -14,13 +14,14 @@ export const NOT_LOADED = Symbol('not loaded')
 export class SessionData {
   /** The loaded record's data; undefined until loaded. */
   #base: Map<string, JsonValue> | undefined
-  #changes = new Map<string, JsonValue | typeof DELETED>()
+  /** Created on the first change: most requests only read. */
+  #changes: Map<string, JsonValue | typeof DELETED> | undefined
   /** `clear()` was called: the record's data no longer shows through. */
   #cleared = false
 
   /** The current value of `key`, or `NOT_LOADED` when that depends on the unloaded record. */
   peek(key: string): JsonValue | undefined | typeof NOT_LOADED {
-    const change = this.#changes.get(key)
+    const change = this.#changes?.get(key)
     if (change !== undefined) return change === DELETED ? undefined : change
     if (this.#cleared) return undefined
     return this.#base === undefined ? NOT_LOADED : this.#base.get(key)
@@ -32,17 +33,17 @@ export class SessionData {
   }
 
   set(key: string, value: JsonValue): void {
-    this.#changes.set(key, value)
+    ;(this.#changes ??= new Map()).set(key, value)
   }
 
   delete(key: string): void {
-    this.#changes.set(key, DELETED)
+    ;(this.#changes ??= new Map()).set(key, DELETED)
   }
 
   /** Hides the record's data and drops this request's changes. */
   clear(): void {
     this.#cleared = true
-    this.#changes.clear()
+    this.#changes = undefined
   }
 
   /** Puts `base` (the loaded record's data, or undefined to forget it) under the changes. */
@@ -53,14 +54,14 @@ export class SessionData {
   /** After a save: `data` is what the store holds now, with no change pending. */
   settle(data: Map<string, JsonValue>): void {
     this.#base = data
-    this.#changes.clear()
+    this.#changes = undefined
     this.#cleared = false
   }
 
   /** The data as a whole: the record's (unless cleared) with the changes applied. */
   materialize(): Map<string, JsonValue> {
     const data = this.#cleared || this.#base === undefined ? new Map() : new Map(this.#base)
-    for (const [key, change] of this.#changes) {
+    for (const [key, change] of this.#changes ?? []) {
       if (change === DELETED) data.delete(key)
       else data.set(key, change)
     }

@@ -80,7 +80,7 @@ export class Session {
   #saved = false
   #expiry: Expiry | undefined
   /** Records of ids given up by `cycleId`, deleted once the new id is saved. */
-  #retiredKeys: string[] = []
+  #retiredKeys: string[] | undefined
   /** The creation time a cycled session keeps, so `absoluteTimeout` still counts from it. */
   #keptCreatedAt: number | undefined
 
@@ -188,7 +188,7 @@ export class Session {
   async flush(): Promise<void> {
     this.#accessed = true
     const key = this.#recordKey()
-    if (key !== undefined) this.#retiredKeys.push(key)
+    if (key !== undefined) (this.#retiredKeys ??= []).push(key)
     await this.#deleteRetired()
     this.#forget()
     this.#keptCreatedAt = undefined
@@ -209,7 +209,7 @@ export class Session {
     await this.load()
     const stored = this.#stored
     if (stored !== undefined) {
-      this.#retiredKeys.push(stored.key)
+      ;(this.#retiredKeys ??= []).push(stored.key)
       this.#keptCreatedAt = stored.createdAt
     }
     const data = this.#data.materialize()
@@ -312,7 +312,9 @@ export class Session {
   }
 
   async #deleteRetired(): Promise<void> {
-    for (const key of this.#retiredKeys.splice(0)) {
+    const keys = this.#retiredKeys ?? []
+    this.#retiredKeys = undefined
+    for (const key of keys) {
       await this.#call('delete', () => this.#store.delete(key))
     }
   }

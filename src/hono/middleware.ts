@@ -127,16 +127,18 @@ export function sessionMiddleware<S extends SessionSchema>(
 function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean): void {
   const varyValue = vary ? withCookie(c.res.headers.get('Vary')) : undefined
   if (setCookie === undefined && varyValue === undefined) return
-  const apply = (headers: Headers) => {
-    if (varyValue !== undefined) headers.set('Vary', varyValue)
-    if (setCookie !== undefined) headers.append('Set-Cookie', setCookie)
-  }
-  try {
-    apply(c.res.headers)
-  } catch {
-    // Immutable headers (TypeError): Hono's setter makes a mutable copy of the Response.
-    c.res = new Response(c.res.body, c.res)
-    apply(c.res.headers)
+  let headers = c.res.headers
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (varyValue !== undefined) headers.set('Vary', varyValue)
+      if (setCookie !== undefined) headers.append('Set-Cookie', setCookie)
+      return
+    } catch (error) {
+      // Immutable headers (a TypeError): Hono's setter makes a mutable copy of the Response.
+      if (attempt > 0) throw error
+      c.res = new Response(c.res.body, c.res)
+      headers = c.res.headers
+    }
   }
 }
 
