@@ -10,6 +10,12 @@ export interface LoadSettings {
   warmup: number
   /** Seconds of the measured window. */
   duration: number
+  /**
+   * Requests per second over all connections, or undefined for as fast as the server answers.
+   * At one fixed rate below every variant's capacity, each server does the same number of
+   * requests under the same conditions, so CPU per request compares the work alone.
+   */
+  rate: number | undefined
 }
 
 /** What the load requests carry: nothing, or one session cookie per connection. */
@@ -51,6 +57,7 @@ export async function measure(
     connections: settings.connections,
     pipelining: settings.pipelining,
     duration,
+    ...(settings.rate === undefined ? {} : { overallRate: settings.rate }),
     ...(load.cookies.length === 0 ? {} : { setupClient: cookiePerConnection(load.cookies) }),
   })
   if (settings.warmup > 0) await autocannon(options(settings.warmup))

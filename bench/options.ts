@@ -20,7 +20,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
-                      [--rounds <n>] [--only <name,...>] [--profile <dir>]
+                      [--rounds <n>] [--rate <req/s>] [--only <name,...>] [--profile <dir>]
 --only takes server variants (e.g. ours-returning,ours-returning-redis) and the in-process
 migration benchmarks (migrate-store, lazy-upgrade); a store variant whose server is down is n/a.
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win); REDIS_URL,
@@ -36,6 +36,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       warmup: { type: 'string' },
       connections: { type: 'string' },
       rounds: { type: 'string' },
+      rate: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -52,6 +53,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     load: {
       connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50),
       pipelining: 1,
+      rate: values.rate === undefined ? undefined : number('rate', values.rate, 0) || undefined,
       warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, quick ? 0.5 : 2),
       duration,
     },

@@ -27,9 +27,9 @@ export async function checkVariant(
   if (!variant.counter) {
     expect(
       second.count === 0,
-      `the untouched route answers "Current count: 0", got "${second.body}"`
+      `a route that does not count answers "Current count: 0", got "${second.body}"`
     )
-    expect(second.cookie === undefined, 'a route that never touches the session sets no cookie')
+    expect(second.cookie === undefined, 'a route that changes nothing sets no cookie')
   } else {
     expect(second.count === 1, `the primed cookie is used: count 1 expected, got "${second.body}"`)
     expect(second.cookie !== undefined, 'a returning counter request sets a cookie')

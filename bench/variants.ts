@@ -126,6 +126,16 @@ export const variants: readonly Variant[] = [
     build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'mysql'),
   },
   {
+    name: 'ours-read',
+    description:
+      'typed-sessions middleware, returning visitor whose request only reads the session (no save, no Set-Cookie)',
+    visitor: 'returning',
+    peer: false,
+    stateful: true,
+    counter: false,
+    build: async () => (await import('./apps/ours.js')).buildReadOnlyApp(SECRET),
+  },
+  {
     name: 'ours-untouched',
     description: 'typed-sessions middleware, route never touches the session, valid cookie',
     visitor: 'returning',

@@ -46,6 +46,21 @@ export async function buildStoreCounterApp(secret: string, kind: StoreKind): Pro
  * The same middleware in front of a route that never touches the session; `/prime` creates the
  * session whose cookie the load requests carry.
  */
+/**
+ * A returning visitor whose request only reads the session: verify, load, validate, and no
+ * save and no Set-Cookie (nothing changed). `/prime` stores the counter at 0.
+ */
+export function buildReadOnlyApp(secret: string): FetchApp {
+  const store = new CountingStore(new MemoryStore())
+  const app = buildApp(secret, store)
+  app.get('/', async (c) => c.text(`Current count: ${await c.var.session.get('counter')}`))
+  app.get('/prime', async (c) => {
+    await c.var.session.set('counter', 0)
+    return c.text('primed')
+  })
+  return { fetch: app.fetch, storeCalls: () => store.calls }
+}
+
 export function buildUntouchedApp(secret: string): FetchApp {
   const store = new CountingStore(new MemoryStore())
   const app = buildApp(secret, store)

@@ -84,12 +84,25 @@ export class Session {
   /** The creation time a cycled session keeps, so `absoluteTimeout` still counts from it. */
   #keptCreatedAt: number | undefined
 
-  /** `id` is the session id from a verified cookie, if the request had one. */
-  constructor(config: SessionConfig, id?: string) {
+  /**
+   * `id` is the session id from a verified cookie, if the request had one. `onFirstAccess` is
+   * called once, when the handler first uses the session (the middleware adds `Vary: Cookie`
+   * then, while the response is still being prepared, which is cheaper than changing it after).
+   */
+  constructor(config: SessionConfig, id?: string, onFirstAccess?: () => void) {
     this.#config = config
     this.#store = config.store
     this.#now = config.now ?? Date.now
     this.#id = id
+    this.#onFirstAccess = onFirstAccess
+  }
+
+  readonly #onFirstAccess: (() => void) | undefined
+
+  #access(): void {
+    if (this.#accessed) return
+    this.#accessed = true
+    this.#onFirstAccess?.()
   }
 
   /** The session id; undefined for a new session until saved, and after cycleId/flush. */
@@ -127,7 +140,7 @@ export class Session {
 
   /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
   async get(key: string): Promise<JsonValue | undefined> {
-    this.#accessed = true
+    this.#access()
     const value = await this.#current(key)
     return value === undefined ? undefined : copyJson(value)
   }
@@ -137,7 +150,7 @@ export class Session {
    * marks the session modified only if the value differs from the current one.
    */
   async set(key: string, value: unknown): Promise<void> {
-    this.#accessed = true
+    this.#access()
     const copy = cloneJson(value, key)
     const current = await this.#current(key)
     if (current !== undefined && jsonEqual(current, copy)) return
@@ -154,13 +167,13 @@ export class Session {
 
   /** True if `key` holds a value. */
   async has(key: string): Promise<boolean> {
-    this.#accessed = true
+    this.#access()
     return (await this.#current(key)) !== undefined
   }
 
   /** Removes `key`; returns whether it existed. Modified only if it existed (Django). */
   async delete(key: string): Promise<boolean> {
-    this.#accessed = true
+    this.#access()
     if ((await this.#current(key)) === undefined) return false
     this.#data.delete(key)
     this.#modified = true
@@ -169,14 +182,14 @@ export class Session {
 
   /** The keys that hold a value. */
   async keys(): Promise<string[]> {
-    this.#accessed = true
+    this.#access()
     if (this.#data.needsRecord) await this.load()
     return [...this.#data.materialize().keys()]
   }
 
   /** Empties the data and keeps the id; needs no store load. */
   async clear(): Promise<void> {
-    this.#accessed = true
+    this.#access()
     this.#data.clear()
     this.#modified = true
   }
@@ -186,7 +199,7 @@ export class Session {
    * write in the same request gets a brand-new id (Django; differs from tower-sessions).
    */
   async flush(): Promise<void> {
-    this.#accessed = true
+    this.#access()
     const key = this.#recordKey()
     if (key !== undefined) (this.#retiredKeys ??= []).push(key)
     await this.#deleteRetired()
@@ -205,7 +218,7 @@ export class Session {
    * The creation time is kept: `absoluteTimeout` counts from the session's first creation.
    */
   async cycleId(): Promise<void> {
-    this.#accessed = true
+    this.#access()
     await this.load()
     const stored = this.#stored
     if (stored !== undefined) {
@@ -220,7 +233,7 @@ export class Session {
 
   /** Sets this session's expiry; persisted in the record, marks the session modified. */
   setExpiry(expiry: Expiry): void {
-    this.#accessed = true
+    this.#access()
     this.#expiry = expiry
     this.#modified = true
   }
@@ -263,7 +276,7 @@ export class Session {
    * request's changes key by key, a bounded number of times, then throws `CONFLICT`.
    */
   async save(): Promise<void> {
-    this.#accessed = true
+    this.#access()
     await this.load()
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       const stored = this.#stored

@@ -86,7 +86,11 @@ export function sessionMiddleware<S extends SessionSchema>(
         if (verified !== undefined) break
       }
     }
-    const engine = new Session(config, verified?.id)
+    const engine = new Session(config, verified?.id, () => {
+      // Before the handler builds its response, a header is a cheap part of it; the check
+      // after the handler adds it only to a response built without Hono's helpers.
+      if (!c.finalized) c.header('Vary', 'Cookie', { append: true })
+    })
     c.set('session', new TypedSession(definition, engine) as never)
 
     await next()
