@@ -280,6 +280,32 @@ describe('Vary: Cookie', () => {
     expect(response.headers.get('Vary')).toBe('Accept-Encoding, Cookie')
   })
 
+  it('is kept when the handler replaces Vary after touching the session', async () => {
+    const app = appWith(new MemoryStore())
+    app.get('/app/vary-after', async (c) => {
+      await c.var.session.get('user')
+      c.header('Vary', 'Accept-Encoding')
+      return c.text('ok')
+    })
+    const response = await app.request('/app/vary-after')
+    expect(response.headers.get('Vary')).toBe('Accept-Encoding, Cookie')
+  })
+
+  it('is set once on a Response the handler built itself', async () => {
+    const app = appWith(new MemoryStore())
+    app.get('/app/raw', async (c) => {
+      await c.var.session.get('user')
+      return new Response('raw', { headers: { 'Content-Type': 'text/plain' } })
+    })
+    app.get('/app/twice', async (c) => {
+      await c.var.session.get('user')
+      await c.var.session.has('user')
+      return c.text('ok')
+    })
+    expect((await app.request('/app/raw')).headers.get('Vary')).toBe('Cookie')
+    expect((await app.request('/app/twice')).headers.get('Vary')).toBe('Cookie')
+  })
+
   it('is absent when the handler did not touch the session', async () => {
     const { jar } = await loggedIn(new MemoryStore())
     const response = await jar.fetch('/app/untouched')
