@@ -1,17 +1,12 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { CookieJar } from '../test/helpers/http.js'
+import { countTwoVisitors } from '../test/helpers/http.js'
 import { app } from './counter.js'
 
 describe('the counter example', () => {
   it('counts per visitor in process', async () => {
-    const alice = new CookieJar(app)
-    const bob = new CookieJar(app)
-    expect(await alice.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 1')
-    expect(await bob.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 2')
+    await countTwoVisitors(app)
   })
 
   it('serves plain http on PORT with `npm run example` and counts with a cookie jar', async () => {

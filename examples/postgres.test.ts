@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { recordKeyOf } from 'typed-sessions'
-import { CookieJar } from '../test/helpers/http.js'
+import { countTwoVisitors } from '../test/helpers/http.js'
 import { idOfCookie } from '../test/helpers/stores.js'
 import { services, skipReasonFor } from '../test/helpers/services.js'
 
@@ -25,12 +25,7 @@ describe.skipIf(example === undefined)('the PostgreSQL counter example', () => {
 
   it('counts per visitor across requests and keeps each session in a row', async () => {
     const { app, pool } = example!
-    const alice = new CookieJar(app)
-    const bob = new CookieJar(app)
-    expect(await alice.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 1')
-    expect(await bob.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 2')
+    const { alice, bob } = await countTwoVisitors(app)
 
     for (const [jar, counter] of [
       [alice, 3],

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis'
 import { recordKeyOf } from 'typed-sessions'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CookieJar } from '../test/helpers/http.js'
+import type { CookieJar } from '../test/helpers/http.js'
+import { countTwoVisitors } from '../test/helpers/http.js'
 import { services, skipReasonFor } from '../test/helpers/services.js'
 import { app, redis, store } from './redis.js'
 
@@ -38,12 +39,7 @@ function redisKeyOf(jar: CookieJar): string {
 
 describe.skipIf(skipReason !== undefined)('the Redis counter example', () => {
   it('counts per visitor across requests, each session one Redis key with a TTL', async () => {
-    const alice = new CookieJar(app)
-    const bob = new CookieJar(app)
-    expect(await alice.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 1')
-    expect(await bob.text('/')).toBe('Current count: 0')
-    expect(await alice.text('/')).toBe('Current count: 2')
+    const { alice, bob } = await countTwoVisitors(app)
 
     const key = redisKeyOf(alice)
     const stored = JSON.parse((await redis.get(key)) ?? 'null') as { data: unknown }

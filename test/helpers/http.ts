@@ -75,3 +75,22 @@ export class CookieJar {
     return (await this.fetch(path, init)).text()
   }
 }
+
+/**
+ * Two visitors count on `app` (the counter of examples/): each has their own count. Returns
+ * their jars, for checks of what the store holds (alice at 3, bob at 1).
+ */
+export async function countTwoVisitors(app: { request: Hono['request'] }) {
+  const alice = new CookieJar(app)
+  const bob = new CookieJar(app)
+  const counts = [
+    await alice.text('/'),
+    await alice.text('/'),
+    await bob.text('/'),
+    await alice.text('/'),
+  ]
+  if (counts.join('|') !== 'Current count: 0|Current count: 1|Current count: 0|Current count: 2') {
+    throw new Error(`the two visitors did not count apart: ${counts.join(', ')}`)
+  }
+  return { alice, bob }
+}
