@@ -148,6 +148,7 @@ function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean):
 
 /** The Vary value with `Cookie` added, or undefined if it already covers cookies. */
 function withCookie(vary: string | null): string | undefined {
+  if (vary === 'Cookie') return undefined // the usual case: added when the session was first used
   if (vary === null || vary.trim() === '') return 'Cookie'
   if (/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) return undefined
   return `${vary}, Cookie`
