@@ -1,7 +1,6 @@
 export { SessionError, isSessionError } from './core/errors.js'
 export type { SessionErrorCode } from './core/errors.js'
 export { Expiry } from './core/expiry.js'
-export type { ExpiryJson } from './core/expiry.js'
 export type { JsonObject, JsonValue } from './core/json.js'
 export { Session } from './core/session.js'
 export type { SessionConfig } from './core/session.js'

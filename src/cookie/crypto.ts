@@ -12,11 +12,6 @@ export function sha256Base64url(text: string): string {
   return toBase64url(sha256(encoder.encode(text)))
 }
 
-/** HMAC-SHA256 (RFC 2104) of `message` under `key`: a fresh 32-byte tag. */
-export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  return hmac(sha256, key, message)
-}
-
 /**
  * HKDF-SHA256 (RFC 5869, extract then expand): `length` bytes of keying material derived from
  * `ikm`, separated by `salt` and `info`.

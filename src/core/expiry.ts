@@ -15,9 +15,6 @@ export type Expiry =
   | { readonly kind: 'onInactivity'; readonly seconds: number }
   | { readonly kind: 'atDate'; readonly at: number }
 
-/** An `Expiry` as stored in a record (it is already plain JSON). */
-export type ExpiryJson = Expiry
-
 function checkSeconds(name: string, seconds: number): number {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new SessionError(

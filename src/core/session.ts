@@ -151,18 +151,22 @@ export class Session {
    */
   async set(key: string, value: unknown): Promise<void> {
     this.#access()
-    const copy = cloneJson(value, key)
-    const current = await this.#current(key)
-    if (current !== undefined && jsonEqual(current, copy)) return
-    this.#data.set(key, copy)
-    this.#modified = true
+    await this.#put(key, cloneJson(value, key))
   }
 
   /** Read-modify-write of one key; returns the new value. */
   async update(key: string, fn: (current: JsonValue | undefined) => unknown): Promise<JsonValue> {
     const next = cloneJson(fn(await this.get(key)), key)
-    await this.set(key, next)
+    await this.#put(key, next)
     return copyJson(next)
+  }
+
+  /** Stores a value this session owns (already copied); modified only if it changes the data. */
+  async #put(key: string, value: JsonValue): Promise<void> {
+    const current = await this.#current(key)
+    if (current !== undefined && jsonEqual(current, value)) return
+    this.#data.set(key, value)
+    this.#modified = true
   }
 
   /** True if `key` holds a value. */

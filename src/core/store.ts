@@ -1,5 +1,5 @@
 import { SessionError } from './errors.js'
-import type { ExpiryJson } from './expiry.js'
+import type { Expiry } from './expiry.js'
 import type { JsonObject } from './json.js'
 
 /** One stored session, as every store persists it. Times are epoch milliseconds. */
@@ -16,7 +16,7 @@ export interface SessionRecord {
   /** Position of the session schema (in its migration chain) the data was written under. */
   schemaVersion: number
   /** The per-session expiry set with `setExpiry`, if any. */
-  expiry?: ExpiryJson
+  expiry?: Expiry
 }
 
 /** Options of `SessionStore.scan`. */

@@ -100,12 +100,13 @@ export function sessionMiddleware<S extends SessionSchema>(
     if (!engine.isAccessed && !wantsSave && !rotated) return
     // Emptiness is only known once loaded (an unknown id turns out to be no session).
     if (wantsSave || rotated) await engine.load()
-    if (verified !== undefined && engine.isEmpty()) {
+    const empty = engine.isEmpty()
+    if (verified !== undefined && empty) {
       return writeHeaders(c, serializeRemovalCookie(cookie), true)
     }
     const vary = engine.isAccessed
     if (c.res.status >= 500) return writeHeaders(c, undefined, vary)
-    if (wantsSave && !engine.isEmpty()) await engine.save()
+    if (wantsSave && !empty) await engine.save()
     if (engine.wasSaved || rotated) {
       // A save (here or by the handler) issues the cookie; so does a cookie verified with a
       // retired key, re-signed under the current one with the record's remaining lifetime.

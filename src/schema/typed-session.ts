@@ -61,12 +61,11 @@ export class TypedSession<S extends SessionSchema> {
    * handled by the definition's `onInvalid` policy.
    */
   async get<K extends SessionKey<S>>(key: K): Promise<SessionReadValue<S, K>> {
-    const schema = this.#schemaOf(key)
-    const stored = await this.#session.get(key)
-    const result = safeParse(schema, stored)
-    if (result.success) return result.data as SessionReadValue<S, K>
-    if (stored !== undefined) await this.#invalid(key, result.error.issues)
-    return this.#absent(schema) as SessionReadValue<S, K>
+    const read = await this.#read(key)
+    if (read.present) return read.value as SessionReadValue<S, K>
+    // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
+    const absent = safeParse(this.#schemaOf(key), undefined)
+    return (absent.success ? absent.data : undefined) as SessionReadValue<S, K>
   }
 
   /**
@@ -90,13 +89,7 @@ export class TypedSession<S extends SessionSchema> {
 
   /** True if `key` holds a value that fits its schema. */
   async has(key: SessionKey<S>): Promise<boolean> {
-    const schema = this.#schemaOf(key)
-    const stored = await this.#session.get(key)
-    if (stored === undefined) return false
-    const result = safeParse(schema, stored)
-    if (result.success) return true
-    await this.#invalid(key, result.error.issues)
-    return false
+    return (await this.#read(key)).present
   }
 
   /** Removes `key`; returns whether it existed. Modified only if it existed. */
@@ -212,8 +205,17 @@ export class TypedSession<S extends SessionSchema> {
     await this.#session.delete(key)
   }
 
-  #absent(schema: $ZodType): unknown {
-    const result = safeParse(schema, undefined)
-    return result.success ? result.data : undefined
+  /**
+   * The stored value of `key` parsed by its schema. A stored value that fails it goes through
+   * the `onInvalid` policy and reads as absent.
+   */
+  async #read(key: string): Promise<{ present: true; value: unknown } | { present: false }> {
+    const schema = this.#schemaOf(key)
+    const stored = await this.#session.get(key)
+    if (stored === undefined) return { present: false }
+    const result = safeParse(schema, stored)
+    if (result.success) return { present: true, value: result.data }
+    await this.#invalid(key, result.error.issues)
+    return { present: false }
   }
 }

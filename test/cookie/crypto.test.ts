@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createHmacSha256,
-  hkdfSha256,
-  hmacSha256,
-  sha256Base64url,
-} from '../../src/cookie/crypto.js'
+import { createHmacSha256, hkdfSha256, sha256Base64url } from '../../src/cookie/crypto.js'
 
 const text = (value: string) => new TextEncoder().encode(value)
+/** One-shot HMAC-SHA256 through the keyed form the signer uses. */
+const hmacSha256 = (key: Uint8Array, message: Uint8Array) =>
+  createHmacSha256(key)(message, new Uint8Array(32))
 const repeat = (byte: number, length: number) => new Uint8Array(length).fill(byte)
 const fromHex = (hex: string) =>
   Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16))
