@@ -9,8 +9,9 @@ export const services = {
 }
 
 /** In CI a missing server is a failure, never a silent skip. */
-export const inCI =
-  process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
+function isCI(env: NodeJS.ProcessEnv): boolean {
+  return env.CI !== undefined && env.CI !== '' && env.CI !== 'false'
+}
 
 /**
  * `undefined` when `probe` reaches the server, else the reason to skip the store's tests.
@@ -19,14 +20,15 @@ export const inCI =
 export async function skipReasonFor(
   name: string,
   url: string,
-  probe: () => Promise<unknown>
+  probe: () => Promise<unknown>,
+  env: NodeJS.ProcessEnv = process.env
 ): Promise<string | undefined> {
   try {
     await probe()
     return undefined
   } catch (error) {
     const reason = `${name} is not reachable at ${redact(url)} (${(error as Error).message})`
-    if (inCI) throw new Error(`${reason}; CI needs it: .ci/run starts it.`)
+    if (isCI(env)) throw new Error(`${reason}; CI needs it: .ci/run starts it.`)
     console.warn(`skipping the ${name} store tests: ${reason}`)
     return reason
   }
