@@ -36,6 +36,15 @@ export function isSessionError(value: unknown): value is SessionError {
   )
 }
 
+/** Runs one store operation, its failure wrapped by `storeFailure`. */
+export async function attemptStore<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (cause) {
+    throw storeFailure(operation, cause)
+  }
+}
+
 /** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */
 export function storeFailure(operation: string, cause: unknown): SessionError {
   if (isSessionError(cause)) return cause

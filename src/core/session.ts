@@ -1,4 +1,4 @@
-import { SessionError, storeFailure } from './errors.js'
+import { SessionError, attemptStore } from './errors.js'
 import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
 import {
   cloneJson,
@@ -288,7 +288,7 @@ export class Session {
       const now = this.#now()
       const data = this.#data.materialize()
       const record = this.#record(stored.key, data, stored.createdAt, now, stored.version + 1)
-      const saved = await this.#call('save', () => this.#store.save(record, stored.version))
+      const saved = await attemptStore('save', () => this.#store.save(record, stored.version))
       if (saved) return this.#settle(data, record)
       // Another request saved (or deleted) this session meanwhile: merge with its state.
       this.#loaded = false
@@ -309,7 +309,7 @@ export class Session {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
       const record = this.#record(recordKeyOf(id), data, createdAt, now, 0)
-      if (await this.#call('create', () => this.#store.create(record))) {
+      if (await attemptStore('create', () => this.#store.create(record))) {
         this.#id = id
         this.#settle(data, record)
         return this.#deleteRetired()
@@ -332,7 +332,7 @@ export class Session {
     const keys = this.#retiredKeys ?? []
     this.#retiredKeys = undefined
     for (const key of keys) {
-      await this.#call('delete', () => this.#store.delete(key))
+      await attemptStore('delete', () => this.#store.delete(key))
     }
   }
 
@@ -359,11 +359,11 @@ export class Session {
     const key = this.#recordKey()
     let record: SessionRecord | undefined
     if (key !== undefined) {
-      record = await this.#call('load', () => this.#store.load(key))
+      record = await attemptStore('load', () => this.#store.load(key))
       const timeout = this.#config.absoluteTimeout
       if (record !== undefined && timeout !== undefined) {
         if (record.createdAt + timeout * 1000 <= this.#now()) {
-          await this.#call('delete', () => this.#store.delete(key))
+          await attemptStore('delete', () => this.#store.delete(key))
           record = undefined
         }
       }
@@ -408,13 +408,5 @@ export class Session {
     const expiresAt = expiresAtFor(this.expiry, now)
     const timeout = this.#config.absoluteTimeout
     return timeout === undefined ? expiresAt : Math.min(expiresAt, createdAt + timeout * 1000)
-  }
-
-  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run()
-    } catch (cause) {
-      throw storeFailure(operation, cause)
-    }
   }
 }

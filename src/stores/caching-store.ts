@@ -1,4 +1,4 @@
-import { SessionError, isSessionError, storeFailure } from '../core/errors.js'
+import { SessionError, attemptStore, isSessionError, storeFailure } from '../core/errors.js'
 import type { ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
 
 /** Loads of one key that are waiting for the backing store, and the writes that settled meanwhile. */
@@ -78,7 +78,7 @@ export class CachingStore implements SessionStore {
     const { deleteExpired, scan } = store
     if (deleteExpired !== undefined) {
       this.deleteExpired = async () => {
-        const deleted = await guard('deleteExpired', () => deleteExpired.call(store))
+        const deleted = await attemptStore('deleteExpired', () => deleteExpired.call(store))
         await guardCache('deleteExpired', async () => cache.deleteExpired?.())
         return deleted
       }
@@ -119,7 +119,7 @@ export class CachingStore implements SessionStore {
     const writesBefore = pending.writes
     let record: SessionRecord | undefined
     try {
-      record = await guard('load', () => this.#store.load(key))
+      record = await attemptStore('load', () => this.#store.load(key))
     } finally {
       if (--pending.loads === 0) this.#pending.delete(key)
     }
@@ -152,7 +152,7 @@ export class CachingStore implements SessionStore {
    */
   async close(): Promise<void> {
     const [store, cache] = await Promise.allSettled([
-      guard('close', async () => this.#store.close?.()),
+      attemptStore('close', async () => this.#store.close?.()),
       guardCache('close', async () => this.#cache.close?.()),
     ])
     if (store.status === 'rejected') throw store.reason
@@ -198,15 +198,6 @@ export class CachingStore implements SessionStore {
   #settled(key: string): void {
     const pending = this.#pending.get(key)
     if (pending !== undefined) pending.writes++
-  }
-}
-
-/** Runs a store call, wrapping its failure as `STORE_UNAVAILABLE`. */
-async function guard<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (cause) {
-    throw storeFailure(operation, cause)
   }
 }
 

@@ -1,4 +1,4 @@
-import { SessionError, storeFailure } from '../core/errors.js'
+import { SessionError, attemptStore, storeFailure } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -240,20 +240,12 @@ export class MySqlStore implements SessionStore {
   }
 
   async #read(operation: string, sql: string, values: MySqlValue[]): Promise<SessionRow[]> {
-    try {
-      const [rows] = await this.#pool.execute(sql, values)
-      return rows as SessionRow[]
-    } catch (error) {
-      throw storeFailure(operation, error)
-    }
+    const [rows] = await attemptStore(operation, () => this.#pool.execute(sql, values))
+    return rows as SessionRow[]
   }
 
   async #write(operation: string, sql: string, values: MySqlValue[]): Promise<WriteResult> {
-    try {
-      const [result] = await this.#pool.execute(sql, values)
-      return result as WriteResult
-    } catch (error) {
-      throw storeFailure(operation, error)
-    }
+    const [result] = await attemptStore(operation, () => this.#pool.execute(sql, values))
+    return result as WriteResult
   }
 }

@@ -1,4 +1,4 @@
-import { SessionError, storeFailure } from '../core/errors.js'
+import { SessionError, attemptStore } from '../core/errors.js'
 import { parseExpiry } from '../core/expiry.js'
 import type { JsonObject } from '../core/json.js'
 import {
@@ -183,7 +183,7 @@ export class RedisStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const reply = await this.#attempt('create', () =>
+    const reply = await attemptStore('create', () =>
       this.#send([
         'SET',
         this.#key(record.key),
@@ -201,7 +201,7 @@ export class RedisStore implements SessionStore {
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    return this.#attempt('load', async () => {
+    return attemptStore('load', async () => {
       const value = await this.#send(['GET', this.#key(key)])
       if (value === null || value === undefined) return undefined
       const record = decode(value)
@@ -220,13 +220,13 @@ export class RedisStore implements SessionStore {
     const key = this.#key(record.key)
     const value = encode(record)
     if (expectedVersion === undefined) {
-      await this.#attempt('save', () =>
+      await attemptStore('save', () =>
         this.#send(['SET', key, value, 'PXAT', pxat(record.expiresAt)])
       )
       return true
     }
     const args = [String(expectedVersion), String(Date.now()), value, pxat(record.expiresAt)]
-    const reply = await this.#attempt('save', async () => {
+    const reply = await attemptStore('save', async () => {
       const sha = await scriptSha()
       try {
         return await this.#send(['EVALSHA', sha, '1', key, ...args])
@@ -243,7 +243,7 @@ export class RedisStore implements SessionStore {
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await this.#attempt('delete', () => this.#send(['DEL', this.#key(key)]))
+    await attemptStore('delete', () => this.#send(['DEL', this.#key(key)]))
   }
 
   /**
@@ -258,11 +258,11 @@ export class RedisStore implements SessionStore {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     const pattern = `${escapeRedisGlob(this.#prefix)}*`
     const seen = new Set<string>()
-    const targets = await this.#attempt('scan', async () => this.#scanTargets())
+    const targets = await attemptStore('scan', async () => this.#scanTargets())
     for (const scanNode of targets) {
       let cursor = '0'
       do {
-        const batch = await this.#attempt('scan', async () => {
+        const batch = await attemptStore('scan', async () => {
           const reply = (await scanNode([
             'SCAN',
             cursor,
@@ -289,13 +289,5 @@ export class RedisStore implements SessionStore {
 
   #key(key: string): string {
     return `${this.#prefix}${key}`
-  }
-
-  async #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run()
-    } catch (error) {
-      throw storeFailure(operation, error)
-    }
   }
 }
