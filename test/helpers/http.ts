@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { expect } from 'vitest'
 import type { SessionDefinition, SessionSchema } from 'typed-sessions'
 import {
   sessionMiddleware,
@@ -89,8 +90,11 @@ export async function countTwoVisitors(app: { request: Hono['request'] }) {
     await bob.text('/'),
     await alice.text('/'),
   ]
-  if (counts.join('|') !== 'Current count: 0|Current count: 1|Current count: 0|Current count: 2') {
-    throw new Error(`the two visitors did not count apart: ${counts.join(', ')}`)
-  }
+  expect(counts).toEqual([
+    'Current count: 0',
+    'Current count: 1',
+    'Current count: 0',
+    'Current count: 2',
+  ])
   return { alice, bob }
 }
