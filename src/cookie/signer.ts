@@ -2,7 +2,7 @@ import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { SessionError } from '../core/errors.js'
 import { isSessionIdShape } from '../core/session-id.js'
 import { constantTimeEqual } from './constant-time.js'
-import { createHmacSha256, hkdfSha256, type KeyedHmacSha256 } from './crypto.js'
+import { createHmacSha256, hkdfSha256, type KeyedHmacSha256 } from '../core/crypto.js'
 
 const ID_LENGTH = 22
 const TAG_LENGTH = 43 // 32 bytes of HMAC-SHA256, unpadded base64url

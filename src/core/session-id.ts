@@ -1,4 +1,4 @@
-import { sha256Base64url } from '../cookie/crypto.js'
+import { sha256Base64url } from './crypto.js'
 import { toBase64url } from './base64url.js'
 
 /** A new session id: 128 bits from `crypto.getRandomValues`, base64url, 22 characters. */

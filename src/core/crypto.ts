@@ -1,9 +1,10 @@
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { toBase64url } from '../core/base64url.js'
+import { toBase64url } from './base64url.js'
 
-// The only module that imports @noble/hashes (DESIGN.md §1): everything else goes through here.
+// The only module that imports the noble packages (DESIGN.md §1): the record keys, the cookie
+// signer and the cookie store all go through here.
 
 const encoder = new TextEncoder()
 

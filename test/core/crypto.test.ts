@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createHmacSha256, hkdfSha256, sha256Base64url } from '../../src/cookie/crypto.js'
+import { createHmacSha256, hkdfSha256, sha256Base64url } from '../../src/core/crypto.js'
 
 const text = (value: string) => new TextEncoder().encode(value)
 /** One-shot HMAC-SHA256 through the keyed form the signer uses. */
