@@ -56,3 +56,27 @@ export function storeFailure(operation: string, cause: unknown): SessionError {
     { cause }
   )
 }
+
+/**
+ * What a store throws from `load` for a record it holds but cannot decode (truncated JSON, a
+ * field of the wrong type): stored data that does not fit, which the engine hands to the
+ * definition's `onInvalid` policy (by default the request sees an empty session), never a 5xx.
+ */
+export function corruptRecord(key: string, cause?: unknown): SessionError {
+  return new SessionError(
+    'INVALID_STORED_DATA',
+    `The stored record ${key} cannot be decoded; it is treated as stored data that does not fit (see onInvalid).`,
+    { cause }
+  )
+}
+
+/**
+ * What a store throws from `create` or `save` for a record it can never hold (a value its
+ * database refuses, a record larger than it accepts): the caller's error, not an outage, so
+ * retrying cannot help. `reason` says what was refused, as a sentence that ends in a fix.
+ */
+export function unstorableValue(reason: string, cause?: unknown): SessionError {
+  return new SessionError('INVALID_VALUE', `The session store refused the record: ${reason}`, {
+    cause,
+  })
+}

@@ -17,6 +17,13 @@ export interface SessionRecord {
   schemaVersion: number
   /** The per-session expiry set with `setExpiry`, if any. */
   expiry?: Expiry
+  /**
+   * A random string the engine writes with every `create` and `save`. Stores persist it with the
+   * record and return it from `load` and `scan` unchanged: after a save whose reply was lost (the
+   * store committed, the connection died), it is how the engine recognizes its own write and
+   * does not apply the request's changes a second time.
+   */
+  token?: string
 }
 
 /** Options of `SessionStore.scan`. */

@@ -94,6 +94,7 @@ export function describeStoreConformance(
         version: 0,
         schemaVersion: 3,
         expiry: { kind: 'onInactivity', seconds: 1800 },
+        token: 'create-token',
       })
       const withoutExpiry = makeRecord(key('without-expiry'))
       expect(await store.create(withExpiry)).toBe(true)
@@ -103,6 +104,18 @@ export function describeStoreConformance(
       const loaded = await store.load(withoutExpiry.key)
       expect(loaded).toStrictEqual(withoutExpiry)
       expect(loaded !== undefined && 'expiry' in loaded).toBe(false)
+      expect(loaded !== undefined && 'token' in loaded).toBe(false)
+    })
+
+    it('the write token of create and of each save round-trips', async () => {
+      const created = makeRecord(key('token'), { token: 'first' })
+      expect(await store.create(created)).toBe(true)
+      expect((await store.load(created.key))?.token).toBe('first')
+      const saved = { ...created, version: 1, token: 'second' }
+      expect(await store.save(saved, 0)).toBe(true)
+      expect(await store.load(created.key)).toStrictEqual(saved)
+      expect(await store.save({ ...saved, version: 2, token: 'third' })).toBe(true)
+      expect((await store.load(created.key))?.token).toBe('third')
     })
 
     it('create on an existing key returns false and leaves the first record', async () => {
