@@ -8,6 +8,7 @@ export default defineConfig({
     redis: 'src/stores/redis-store.ts',
     postgres: 'src/stores/postgres-store.ts',
     mysql: 'src/stores/mysql-store.ts',
+    dynamodb: 'src/stores/dynamodb-store.ts',
   },
   format: ['esm'],
   dts: true,

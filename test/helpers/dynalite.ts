@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import dynalite from 'dynalite'
+
+/** A dynalite server (an in-memory DynamoDB) on a free loopback port, and clients for it. */
+export interface DynaliteServer {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string
+  /** A client for this server with dummy credentials, closed by `stop`. */
+  client(): DynamoDBClient
+  /** Closes the clients and the server. */
+  stop(): Promise<void>
+}
+
+/** A client pointed at `endpoint` that fails at once instead of retrying (for outage tests). */
+export function dynamoDbClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts,
+  })
+}
+
+/**
+ * Starts dynalite in this process on a port the OS picks, with tables active at once.
+ * @example const dynamo = await startDynalite(); afterAll(() => dynamo.stop())
+ */
+export async function startDynalite(): Promise<DynaliteServer> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const endpoint = `http://127.0.0.1:${port}`
+  const clients: DynamoDBClient[] = []
+  return {
+    endpoint,
+    client() {
+      const client = dynamoDbClient(endpoint)
+      clients.push(client)
+      return client
+    },
+    async stop() {
+      for (const client of clients) client.destroy()
+      server.closeAllConnections()
+      await new Promise<void>((resolve, reject) =>
+        server.close((error?: Error) => (error ? reject(error) : resolve()))
+      )
+    },
+  }
+}
