@@ -9,6 +9,7 @@ export default defineConfig({
     postgres: 'src/stores/postgres-store.ts',
     mysql: 'src/stores/mysql-store.ts',
     dynamodb: 'src/stores/dynamodb-store.ts',
+    surrealdb: 'src/stores/surrealdb-store.ts',
   },
   format: ['esm'],
   dts: true,
