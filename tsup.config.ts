@@ -10,6 +10,7 @@ export default defineConfig({
     mysql: 'src/stores/mysql-store.ts',
     dynamodb: 'src/stores/dynamodb-store.ts',
     surrealdb: 'src/stores/surrealdb-store.ts',
+    mongodb: 'src/stores/mongodb-store.ts',
   },
   format: ['esm'],
   dts: true,

@@ -205,8 +205,8 @@ export class SurrealStore implements SessionStore {
   }
 
   /**
-   * Every live record of the table, each once, in key order: one `SELECT` per batch over the
-   * record-id range after the last key seen, so a batch costs the same however deep the scan
+   * Every live record of the table, each once, in key order: one `SELECT` per batch of the
+   * live records in the record-id range after the last key seen, so a batch costs the same however deep the scan
    * is. Records it cannot decode are skipped.
    * @example for await (const record of store.scan({ batchSize: 500 })) count++
    */
@@ -219,20 +219,20 @@ export class SurrealStore implements SessionStore {
         after === undefined ? undefined : new BoundExcluded(after),
         undefined
       )
-      const [documents] = await this.#query('scan', 'SELECT * FROM $range LIMIT $limit', {
-        range,
-        limit: batchSize,
-      })
+      const [documents] = await this.#query(
+        'scan',
+        'SELECT * FROM $range WHERE expiresAt > $now LIMIT $limit',
+        { range, limit: batchSize, now: Date.now() }
+      )
       const batch = (Array.isArray(documents) ? documents : []) as SessionDocument[]
       const now = Date.now()
       for (const document of batch) {
-        const record = (() => {
-          try {
-            return recordOf(document)
-          } catch {
-            return undefined
-          }
-        })()
+        let record: SessionRecord | undefined
+        try {
+          record = recordOf(document)
+        } catch {
+          record = undefined
+        }
         if (record !== undefined && record.expiresAt > now) yield record
       }
       const last = batch.at(-1)?.id?.id
