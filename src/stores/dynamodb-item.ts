@@ -38,7 +38,9 @@ async function gzip(text: string): Promise<Uint8Array> {
 
 async function gunzip(bytes: Uint8Array): Promise<string> {
   // The SDK hands a Uint8Array over an ArrayBuffer; TypeScript cannot know it is not shared.
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'))
   return new Response(stream).text()
 }
 
