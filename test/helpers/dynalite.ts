@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import dynalite from 'dynalite'
@@ -8,6 +9,8 @@ export interface DynaliteServer {
   endpoint: string
   /** A client for this server with dummy credentials, closed by `stop`. */
   client(): DynamoDBClient
+  /** The DynamoDB operation of every request the server received, in order (e.g. `GetItem`). */
+  operations: string[]
   /** Closes the clients and the server. */
   stop(): Promise<void>
 }
@@ -35,8 +38,15 @@ export async function startDynalite(): Promise<DynaliteServer> {
   const { port } = server.address() as AddressInfo
   const endpoint = `http://127.0.0.1:${port}`
   const clients: DynamoDBClient[] = []
+  const operations: string[] = []
+  // Each request is one round trip; its header names the operation: DynamoDB_20120810.GetItem.
+  server.on('request', (request: IncomingMessage) => {
+    const target = request.headers['x-amz-target']
+    if (typeof target === 'string') operations.push(target.slice(target.indexOf('.') + 1))
+  })
   return {
     endpoint,
+    operations,
     client() {
       const client = dynamoDbClient(endpoint)
       clients.push(client)

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
 import { dynamoDbClient, startDynalite } from '../helpers/dynalite.js'
+import { CookieJar } from '../helpers/http.js'
+import { counterApp } from '../helpers/store-apps.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
 // dynalite: a DynamoDB implementation from the npm registry, started here in this process.
@@ -119,6 +121,17 @@ describe('DynamoDbStore on dynalite', () => {
     expect(await store.load('kept')).toBeDefined()
     // dynalite has no UpdateTimeToLive; AWS has.
     await expect(store.createTable()).rejects.toSatisfy(isCode('UNSUPPORTED'))
+    await dropTable(tableName)
+  })
+
+  it('a returning visitor costs one round trip to read and one to write: GetItem, PutItem', async () => {
+    const { store, tableName } = await freshStore()
+    const jar = new CookieJar(counterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    expect(await jar.text('/count')).toBe('1')
+    dynamo.operations.length = 0
+    expect(await jar.text('/count')).toBe('2')
+    expect(dynamo.operations).toStrictEqual(['GetItem', 'PutItem'])
     await dropTable(tableName)
   })
 

@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb'
+import { MongoClient, type CommandStartedEvent } from 'mongodb'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import {
@@ -6,7 +6,9 @@ import {
   MongoStore,
   type MongoCollection,
 } from '../../src/stores/mongodb-store.js'
+import { CookieJar } from '../helpers/http.js'
 import { skipReasonFor } from '../helpers/services.js'
+import { counterApp } from '../helpers/store-apps.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
 // No MongoDB-compatible server installs on this project's machines (README, MongoDB section):
@@ -15,6 +17,7 @@ import { describeStoreConformance, makeRecord } from '../helpers/store-conforman
 const url = process.env.MONGODB_URL
 const client = new MongoClient(url ?? 'mongodb://127.0.0.1:27017', {
   serverSelectionTimeoutMS: 2000,
+  monitorCommands: true,
 })
 const skipReason =
   url === undefined
@@ -74,6 +77,19 @@ describe.skipIf(skipReason !== undefined)('MongoStore on a server', () => {
     const ttl = indexes.find((index) => index.name === MONGO_TTL_INDEX)
     expect(ttl?.key).toStrictEqual({ expiresAt: 1 })
     expect(ttl?.expireAfterSeconds).toBe(0)
+  })
+
+  it('a returning visitor costs one command to read and one to write: find, update', async () => {
+    const { store } = await setup()
+    const jar = new CookieJar(counterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    expect(await jar.text('/count')).toBe('1')
+    const commands: string[] = []
+    const listener = (event: CommandStartedEvent) => commands.push(event.commandName)
+    client.on('commandStarted', listener)
+    expect(await jar.text('/count')).toBe('2')
+    client.off('commandStarted', listener)
+    expect(commands).toStrictEqual(['find', 'update'])
   })
 
   it('load throws INVALID_STORED_DATA for a document it cannot decode, and scan skips it', async () => {

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { SurrealStore, type SurrealQueryable } from '../../src/stores/surrealdb-store.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { CookieJar } from '../helpers/http.js'
+import { counterApp } from '../helpers/store-apps.js'
 import { embeddedSurreal, uniqueTable } from '../helpers/surrealdb.js'
 
 // The embedded engine of @surrealdb/node, in memory: the real SurrealDB, in this process.
@@ -94,6 +96,24 @@ describe('SurrealStore on the embedded engine', () => {
     expect((await second.store.load('same-key'))?.data).toStrictEqual({ table: 2 })
     await dropTable(first.table)
     await dropTable(second.table)
+  })
+
+  it('a returning visitor costs one query to read and one to write: SELECT, UPDATE', async () => {
+    const table = uniqueTable()
+    const statements: string[] = []
+    const counted: SurrealQueryable = {
+      query: (query, bindings) => {
+        statements.push(query.slice(0, query.indexOf(' ')))
+        return db.query(query, bindings)
+      },
+    }
+    const jar = new CookieJar(counterApp(new SurrealStore(counted, { table })))
+    expect(await jar.text('/count')).toBe('0')
+    expect(await jar.text('/count')).toBe('1')
+    statements.length = 0
+    expect(await jar.text('/count')).toBe('2')
+    expect(statements).toStrictEqual(['SELECT', 'UPDATE'])
+    await dropTable(table)
   })
 
   it('rejects a table name that is not a plain identifier, and a non-client', () => {
