@@ -41,6 +41,19 @@ interface SessionDocument {
 }
 
 const DEFAULT_TABLE = 'sessions'
+/** How many times a statement runs when concurrent transactions keep conflicting with it. */
+const CONFLICT_ATTEMPTS = 8
+
+/**
+ * SurrealDB's answer when a concurrent transaction wrote the same record first, on its
+ * optimistic engines (SurrealKV, RocksDB, TiKV): nothing was written, and the statement, run
+ * again, sees the winner's write. Its message says "This transaction can be retried".
+ */
+function isTransactionConflict(error: unknown): boolean {
+  return error instanceof Error && /transaction conflict/i.test(error.message)
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** What `CONTENT` writes: every field but `id`, which the statement's record id gives. */
 function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
@@ -89,8 +102,9 @@ function recordOf(document: SessionDocument): SessionRecord {
  * A session store in SurrealDB, through the application's own `Surreal` instance (v2 SDK): the
  * same code on a remote server and on an embedded engine (`@surrealdb/node`, `mem://` or
  * `surrealkv://`). One record `<table>:⟨key⟩` per session. Every write is one statement, atomic
- * on its record: `create` an `UPSERT ... WHERE` that only replaces an absent or expired record,
- * compare-and-set an `UPDATE ... WHERE version = $expected`. SurrealDB has no TTL: `load` and
+ * on its record (and run again when an optimistic engine reports a transaction conflict):
+ * `create` an `UPSERT ... WHERE` that only replaces an absent or expired record, compare-and-set
+ * an `UPDATE ... WHERE version = $expected`. SurrealDB has no TTL: `load` and
  * `scan` skip expired records, and `deleteExpired` (run it on a schedule) removes them.
  * @example
  * const db = new Surreal()
@@ -121,15 +135,16 @@ export class SurrealStore implements SessionStore {
   }
 
   /**
-   * Defines the index on `expiresAt` that `deleteExpired` uses, if absent. The table itself
-   * needs no definition (schemaless).
+   * Defines the table (schemaless) and its index on `expiresAt`, each if absent. Run it once
+   * before the store is used: SurrealDB 3 refuses an `UPDATE` on a table that does not exist.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
     const table = this.#table
     await this.#query(
       'migrate',
-      `DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+      `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
     )
   }
 
@@ -245,7 +260,17 @@ export class SurrealStore implements SessionStore {
     return new RecordId(this.#table, key)
   }
 
+  /** Runs one statement, again after a transaction conflict (with a short random pause). */
   #query(operation: string, query: string, bindings?: Record<string, unknown>) {
-    return attemptStore(operation, () => this.#db.query(query, bindings).collect())
+    return attemptStore(operation, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#db.query(query, bindings).collect()
+        } catch (error) {
+          if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error
+          await pause(Math.random() * 2 ** attempt)
+        }
+      }
+    })
   }
 }
