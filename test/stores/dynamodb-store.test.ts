@@ -1,6 +1,7 @@
 import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
 import { dynamoDbClient, startDynalite } from '../helpers/dynalite.js'
 import { CookieJar } from '../helpers/http.js'
@@ -31,6 +32,7 @@ const unreachable = () =>
   new DynamoDbStore(dynamoDbClient('http://127.0.0.1:1', 1), { tableName: 'sessions' })
 
 describeStoreConformance('DynamoDbStore', setup, { isolated: true, unreachable })
+describeConcurrency('DynamoDbStore', setup)
 
 describe('DynamoDbStore on dynalite', () => {
   const isCode = (code: string) => (error: unknown) => isSessionError(error) && error.code === code

@@ -1,6 +1,7 @@
 import { MongoClient, type CommandStartedEvent } from 'mongodb'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import {
   MONGO_TTL_INDEX,
   MongoStore,
@@ -62,6 +63,7 @@ describeStoreConformance('MongoStore', setup, {
   isolated: true,
   unreachable,
 })
+describeConcurrency('MongoStore', setup, { skipReason })
 
 describe.skipIf(skipReason !== undefined)('MongoStore on a server', () => {
   it('keeps each session as one document, _id the key, expiresAt a date under a TTL index', async () => {

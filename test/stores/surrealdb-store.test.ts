@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { RecordId, type Surreal } from 'surrealdb'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { SurrealStore, type SurrealQueryable } from '../../src/stores/surrealdb-store.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { CookieJar } from '../helpers/http.js'
@@ -47,6 +48,8 @@ async function unreachable() {
 
 describeStoreConformance('SurrealStore (mem://)', setup, { isolated: true, unreachable })
 describeStoreConformance('SurrealStore (rocksdb://)', setupOn(onDisk), { isolated: true })
+describeConcurrency('SurrealStore (mem://)', setup)
+describeConcurrency('SurrealStore (rocksdb://)', setupOn(onDisk))
 
 describe('SurrealStore on the embedded engine', () => {
   const isCode = (code: string) => (error: unknown) => isSessionError(error) && error.code === code
