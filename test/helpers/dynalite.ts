@@ -15,7 +15,7 @@ export interface DynaliteServer {
   stop(): Promise<void>
 }
 
-/** A client pointed at `endpoint` that fails at once instead of retrying (for outage tests). */
+/** A client for `endpoint` with dummy credentials; `maxAttempts: 1` makes an outage fail at once. */
 export function dynamoDbClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
