@@ -4,7 +4,9 @@ import { isSessionError } from '../../src/core/errors.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
 import { dynamoDbClient, startDynalite } from '../helpers/dynalite.js'
+import { recordKeyOf } from '../../src/core/session-id.js'
 import { CookieJar } from '../helpers/http.js'
+import { idOfCookie } from '../helpers/stores.js'
 import { counterApp } from '../helpers/store-apps.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
@@ -113,6 +115,22 @@ describe('DynamoDbStore on dynalite', () => {
     const keys: string[] = []
     for await (const record of store.scan()) keys.push(record.key)
     expect(keys).toStrictEqual(['good'])
+    await dropTable(tableName)
+  })
+
+  it('a session whose item cannot be decoded starts over empty through the middleware, never a 5xx', async () => {
+    const { store, tableName } = await freshStore()
+    const jar = new CookieJar(counterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    expect(await jar.text('/count')).toBe('1')
+    const key = recordKeyOf(idOfCookie(jar.cookies.get('id')!))
+    const item = await rawItem(tableName, key)
+    await client.send(
+      new PutItemCommand({ TableName: tableName, Item: { ...item, data: { S: '[1,' } } })
+    )
+    const response = await jar.fetch('/count')
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('0')
     await dropTable(tableName)
   })
 
