@@ -50,9 +50,8 @@ const WRITES: ReadonlySet<Statement> = new Set(['create', 'upsert', 'compareAndS
  * Why the server refused a record's value for good, as a sentence with a fix, or `undefined`
  * for any other failure. The codes, as PostgreSQL 15 answers a JSONB parameter:
  * 22P05 (untranslatable_character) for `\u0000`, 22P02 (invalid_text_representation) for a
- * lone surrogate escape (our JSON is otherwise always valid), 54001 (statement_too_complex,
- * "stack depth limit exceeded") for a value nested about 100,000 levels deep, and 54000
- * (program_limit_exceeded) for a JSONB value past its 256 MB limit.
+ * lone surrogate escape (our JSON is otherwise always valid). (JSONB's own limits, 54001 for a
+ * value nested ~100,000 deep and 54000 past 256 MB, lie beyond what JSON.stringify can encode.)
  */
 function refusedValue(error: unknown): string | undefined {
   switch ((error as { code?: unknown } | null)?.code) {
@@ -60,9 +59,6 @@ function refusedValue(error: unknown): string | undefined {
       return 'PostgreSQL JSONB cannot hold the character U+0000 in a string; remove it from the session value (or store it encoded).'
     case '22P02':
       return 'PostgreSQL JSONB cannot hold a string that is not well-formed Unicode (a lone surrogate); repair the string before storing it.'
-    case '54001':
-    case '54000':
-      return 'the session value is nested too deeply or is too large for PostgreSQL JSONB; store less, or flatter, data.'
     default:
       return undefined
   }
@@ -89,8 +85,7 @@ function isDeadConnection(error: unknown): boolean {
  * with a JSONB `data` column; every operation is one round trip. Expiry is judged by the
  * application's clock (`Date.now()`, which also computed `expiresAt`), not the server's. Expired
  * rows are never loaded; call `deleteExpired()` periodically to reclaim them. JSONB cannot hold
- * U+0000 or a lone surrogate in strings, nor nest deeper than the server's stack allows: such a
- * record fails to save with `INVALID_VALUE` (the driver error as `cause`). A query whose pooled
+ * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the driver error as `cause`). A query whose pooled
  * connection died is sent once more, on a fresh connection. Listen for the pool's `'error'`
  * event: pg emits it when an idle connection dies, and without a listener it ends the process.
  * @example

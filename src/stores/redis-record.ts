@@ -1,6 +1,6 @@
 import { corruptRecord } from '../core/errors.js'
 import type { SessionRecord } from '../core/store.js'
-import { decodeRecord } from './stored-record.js'
+import { decodeRecord, encodeJson } from './stored-record.js'
 
 // How RedisStore lays a record out in one string value, and the script that compares and sets
 // it: the two must agree on where `version` and `expiresAt` sit.
@@ -38,7 +38,7 @@ export function scriptSha(): Promise<string> {
  * write token and the expiry (small) before the data (large).
  */
 export function encodeRecord(record: SessionRecord): string {
-  return JSON.stringify({
+  return encodeJson({
     version: record.version,
     expiresAt: record.expiresAt,
     key: record.key,

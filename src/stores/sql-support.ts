@@ -1,7 +1,7 @@
 import { SessionError } from '../core/errors.js'
 import type { JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
-import { decodableRecords, decodeRecord } from './stored-record.js'
+import { decodableRecords, decodeRecord, encodeJson } from './stored-record.js'
 
 /**
  * A table or schema name the SQL stores accept: a plain identifier, so it can be quoted into
@@ -57,7 +57,7 @@ export function rowValues(
 ): [string, string, number, number, number, number, string | null, string | null] {
   return [
     record.key,
-    JSON.stringify(record.data),
+    encodeJson(record.data),
     record.createdAt,
     record.expiresAt,
     record.version,

@@ -1,4 +1,4 @@
-import { corruptRecord, isSessionError } from '../core/errors.js'
+import { corruptRecord, isSessionError, unstorableValue } from '../core/errors.js'
 import { parseExpiry } from '../core/expiry.js'
 import type { JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
@@ -101,4 +101,19 @@ export function decodableRecords<T>(
       throw error
     }
   })
+}
+
+/**
+ * `JSON.stringify(value)`, with its failures (a value nested thousands of levels deep overflows
+ * its stack; a bigint or a cycle has no JSON) thrown as `INVALID_VALUE`: retrying cannot help.
+ */
+export function encodeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    throw unstorableValue(
+      'the session data cannot be encoded as JSON (nested too deeply, a cycle, or a value such as a bigint that JSON cannot carry); store plain, shallower data.',
+      error
+    )
+  }
 }
