@@ -69,7 +69,8 @@ function refusedValue(error: unknown): string | undefined {
 /**
  * Whether a statement failed because its pooled connection died (killed, reset, or closed by
  * the server after a too-large packet), so another connection of the pool may well succeed.
- * mysql2 marks such errors `fatal`; a server that cannot be reached at all is not retried.
+ * mysql2 marks such errors `fatal`; a server that cannot be reached at all (ECONNREFUSED) is not
+ * retried.
  */
 function isDeadConnection(error: unknown): boolean {
   const { fatal, code, message } = (error ?? {}) as {
@@ -77,12 +78,13 @@ function isDeadConnection(error: unknown): boolean {
     code?: unknown
     message?: unknown
   }
+  // MariaDB may say why before it closes the connection (1927, "Connection was killed").
+  if (code === 'ER_CONNECTION_KILLED') return true
   if (fatal !== true) return false
   return (
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
     code === 'PROTOCOL_CONNECTION_LOST' ||
-    code === 'ER_CONNECTION_KILLED' ||
     message === "Can't add new command when connection is in closed state"
   )
 }
