@@ -78,8 +78,6 @@ function isDeadConnection(error: unknown): boolean {
     code?: unknown
     message?: unknown
   }
-  // MariaDB may say why before it closes the connection (1927, "Connection was killed").
-  if (code === 'ER_CONNECTION_KILLED') return true
   if (fatal !== true) return false
   return (
     code === 'ECONNRESET' ||
