@@ -128,17 +128,26 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'inherit'] }
   )
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start in 5 s')), 5000)
-    server.once('error', reject)
+    const fail = (error: Error) => {
+      clearTimeout(timer)
+      server.kill('SIGKILL')
+      reject(error)
+    }
+    const timer = setTimeout(() => fail(new Error('redis-server did not start in 5 s')), 5000)
+    server.once('error', fail)
+    server.once('exit', (code) =>
+      fail(new Error(`redis-server exited (${code}) before it was ready`))
+    )
     server.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Ready to accept connections')) {
         clearTimeout(timer)
+        server.removeAllListeners('exit')
         resolve()
       }
     })
   })
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
