@@ -1,4 +1,4 @@
-import { SessionError, attemptStore } from '../core/errors.js'
+import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -86,6 +86,27 @@ function retryingOnce(send: Send): Send {
   }
 }
 
+/**
+ * Runs a write, classifying the one refusal retrying cannot cure: a value longer than the
+ * server's `proto-max-bulk-len` (512 MB by default) gets "ERR Protocol error: invalid bulk
+ * length", after which Redis closes the connection.
+ */
+async function attemptWrite<T>(operation: string, write: () => Promise<T>): Promise<T> {
+  return attemptStore(operation, async () => {
+    try {
+      return await write()
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('Protocol error: invalid bulk length')) {
+        throw unstorableValue(
+          "the record is longer than the Redis server's proto-max-bulk-len; store less in the session, or raise proto-max-bulk-len.",
+          error
+        )
+      }
+      throw error
+    }
+  })
+}
+
 /** How to send a raw command through the client, whichever driver it is. */
 function senderOf(client: IoRedisClient | NodeRedisClient): Send {
   if (typeof (client as IoRedisClient).call === 'function') {
@@ -154,7 +175,7 @@ export class RedisStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const reply = await attemptStore('create', () =>
+    const reply = await attemptWrite('create', () =>
       this.#send([
         'SET',
         this.#key(record.key),
@@ -191,13 +212,13 @@ export class RedisStore implements SessionStore {
     const key = this.#key(record.key)
     const value = encodeRecord(record)
     if (expectedVersion === undefined) {
-      await attemptStore('save', () =>
+      await attemptWrite('save', () =>
         this.#send(['SET', key, value, 'PXAT', pxat(record.expiresAt)])
       )
       return true
     }
     const args = [String(expectedVersion), String(Date.now()), value, pxat(record.expiresAt)]
-    const reply = await attemptStore('save', async () => {
+    const reply = await attemptWrite('save', async () => {
       const sha = await scriptSha()
       try {
         return await this.#send(['EVALSHA', sha, '1', key, ...args])

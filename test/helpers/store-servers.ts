@@ -119,13 +119,13 @@ export interface OwnRedisServer {
 
 /**
  * Starts a throwaway `redis-server` on a spare port (no persistence), for tests that would
- * disturb the shared one (`CLIENT PAUSE`). Rejects if it does not answer within 5 seconds.
+ * disturb the shared one (`CLIENT PAUSE`), with extra `args` (e.g. `['--proto-max-bulk-len', '1mb']`). Rejects if it does not answer within 5 seconds.
  */
-export async function startOwnRedisServer(): Promise<OwnRedisServer> {
+export async function startOwnRedisServer(args: string[] = []): Promise<OwnRedisServer> {
   const port = await sparePort()
   const server = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] }
   )
   await new Promise<void>((resolve, reject) => {

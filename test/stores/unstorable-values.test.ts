@@ -1,13 +1,16 @@
 import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { JsonObject } from '../../src/core/json.js'
 import type { SessionStore } from '../../src/core/store.js'
 import { MySqlStore } from '../../src/stores/mysql-store.js'
 import { PostgresStore } from '../../src/stores/postgres-store.js'
+import { RedisStore } from '../../src/stores/redis-store.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import { makeRecord } from '../helpers/store-conformance.js'
-import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
+import { mySqlForTests, postgresForTests, startOwnRedisServer } from '../helpers/store-servers.js'
 
 // A value a store can never hold is the caller's error (INVALID_VALUE, the driver's error as
 // `cause`), not an outage (STORE_UNAVAILABLE): retrying it cannot succeed.
@@ -109,4 +112,39 @@ describe('SqliteStore refuses as INVALID_VALUE', () => {
     const cause = await invalidValueCause(store.save(makeRecord('k', { data: nested(100_000) })))
     expect(cause).toBeInstanceOf(RangeError)
   })
+})
+
+describe('RedisStore refuses as INVALID_VALUE', () => {
+  it.each(['ioredis', 'node-redis'])(
+    'on %s, a record over proto-max-bulk-len, and the next write on the client succeeds',
+    async (driver) => {
+      // A server of this test's own, with the smallest limit Redis accepts (1 MB).
+      const server = await startOwnRedisServer(['--proto-max-bulk-len', '1mb'])
+      const closers: (() => Promise<unknown>)[] = [() => server.stop()]
+      try {
+        let store: RedisStore
+        if (driver === 'ioredis') {
+          const client = new Redis(server.url)
+          client.on('error', () => {}) // the server closes the connection after the refusal
+          closers.unshift(async () => client.disconnect())
+          store = new RedisStore(client)
+        } else {
+          const client = createClient({ url: server.url })
+          client.on('error', () => {})
+          await client.connect()
+          closers.unshift(async () => client.destroy())
+          store = new RedisStore(client)
+        }
+        const big = { s: 'x'.repeat(2 * 1024 * 1024) }
+        const cause = await invalidValueCause(store.create(makeRecord('big', { data: big })))
+        expect(String(cause.message)).toContain('invalid bulk length')
+        const next = makeRecord('next', { token: 'after-the-refusal' })
+        expect(await store.create(next)).toBe(true)
+        expect(await store.load('next')).toStrictEqual(next)
+        expect(await store.load('big')).toBeUndefined()
+      } finally {
+        for (const close of closers) await close()
+      }
+    }
+  )
 })
