@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
@@ -109,6 +109,18 @@ async function sparePort(): Promise<number> {
     })
     if (free) return port
   }
+}
+
+/**
+ * `undefined` when a `redis-server` binary can be started here, else why the tests that start
+ * their own server are skipped (in CI they fail instead, as for a server that is down).
+ */
+export function ownRedisSkipReason(): Promise<string | undefined> {
+  return skipReasonFor('redis-server (own instances)', 'redis-server on PATH', async () => {
+    const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
+    if (probe.error !== undefined) throw probe.error
+    if (probe.status !== 0) throw new Error(`redis-server --version exited with ${probe.status}`)
+  })
 }
 
 /** A `redis-server` of the test's own, which it may pause or reconfigure; `stop` ends it. */
