@@ -60,8 +60,8 @@ function isNoScript(error: unknown): boolean {
 
 /**
  * Whether a command failed because its connection died under it (killed, reset by a proxy or a
- * failover): node-redis rejects the commands in flight and sends the next one on the dead socket
- * once more, then reconnects. ioredis resends by itself and does not get here.
+ * failover): node-redis rejects the commands in flight, and a command sent before it noticed
+ * the closed socket, then reconnects. ioredis resends such commands by itself.
  */
 function isDeadConnection(error: unknown): boolean {
   if (!(error instanceof Error)) return false
