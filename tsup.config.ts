@@ -9,7 +9,7 @@ export default defineConfig({
     postgres: 'src/stores/postgres-store.ts',
     mysql: 'src/stores/mysql-store.ts',
     libsql: 'src/stores/libsql-store.ts',
-    file: 'src/stores/file-store.ts',
+    file: 'src/stores/file-store/index.ts',
     lmdb: 'src/stores/lmdb-store.ts',
     unstorage: 'src/stores/unstorage-store.ts',
   },

@@ -14,7 +14,7 @@ export default defineConfig({
       { find: /^typed-sessions\/postgres$/, replacement: src('stores/postgres-store.ts') },
       { find: /^typed-sessions\/mysql$/, replacement: src('stores/mysql-store.ts') },
       { find: /^typed-sessions\/libsql$/, replacement: src('stores/libsql-store.ts') },
-      { find: /^typed-sessions\/file$/, replacement: src('stores/file-store.ts') },
+      { find: /^typed-sessions\/file$/, replacement: src('stores/file-store/index.ts') },
       { find: /^typed-sessions\/lmdb$/, replacement: src('stores/lmdb-store.ts') },
       { find: /^typed-sessions\/unstorage$/, replacement: src('stores/unstorage-store.ts') },
     ],
