@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 import { FileStore, type FileStoreOptions } from '../../src/stores/file-store/index.js'
@@ -10,6 +10,10 @@ import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
 import { runInProcesses } from '../helpers/store-processes.js'
+
+// Each write is a lock file, a read, a temporary file and a rename: the conformance scan's 10,000
+// creates take about 10 s alone, and more when other test files share the 2 cores.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 })
 
 const root = mkdtempSync(join(tmpdir(), 'typed-sessions-file-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -24,7 +28,11 @@ function setup(options: Partial<FileStoreOptions> = {}): StoreUnderTest & {
   dir: string
 } {
   const dir = newDir()
-  return { dir, store: new FileStore({ dir, ...options }) }
+  return {
+    dir,
+    store: new FileStore({ dir, ...options }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
 }
 
 /** The hex SHA-256 the store names a key's files by. */

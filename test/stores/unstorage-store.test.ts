@@ -16,7 +16,7 @@ import type { StoreUnderTest } from '../helpers/store-conformance.js'
 
 // unstorage's fs driver creates the item's directory on every write: the conformance scan of
 // 10,000 records takes longer than the default 20 s on this shared machine.
-vi.setConfig({ testTimeout: 90_000 })
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 })
 
 const root = mkdtempSync(join(tmpdir(), 'typed-sessions-unstorage-'))
 // Every Redis key of this file run starts with `base`, so runs never meet; afterAll removes them.
