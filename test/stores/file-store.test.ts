@@ -192,21 +192,31 @@ describe('FileStore with two processes on one directory', () => {
     expect(loaded?.version).toBe(300)
   })
 
-  it('of compare-and-set saves of one version from both processes, exactly one wins per key', async () => {
+  it('of creates and compare-and-set saves of one key from both processes, exactly one wins', async () => {
     const { dir, store } = setup()
     const keys = Array.from({ length: 100 }, (_, i) => `race-${i}`)
     for (const key of keys) await store.create(makeRecord(key))
-    const [first = [], second = []] = await runInProcesses('file', dir, [
+    const fresh = Array.from({ length: 100 }, (_, i) => `fresh-${i}`)
+    const saved = await runInProcesses('file', dir, [
       { task: 'compare-and-set', keys },
       { task: 'compare-and-set', keys },
     ])
-    for (const [i, key] of keys.entries()) {
-      const won = [first[i], second[i]]
-      expect(
-        won.filter((result) => result === true),
-        key
-      ).toHaveLength(1)
-      expect((await store.load(key))?.data).toStrictEqual({ writer: won.indexOf(true) })
+    const created = await runInProcesses('file', dir, [
+      { task: 'create', keys: fresh },
+      { task: 'create', keys: fresh },
+    ])
+    for (const [results, raced] of [
+      [saved, keys],
+      [created, fresh],
+    ] as const) {
+      for (const [i, key] of raced.entries()) {
+        const won = [results[0]?.[i], results[1]?.[i]]
+        expect(
+          won.filter((result) => result === true),
+          key
+        ).toHaveLength(1)
+        expect((await store.load(key))?.data).toStrictEqual({ writer: won.indexOf(true) })
+      }
     }
   })
 })

@@ -1,8 +1,6 @@
 import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
-import { parseExpiry } from '../../core/expiry.js'
-import type { JsonObject } from '../../core/json.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -11,6 +9,15 @@ import {
 } from '../../core/store.js'
 import { KeyQueue } from '../key-queue.js'
 import { acquireLockFile, type LockFileTimings } from './lock-file.js'
+import {
+  RECORD_FILE,
+  TEMPORARY_FILE,
+  codeOf,
+  decode,
+  encode,
+  fileNameOf,
+  ifCorrupt,
+} from './record-file.js'
 
 /** Options of `FileStore`. */
 export interface FileStoreOptions {
@@ -28,72 +35,6 @@ export interface FileStoreOptions {
    * @default 5_000
    */
   lockTimeoutMs?: number
-}
-
-const RECORD_FILE = /^[0-9a-f]{64}\.json$/
-/** Temporary files are `<hash>.<uuid>.tmp`: a crash between write and rename leaves one. */
-const TEMPORARY_FILE = /^[0-9a-f]{64}\.[0-9a-f-]{36}\.tmp$/
-
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code
-}
-
-/** A `catch` handler: `value` for an undecodable record, any other failure rethrown. */
-function ifCorrupt<T>(value: T): (error: unknown) => T {
-  return (error) => {
-    if (codeOf(error) === 'INVALID_STORED_DATA') return value
-    throw error
-  }
-}
-
-/** The file name of a record key: the hex SHA-256 of it (safe on every file system, any case). */
-async function fileNameOf(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
-function encode(record: SessionRecord): string {
-  return JSON.stringify({
-    key: record.key,
-    version: record.version,
-    expiresAt: record.expiresAt,
-    createdAt: record.createdAt,
-    schemaVersion: record.schemaVersion,
-    expiry: record.expiry,
-    token: record.token,
-    data: record.data,
-  })
-}
-
-/** The record in a file's text; `corruptRecord` if it is not one (truncated, edited by hand). */
-function decode(key: string, text: string): SessionRecord {
-  try {
-    const stored = JSON.parse(text) as Record<string, unknown>
-    const { data, version, expiresAt, createdAt, schemaVersion, token } = stored
-    if (
-      stored['key'] !== key ||
-      typeof data !== 'object' ||
-      data === null ||
-      Array.isArray(data) ||
-      ![version, expiresAt, createdAt, schemaVersion].every((n) => typeof n === 'number')
-    ) {
-      throw new TypeError('the file does not hold a session record')
-    }
-    const record: SessionRecord = {
-      key,
-      data: data as JsonObject,
-      createdAt: createdAt as number,
-      expiresAt: expiresAt as number,
-      version: version as number,
-      schemaVersion: schemaVersion as number,
-    }
-    const expiry = parseExpiry(stored['expiry'])
-    if (expiry !== undefined) record.expiry = expiry
-    if (typeof token === 'string') record.token = token
-    return record
-  } catch (cause) {
-    throw corruptRecord(key, cause)
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { link, open, rename, stat, unlink } from 'node:fs/promises'
+import { codeOf } from './record-file.js'
 
 /** How `acquireLockFile` waits and when it breaks a lock. */
 export interface LockFileTimings {
@@ -14,10 +15,6 @@ export interface HeldLock {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code
-}
 
 /**
  * Takes the lock `path` by creating it exclusively (`wx`, O_EXCL: atomic on local file systems,
