@@ -66,6 +66,7 @@ describe('FileStore options and layout', () => {
       { dir: '' },
       { dir: 'x', staleLockMs: 0 },
       { dir: 'x', lockTimeoutMs: -1 },
+      { dir: 'x', staleLockMs: Number.NaN },
     ]) {
       expect(() => new FileStore(options as FileStoreOptions)).toThrow(
         expect.objectContaining({ name: 'SessionError', code: 'CONFIG' })
@@ -91,7 +92,7 @@ describe('FileStore options and layout', () => {
   })
 
   it('never lets a reader see a half-written record while large records are rewritten', async () => {
-    const { store } = setup()
+    const { store } = setup({ sync: true })
     const record = makeRecord('big', { data: { blob: 'x'.repeat(500_000), n: 0 } })
     await store.create(record)
     let writing = true

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
 import {
@@ -35,6 +35,13 @@ export interface FileStoreOptions {
    * @default 5_000
    */
   lockTimeoutMs?: number
+  /**
+   * Flush each record to the disk (`fsync`) before it replaces the old one: after a power loss
+   * a session file is then its last or its previous record, never empty. Costs a disk flush per
+   * write.
+   * @default false
+   */
+  sync?: boolean
 }
 
 /**
@@ -56,11 +63,12 @@ export interface FileStoreOptions {
 export class FileStore implements SessionStore {
   readonly #dir: string
   readonly #lock: LockFileTimings
+  readonly #sync: boolean
   readonly #queue = new KeyQueue()
   #ready: Promise<unknown> | undefined
 
   constructor(options: FileStoreOptions) {
-    const { dir, staleLockMs = 10_000, lockTimeoutMs = 5_000 } = options ?? {}
+    const { dir, staleLockMs = 10_000, lockTimeoutMs = 5_000, sync = false } = options ?? {}
     if (typeof dir !== 'string' || dir === '') {
       throw new SessionError(
         'CONFIG',
@@ -80,6 +88,7 @@ export class FileStore implements SessionStore {
     }
     this.#dir = dir
     this.#lock = { staleMs: staleLockMs, timeoutMs: lockTimeoutMs }
+    this.#sync = sync === true
   }
 
   /**
@@ -244,7 +253,19 @@ export class FileStore implements SessionStore {
   async #write(name: string, record: SessionRecord): Promise<void> {
     const temporary = this.#path(`${name}.${crypto.randomUUID()}.tmp`)
     try {
-      await writeFile(temporary, encode(record), { flag: 'wx' })
+      if (this.#sync) {
+        // Flushed before the rename: after a crash the file is the old record or the new one,
+        // never an empty or partial file (which rename alone allows on some file systems).
+        const handle = await open(temporary, 'wx')
+        try {
+          await handle.writeFile(encode(record))
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+      } else {
+        await writeFile(temporary, encode(record), { flag: 'wx' })
+      }
       await rename(temporary, this.#path(`${name}.json`))
     } catch (error) {
       await this.#remove(temporary).catch(() => undefined)
