@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 import { FileStore, type FileStoreOptions } from '../../src/stores/file-store/index.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
@@ -48,6 +49,8 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => (isSessionError(error) ? error.code : error)
   )
 }
+
+describeConcurrency('FileStore', () => setup())
 
 describeStoreConformance('FileStore', setup, {
   isolated: true,

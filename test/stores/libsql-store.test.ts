@@ -6,6 +6,7 @@ import { createClient, type Client, type Config } from '@libsql/client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { LibsqlStore, type LibsqlClient } from '../../src/stores/libsql-store.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
@@ -38,6 +39,8 @@ async function codeOf(promise: Promise<unknown>): Promise<unknown> {
   )
   return isSessionError(error) ? error.code : error
 }
+
+describeConcurrency('LibsqlStore', setup)
 
 describeStoreConformance('LibsqlStore', setup, {
   isolated: true,

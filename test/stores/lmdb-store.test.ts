@@ -5,6 +5,7 @@ import { open, type RootDatabase } from 'lmdb'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { LmdbStore, type LmdbDatabase } from '../../src/stores/lmdb-store.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
@@ -33,6 +34,8 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => (isSessionError(error) ? error.code : error)
   )
 }
+
+describeConcurrency('LmdbStore', setup)
 
 describeStoreConformance('LmdbStore', setup, {
   isolated: true,

@@ -9,6 +9,7 @@ import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { UnstorageStore, type UnstorageStorage } from '../../src/stores/unstorage-store.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
@@ -62,6 +63,15 @@ function storeOn(storage: () => Storage) {
 }
 
 for (const driver of drivers) {
+  // One store instance, as in one process: its per-session queue makes the conditional save
+  // exact there, which is all this store claims (see bestEffortCompareAndSet below).
+  describeConcurrency(
+    `UnstorageStore (${driver.name} driver, one instance)`,
+    storeOn(driver.storage),
+    {
+      skipReason: driver.skipReason,
+    }
+  )
   describeStoreConformance(`UnstorageStore (${driver.name} driver)`, storeOn(driver.storage), {
     ...(driver.skipReason === undefined ? {} : { skipReason: driver.skipReason }),
     isolated: true,
