@@ -17,6 +17,13 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // These run inside workerd: vitest.workerd.config.ts (npm run test:workerd).
+    exclude: [
+      '**/node_modules/**',
+      'test/stores/{d1,durable-object,kv}-store.test.ts',
+      'test/runtimes/workerd/**',
+      'examples/cloudflare/**',
+    ],
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],
