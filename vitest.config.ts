@@ -17,8 +17,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    // These run inside workerd: vitest.workerd.config.ts (npm run test:workerd).
+    // These run inside workerd (vitest.workerd.config.ts) or on Deno (vitest.deno.config.ts).
     exclude: [
+      'test/stores/deno-kv-store.test.ts',
       '**/node_modules/**',
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/workerd/**',

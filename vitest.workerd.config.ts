@@ -18,7 +18,7 @@ export default defineConfig({
       },
     }),
   ],
-  resolve: base.resolve,
+  resolve: base.resolve ?? {},
   test: {
     include: [
       'test/stores/{d1,durable-object,kv}-store.test.ts',
