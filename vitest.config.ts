@@ -23,6 +23,7 @@ export default defineConfig({
       '**/node_modules/**',
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/workerd/**',
+      'test/runtimes/deno/**',
       'examples/cloudflare/**',
     ],
     typecheck: {

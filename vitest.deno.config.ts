@@ -5,7 +5,7 @@ import base from './vitest.config.js'
 export default defineConfig({
   resolve: base.resolve ?? {},
   test: {
-    include: ['test/stores/deno-kv-store.test.ts'],
+    include: ['test/stores/deno-kv-store.test.ts', 'test/runtimes/deno/**/*.test.ts'],
     testTimeout: 60_000,
   },
 })
