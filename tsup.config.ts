@@ -8,6 +8,8 @@ export default defineConfig({
     redis: 'src/stores/redis-store.ts',
     postgres: 'src/stores/postgres-store.ts',
     mysql: 'src/stores/mysql-store.ts',
+    cloudflare: 'src/stores/cloudflare/index.ts',
+    'deno-kv': 'src/stores/deno-kv-store.ts',
   },
   format: ['esm'],
   dts: true,

@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^typed-sessions\/redis$/, replacement: src('stores/redis-store.ts') },
       { find: /^typed-sessions\/postgres$/, replacement: src('stores/postgres-store.ts') },
       { find: /^typed-sessions\/mysql$/, replacement: src('stores/mysql-store.ts') },
+      { find: /^typed-sessions\/cloudflare$/, replacement: src('stores/cloudflare/index.ts') },
+      { find: /^typed-sessions\/deno-kv$/, replacement: src('stores/deno-kv-store.ts') },
     ],
   },
   test: {
@@ -22,8 +24,7 @@ export default defineConfig({
       'test/stores/deno-kv-store.test.ts',
       '**/node_modules/**',
       'test/stores/{d1,durable-object,kv}-store.test.ts',
-      'test/runtimes/workerd/**',
-      'test/runtimes/deno/**',
+      'test/runtimes/**',
       'examples/cloudflare/**',
     ],
     typecheck: {

@@ -24,6 +24,7 @@ export default defineConfig({
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/workerd/**/*.test.ts',
     ],
-    testTimeout: 60_000,
+    // 10,000 records written one by one into miniflare's local KV and D1 take minutes.
+    testTimeout: 600_000,
   },
 })
