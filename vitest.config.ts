@@ -26,6 +26,8 @@ export default defineConfig({
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/**',
       'examples/cloudflare/**',
+      'examples/bun.test.ts',
+      'examples/deno.test.ts',
     ],
     typecheck: {
       enabled: true,

@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config'
  */
 export default defineConfig({
   test: {
-    include: ['test/runtimes/node.test.ts'],
+    include: [
+      'test/runtimes/node.test.ts',
+      'examples/bun.test.ts',
+      'examples/deno.test.ts',
+      'examples/cloudflare/dev.test.ts',
+    ],
     testTimeout: 20_000,
   },
 })

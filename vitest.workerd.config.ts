@@ -15,6 +15,11 @@ export default defineConfig({
         kvNamespaces: ['KV'],
         d1Databases: ['DB'],
         durableObjects: { SESSIONS: 'SessionDurableObject' },
+        // What examples/cloudflare/worker.ts reads from its env.
+        bindings: {
+          SESSION_SECRET: 'workerd test secret: thirty-two characters or more',
+          SECURE_COOKIES: 'false',
+        },
       },
     }),
   ],
@@ -23,6 +28,7 @@ export default defineConfig({
     include: [
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/workerd/**/*.test.ts',
+      'examples/cloudflare/**/*.test.ts',
     ],
     // 10,000 records written one by one into miniflare's local KV and D1 take minutes.
     testTimeout: 600_000,
