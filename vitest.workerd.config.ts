@@ -28,7 +28,7 @@ export default defineConfig({
     include: [
       'test/stores/{d1,durable-object,kv}-store.test.ts',
       'test/runtimes/workerd/**/*.test.ts',
-      'examples/cloudflare/**/*.test.ts',
+      'examples/cloudflare/worker.test.ts',
     ],
     // 10,000 records written one by one into miniflare's local KV and D1 take minutes.
     testTimeout: 600_000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { D1Store } from '../../src/stores/cloudflare/index.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
 
@@ -49,4 +50,10 @@ describe('D1Store', () => {
     expect(() => new D1Store(bindings.db, { tableName: 'x; DROP TABLE y' })).toThrow(/identifier/)
     expect(() => new D1Store({} as never)).toThrow(/D1 database binding/)
   })
+})
+
+describeConcurrency('D1Store (workerd, local D1)', async () => {
+  const store = new D1Store(bindings.db, { tableName: uniqueTableName('race') })
+  await store.migrate()
+  return { store }
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { DenoKvStore, type DenoKvDatabase } from '../../src/stores/deno-kv-store.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
 // Runs on Deno only (npm run test:deno): Deno.openKv is Deno's own.
@@ -52,3 +53,7 @@ describe('DenoKvStore', () => {
     expect(() => new DenoKvStore({} as never)).toThrow(/Deno.openKv/)
   })
 })
+
+describeConcurrency('DenoKvStore (Deno, Deno.openKv(":memory:"))', () => ({
+  store: new DenoKvStore(kv, { prefix: ['race', crypto.randomUUID()] }),
+}))

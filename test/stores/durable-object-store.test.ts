@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings } from '../helpers/workerd.js'
 
@@ -33,3 +34,7 @@ describe('DurableObjectStore', () => {
     expect(() => new DurableObjectStore({} as never)).toThrow(/Durable Object namespace/)
   })
 })
+
+describeConcurrency('DurableObjectStore (workerd, local Durable Objects)', () => ({
+  store: new DurableObjectStore(bindings.sessions),
+}))
