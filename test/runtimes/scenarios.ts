@@ -5,7 +5,7 @@ import type * as HonoEntry from 'typed-sessions/hono'
 import { FetchJar } from '../helpers/fetch-jar.js'
 
 // The lifecycle scenarios a user relies on, written once against the BUILT package (dist/) and
-// run on Node, Bun, Deno and workerd (test/runtimes/README.md). No test framework in here: each
+// run on Node, Bun, Deno and workerd (README, "Runtimes"). No test framework in here: each
 // runtime's runner passes in the package it imported and reports the results its own way.
 
 /** The built package as a runner imported it: `dist/index.js` and `dist/hono/index.js`. */
