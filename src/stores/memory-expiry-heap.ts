@@ -5,37 +5,37 @@
  * for the garbage collector to trace.
  */
 export class ExpiryHeap {
+  readonly #capacity: number
   /** Position in the heap → slot. */
-  #heap = new Int32Array(0)
-  /** Slot → its position in the heap, -1 when absent. */
-  #position = new Int32Array(0)
+  #heap: Int32Array<ArrayBuffer>
+  /** Slot → its position in the heap (meaningful only while the slot is in the heap). */
+  #position: Int32Array<ArrayBuffer>
   /** Slot → the time it is ordered by. */
-  #time = new Float64Array(0)
+  #time: Float64Array<ArrayBuffer>
   #size = 0
+
+  /**
+   * Room for slots `0 .. capacity - 1`, allocated once: the system commits the memory of a
+   * typed array as it is first written, so unused capacity costs address space, not memory,
+   * and the heap never pauses to copy itself into a larger one.
+   */
+  constructor(capacity: number) {
+    this.#capacity = capacity
+    this.#heap = new Int32Array(capacity)
+    this.#position = new Int32Array(capacity)
+    this.#time = new Float64Array(capacity)
+  }
 
   /** How many slots the heap holds. */
   get size(): number {
     return this.#size
   }
 
-  /** Makes room for slots `0 .. capacity - 1`, keeping the heap as it is. */
-  grow(capacity: number): void {
-    const heap = new Int32Array(capacity)
-    heap.set(this.#heap)
-    const position = new Int32Array(capacity).fill(-1)
-    position.set(this.#position)
-    const time = new Float64Array(capacity)
-    time.set(this.#time)
-    this.#heap = heap
-    this.#position = position
-    this.#time = time
-  }
-
-  /** Empties the heap and releases its arrays. */
+  /** Empties the heap, releasing the memory its arrays had committed. */
   reset(): void {
-    this.#heap = new Int32Array(0)
-    this.#position = new Int32Array(0)
-    this.#time = new Float64Array(0)
+    this.#heap = new Int32Array(this.#capacity)
+    this.#position = new Int32Array(this.#capacity)
+    this.#time = new Float64Array(this.#capacity)
     this.#size = 0
   }
 

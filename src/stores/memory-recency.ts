@@ -12,31 +12,27 @@ export type Segment = typeof PROBATION | typeof PROTECTED
  * recently used, and moving a slot to the back of either list costs O(1), with no allocation.
  */
 export class RecencyLists {
-  #previous = new Int32Array(0)
-  #next = new Int32Array(0)
-  #segment = new Uint8Array(0)
+  readonly #capacity: number
+  #previous: Int32Array<ArrayBuffer>
+  #next: Int32Array<ArrayBuffer>
+  #segment: Uint8Array<ArrayBuffer>
   readonly #first = [-1, -1]
   readonly #last = [-1, -1]
   readonly #count = [0, 0]
 
-  /** Makes room for slots `0 .. capacity - 1`, keeping the lists as they are. */
-  grow(capacity: number): void {
-    const previous = new Int32Array(capacity)
-    previous.set(this.#previous)
-    const next = new Int32Array(capacity)
-    next.set(this.#next)
-    const segment = new Uint8Array(capacity)
-    segment.set(this.#segment)
-    this.#previous = previous
-    this.#next = next
-    this.#segment = segment
+  /** Room for slots `0 .. capacity - 1`, allocated once (committed by the system as used). */
+  constructor(capacity: number) {
+    this.#capacity = capacity
+    this.#previous = new Int32Array(capacity)
+    this.#next = new Int32Array(capacity)
+    this.#segment = new Uint8Array(capacity)
   }
 
-  /** Empties both lists and releases their arrays. */
+  /** Empties both lists, releasing the memory their arrays had committed. */
   reset(): void {
-    this.#previous = new Int32Array(0)
-    this.#next = new Int32Array(0)
-    this.#segment = new Uint8Array(0)
+    this.#previous = new Int32Array(this.#capacity)
+    this.#next = new Int32Array(this.#capacity)
+    this.#segment = new Uint8Array(this.#capacity)
     this.#first[PROBATION] = this.#first[PROTECTED] = -1
     this.#last[PROBATION] = this.#last[PROTECTED] = -1
     this.#count[PROBATION] = this.#count[PROTECTED] = 0

@@ -5,6 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
+import { KeyIndex } from './memory-index.js'
 import { ExpiryHeap } from './memory-expiry-heap.js'
 import { PROBATION, PROTECTED, RecencyLists } from './memory-recency.js'
 import { RecordSlab } from './memory-slab.js'
@@ -38,7 +39,7 @@ const PROTECTED_SHARE = 0.8
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
 /** Expired records `deleteExpired` deletes between two yields to the event loop. */
-const DELETE_CHUNK = 4096
+const DELETE_CHUNK = 1024
 
 /*
  * Why the store survives a flood and a million records:
@@ -67,22 +68,25 @@ const DELETE_CHUNK = 4096
  * const record = await store.load(key)
  */
 export class MemoryStore implements SessionStore {
-  readonly #slots = new Map<string, number>()
+  readonly #slots: KeyIndex
   readonly #slab: RecordSlab
-  readonly #recency = new RecencyLists()
-  readonly #expiries = new ExpiryHeap()
+  readonly #recency: RecencyLists
+  readonly #expiries: ExpiryHeap
   readonly #maxSessions: number
   readonly #maxBytes: number
   readonly #now: () => number
   #bytes = 0
   #protectedBytes = 0
-  /** The slots the heap and the lists have room for. */
-  #capacity = 0
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#maxSessions = positiveInteger(options.maxSessions, DEFAULT_MAX_SESSIONS, 'maxSessions')
     this.#maxBytes = positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
-    this.#slab = new RecordSlab(this.#maxSessions)
+    // Each record counts at least MEMORY_RECORD_OVERHEAD bytes, which bounds the slots too.
+    const capacity = Math.min(this.#maxSessions, Math.ceil(this.#maxBytes / MEMORY_RECORD_OVERHEAD))
+    this.#slots = new KeyIndex(capacity)
+    this.#slab = new RecordSlab(capacity)
+    this.#expiries = new ExpiryHeap(capacity)
+    this.#recency = new RecencyLists(capacity)
     const now = options.now ?? Date.now
     if (typeof now !== 'function') {
       throw new SessionError(
@@ -209,7 +213,7 @@ export class MemoryStore implements SessionStore {
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
-    const keys = Array.from(this.#slots.keys())
+    const keys = this.#slots.keys()
     for (let start = 0; start < keys.length; start += batchSize) {
       const now = this.#now()
       const batch: SessionRecord[] = []
@@ -232,7 +236,7 @@ export class MemoryStore implements SessionStore {
     this.#slab.reset()
     this.#recency.reset()
     this.#expiries.reset()
-    this.#bytes = this.#protectedBytes = this.#capacity = 0
+    this.#bytes = this.#protectedBytes = 0
   }
 
   /** The bytes `record` is counted for, its data serialized as `data`. */
@@ -252,14 +256,8 @@ export class MemoryStore implements SessionStore {
     this.#sweepStep(now)
     this.#makeRoom(size, now, -1)
     const slot = this.#slab.allocate()
-    if (this.#slab.capacity !== this.#capacity) {
-      // The slab grew: the heap and the lists follow.
-      this.#capacity = this.#slab.capacity
-      this.#expiries.grow(this.#capacity)
-      this.#recency.grow(this.#capacity)
-    }
     this.#slab.write(slot, record, data, size)
-    this.#slots.set(record.key, slot)
+    this.#slots.add(record.key, slot)
     this.#recency.append(slot, PROBATION)
     this.#expiries.insert(slot, record.expiresAt)
     this.#bytes += size
@@ -270,7 +268,7 @@ export class MemoryStore implements SessionStore {
     const size = this.#slab.size[slot]!
     if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes -= size
     this.#bytes -= size
-    this.#slots.delete(this.#slab.keys[slot]!)
+    this.#slots.remove(this.#slab.keyOf(slot))
     this.#recency.remove(slot)
     this.#expiries.remove(slot)
     this.#slab.release(slot)
