@@ -1,4 +1,4 @@
-import { SessionError, unstorableValue } from '../core/errors.js'
+import { unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -6,34 +6,17 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { KeyIndex } from './memory-index.js'
+import {
+  MEMORY_RECORD_OVERHEAD,
+  resolveMemoryStoreOptions,
+  type MemoryStoreOptions,
+} from './memory-store-options.js'
 import { ExpiryHeap } from './memory-expiry-heap.js'
 import { PROBATION, PROTECTED, RecencyLists } from './memory-recency.js'
 import { RecordSlab } from './memory-slab.js'
 
-/** Options of `MemoryStore`. */
-export interface MemoryStoreOptions {
-  /**
-   * The most records the store holds. Beyond it, expired records go first, then records created
-   * and not used since, then (only when none is left) the least recently used returning ones.
-   * @default 10_000
-   */
-  maxSessions?: number
-  /**
-   * The most bytes the store holds, counted per record as its data's JSON length, its key and
-   * write token, plus a fixed overhead (`MEMORY_RECORD_OVERHEAD`); evicts like `maxSessions`. A
-   * single record above it is refused with `INVALID_VALUE`.
-   * @default 64 MiB (67_108_864)
-   */
-  maxBytes?: number
-  /** The clock, in epoch milliseconds (inject one in tests). @default Date.now */
-  now?: () => number
-}
+export { MEMORY_RECORD_OVERHEAD, type MemoryStoreOptions }
 
-/** The bytes a record is counted for besides its data, key and token: its bookkeeping. */
-export const MEMORY_RECORD_OVERHEAD = 160
-
-const DEFAULT_MAX_SESSIONS = 10_000
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 /** The share of `maxSessions` and `maxBytes` that returning sessions may hold. */
 const PROTECTED_SHARE = 0.8
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
@@ -43,7 +26,6 @@ const DELETE_CHUNK = 1024
 
 /*
  * Why the store survives a flood and a million records:
- *
  * - Segmented LRU. A new record starts on probation; one that is loaded or saved again after its
  *   creation moves to the protected segment. Eviction takes expired records first, then the
  *   least recently used on probation, and the protected segment only when probation is empty.
@@ -79,22 +61,14 @@ export class MemoryStore implements SessionStore {
   #protectedBytes = 0
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxSessions = positiveInteger(options.maxSessions, DEFAULT_MAX_SESSIONS, 'maxSessions')
-    this.#maxBytes = positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
-    // Each record counts at least MEMORY_RECORD_OVERHEAD bytes, which bounds the slots too.
-    const capacity = Math.min(this.#maxSessions, Math.ceil(this.#maxBytes / MEMORY_RECORD_OVERHEAD))
+    const { maxSessions, maxBytes, now, capacity } = resolveMemoryStoreOptions(options)
+    this.#maxSessions = maxSessions
+    this.#maxBytes = maxBytes
+    this.#now = now
     this.#slots = new KeyIndex(capacity)
     this.#slab = new RecordSlab(capacity)
     this.#expiries = new ExpiryHeap(capacity)
     this.#recency = new RecencyLists(capacity)
-    const now = options.now ?? Date.now
-    if (typeof now !== 'function') {
-      throw new SessionError(
-        'CONFIG',
-        'MemoryStore options.now takes a function returning epoch milliseconds, e.g. () => Date.now().'
-      )
-    }
-    this.#now = now
   }
 
   /**
@@ -152,29 +126,20 @@ export class MemoryStore implements SessionStore {
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
     const now = this.#now()
-    const slot = this.#slots.get(record.key)
+    let slot = this.#slots.get(record.key)
     if (slot !== undefined && this.#slab.expiresAt[slot]! <= now) {
       this.#remove(slot)
-      if (expectedVersion !== undefined) return false
-      this.#insert(record, now)
-      return true
+      slot = undefined
     }
     if (slot === undefined) {
       if (expectedVersion !== undefined) return false
       this.#insert(record, now)
-      return true
+    } else {
+      if (expectedVersion !== undefined && this.#slab.version[slot] !== expectedVersion) {
+        return false
+      }
+      this.#replace(slot, record, now)
     }
-    if (expectedVersion !== undefined && this.#slab.version[slot] !== expectedVersion) return false
-    const data = JSON.stringify(record.data)
-    const size = this.#sizeOf(record, data)
-    const growth = size - this.#slab.size[slot]!
-    this.#slab.write(slot, record, data, size)
-    this.#expiries.update(slot, record.expiresAt)
-    this.#bytes += growth
-    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes += growth
-    this.#promote(slot)
-    this.#sweepStep(now)
-    if (this.#bytes > this.#maxBytes) this.#makeRoom(0, now, slot)
     return true
   }
 
@@ -239,20 +204,35 @@ export class MemoryStore implements SessionStore {
     this.#bytes = this.#protectedBytes = 0
   }
 
-  /** The bytes `record` is counted for, its data serialized as `data`. */
+  /** The bytes `record` is counted for, its data serialized as `data`; refuses a record over maxBytes. */
   #sizeOf(record: SessionRecord, data: string): number {
-    return MEMORY_RECORD_OVERHEAD + record.key.length + data.length + (record.token?.length ?? 0)
+    const size =
+      MEMORY_RECORD_OVERHEAD + record.key.length + data.length + (record.token?.length ?? 0)
+    if (size > this.#maxBytes) {
+      throw unstorableValue(
+        `the session takes about ${size} bytes, more than the MemoryStore's maxBytes (${this.#maxBytes}). Keep less in the session, or raise maxBytes.`
+      )
+    }
+    return size
+  }
+
+  /** Writes `record` over the one in `slot`, then makes room if it grew past `maxBytes`. */
+  #replace(slot: number, record: SessionRecord, now: number): void {
+    const data = JSON.stringify(record.data)
+    const growth = this.#sizeOf(record, data) - this.#slab.size[slot]!
+    this.#slab.write(slot, record, data, this.#slab.size[slot]! + growth)
+    this.#expiries.update(slot, record.expiresAt)
+    this.#bytes += growth
+    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes += growth
+    this.#promote(slot)
+    this.#sweepStep(now)
+    if (this.#bytes > this.#maxBytes) this.#makeRoom(0, now, slot)
   }
 
   /** Adds a record whose key the store does not hold, on probation, making room first. */
   #insert(record: SessionRecord, now: number): void {
     const data = JSON.stringify(record.data)
     const size = this.#sizeOf(record, data)
-    if (size > this.#maxBytes) {
-      throw unstorableValue(
-        `the session takes about ${size} bytes, more than the MemoryStore's maxBytes (${this.#maxBytes}). Keep less in the session, or raise maxBytes.`
-      )
-    }
     this.#sweepStep(now)
     this.#makeRoom(size, now, -1)
     const slot = this.#slab.allocate()
@@ -318,16 +298,4 @@ export class MemoryStore implements SessionStore {
       this.#remove(victim)
     }
   }
-}
-
-/** `value` checked as an integer >= 1 (else `CONFIG` naming the option), or `fallback`. */
-function positiveInteger(value: number | undefined, fallback: number, option: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new SessionError(
-      'CONFIG',
-      `MemoryStore options.${option} takes an integer >= 1, got ${value}. Omit it for ${fallback}.`
-    )
-  }
-  return value
 }

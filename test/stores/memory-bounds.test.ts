@@ -41,7 +41,7 @@ describe('MemoryStore maxBytes', () => {
     expect(await store.load('k2')).toBeDefined()
   })
 
-  it('refuses a record larger than maxBytes with INVALID_VALUE and keeps the others', async () => {
+  it('refuses a record, or a save, larger than maxBytes with INVALID_VALUE and keeps what it held', async () => {
     const store = new MemoryStore({ maxBytes: 10_000, now })
     await store.create(sized('small', 100))
     await expect(store.create(sized('huge', 20_000))).rejects.toSatisfy(
@@ -50,6 +50,11 @@ describe('MemoryStore maxBytes', () => {
     )
     expect(await store.load('small')).toBeDefined()
     expect(await store.load('huge')).toBeUndefined()
+
+    await expect(store.save({ ...sized('small', 20_000), version: 1 }, 0)).rejects.toSatisfy(
+      (error) => isSessionError(error) && error.code === 'INVALID_VALUE'
+    )
+    expect(await store.load('small')).toStrictEqual(sized('small', 100))
   })
 
   it('frees the bytes of deleted, expired and replaced records', async () => {
