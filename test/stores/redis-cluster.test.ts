@@ -25,7 +25,13 @@ const where =
   clusterNodesFromEnv() === undefined ? 'a local cluster' : process.env.REDIS_CLUSTER_NODES
 const skipReason = await skipReasonFor('Redis Cluster', `${where}`, async () => {
   cluster = await redisClusterForTests()
-  client = await connectCluster(cluster.nodes)
+  try {
+    client = await connectCluster(cluster.nodes)
+  } catch (error) {
+    // A skipped file runs no afterAll: stop the servers here.
+    await cluster.stop()
+    throw error
+  }
 })
 
 // Every key of this file run starts with `base`, so a shared cluster (REDIS_CLUSTER_NODES) is
