@@ -6,7 +6,7 @@ import { createClient } from 'redis'
 import { afterAll, describe, it } from 'vitest'
 import { RedisStore, type RedisStoreClient } from '../../src/stores/redis-store.js'
 import { faultApp, serveOnLoopback } from '../helpers/fault-app.js'
-import { expectToSurviveFaults } from '../helpers/fault-scenario.js'
+import { expectToSurviveFaults, repeatedly } from '../helpers/fault-scenario.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 
 // Issue 7 item 5: under a steady load, the store's Redis connections are killed with
@@ -44,17 +44,12 @@ async function idsOfClientsNamed(name: string): Promise<string[]> {
     .flatMap((line) => /(?:^| )id=(\d+)/.exec(line)?.[1] ?? [])
 }
 
-/** Every `everyMs` for `forMs`, kills each connection named `name`; resolves with the count. */
-async function killRepeatedly(name: string, everyMs: number, forMs: number): Promise<number> {
+/** Kills each connection named `name`; resolves with how many it killed. */
+async function killClientsNamed(name: string): Promise<number> {
   let killed = 0
-  const end = Date.now() + forMs
-  await new Promise((resolve) => setTimeout(resolve, everyMs))
-  while (Date.now() < end) {
-    for (const id of await idsOfClientsNamed(name)) {
-      // 0 when the connection was already gone between LIST and KILL.
-      killed += Number(await admin.client('KILL', 'ID', id))
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  for (const id of await idsOfClientsNamed(name)) {
+    // 0 when the connection was already gone between LIST and KILL.
+    killed += Number(await admin.client('KILL', 'ID', id))
   }
   return killed
 }
@@ -119,7 +114,7 @@ describe.skipIf(skipReason !== undefined)('Redis connections killed under load',
         store,
         request: (path, init) => Promise.resolve(app.request(path, init)),
         errors,
-        inject: () => killRepeatedly(clientName, 200, 2_000),
+        inject: () => repeatedly(200, 2_000, () => killClientsNamed(clientName)),
         loadMs: 2_500,
         deadlineMs: STORE_TIMEOUT + 1_000,
         expectFailures: driver.failsRequests,
@@ -138,7 +133,7 @@ describe.skipIf(skipReason !== undefined)('Redis connections killed under load',
       store,
       request: server.request,
       errors,
-      inject: () => killRepeatedly(clientName, 200, 2_000),
+      inject: () => repeatedly(200, 2_000, () => killClientsNamed(clientName)),
       loadMs: 2_500,
       deadlineMs: STORE_TIMEOUT + 1_000,
       expectFailures: true,

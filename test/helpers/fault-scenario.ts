@@ -71,3 +71,24 @@ export async function expectToSurviveFaults(scenario: FaultScenario) {
     watcher.stop()
   }
 }
+
+/**
+ * Runs `fault` every `everyMs` for `forMs` (first after `everyMs`, so the load is under way) and
+ * resolves with the sum of what it returned: how many connections it killed.
+ * @example inject: () => repeatedly(200, 2_000, () => killConnectionsOf(pool))
+ */
+export async function repeatedly(
+  everyMs: number,
+  forMs: number,
+  fault: () => Promise<number>
+): Promise<number> {
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, everyMs))
+  const end = Date.now() + forMs
+  let total = 0
+  await sleep()
+  while (Date.now() < end) {
+    total += await fault()
+    await sleep()
+  }
+  return total
+}
