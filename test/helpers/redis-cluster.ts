@@ -50,15 +50,16 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterUnderTest
     await Promise.all(servers.map((server) => server.stop()))
   }
   try {
-    for (let i = 0; i < size; i++) {
-      servers.push(
-        await startRedisServer({
-          clusterBus: true,
-          // The config file is written by the server itself, relative to its --dir.
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
-        })
-      )
-    }
+    const starting = Array.from({ length: size }, () =>
+      startRedisServer({
+        clusterBus: true,
+        // The config file is written by the server itself, relative to its --dir.
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+      }).then((server) => void servers.push(server))
+    )
+    // allSettled: a server that did start is stopped below even when another one failed.
+    const failed = (await Promise.allSettled(starting)).find((each) => each.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     const nodes = servers.map((server) => ({ host: '127.0.0.1', port: server.port }))
     await run(
       'redis-cli',
