@@ -70,7 +70,6 @@ describe.skipIf(skipReason !== undefined)('MariaDB connections killed under load
       inject: () => repeatedly(250, 2_000, () => killOwnConnections(threadIds)),
       loadMs: 2_500,
       deadlineMs: STORE_TIMEOUT + 1_000,
-      expectFailures: true,
     })
   })
 })

@@ -66,7 +66,6 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL backends terminated under 
       inject: () => repeatedly(250, 2_000, terminateOwnBackends),
       loadMs: 2_500,
       deadlineMs: STORE_TIMEOUT + 1_000,
-      expectFailures: true,
     })
   })
 
@@ -87,7 +86,6 @@ describe.skipIf(skipReason !== undefined)('PostgreSQL backends terminated under 
       inject: () => repeatedly(250, 2_000, terminateOwnBackends),
       loadMs: 2_500,
       deadlineMs: STORE_TIMEOUT + 1_000,
-      expectFailures: true,
     })
   })
 })
