@@ -7,6 +7,7 @@ import {
   redisClusterForTests,
   type RedisClusterUnderTest,
 } from '../helpers/redis-cluster.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { skipReasonFor } from '../helpers/services.js'
 import {
   describeStoreConformance,
@@ -76,8 +77,7 @@ let setups = 0
 
 /**
  * A store on the cluster with a prefix of its own; its keys carry no hash tag, so they spread
- * over every slot and so over all three masters. The shared concurrency suite takes this setup
- * too: `describeStoreConcurrency('RedisStore (ioredis Cluster)', clusterStore, { skipReason })`.
+ * over every slot and so over all three masters. Both shared suites take it as their setup.
  */
 function clusterStore(): StoreUnderTest & {
   store: RedisStore
@@ -92,6 +92,9 @@ function clusterStore(): StoreUnderTest & {
 }
 
 const skip = skipReason === undefined ? {} : { skipReason }
+
+// DESIGN.md §8: racing updates all count, logout wins, a lost reply is never applied twice.
+describeConcurrency('RedisStore (ioredis Cluster)', clusterStore, skip)
 
 /** Clients on a closed port, disconnected after the file. */
 const unreachableClients: Cluster[] = []
