@@ -113,15 +113,15 @@ describeStoreConformance('RedisStore (ioredis Cluster)', clusterStore, {
 })
 
 describe.skipIf(skipReason !== undefined)('RedisStore on a Redis Cluster', () => {
-  it('runs on a cluster of three masters that each own slots', async () => {
-    expect(masters()).toHaveLength(3)
+  it('runs on a cluster of at least three masters that each own slots', async () => {
+    expect(masters().length).toBeGreaterThanOrEqual(3)
     // Each slot range: [first, last, [host, port, id], ...replicas]; no replicas here.
     const ranges = await client!.cluster('SLOTS')
     const owners = new Set(ranges.map((range) => range[2]?.[1]))
-    expect(owners.size).toBe(3)
+    expect(owners.size).toBe(masters().length)
   })
 
-  it('spreads records over all three masters, and loads, saves and scans each of them', async () => {
+  it('spreads records over every master, and loads, saves and scans each of them', async () => {
     const { store, own, cleanup } = clusterStore()
     try {
       const records = Array.from({ length: 300 }, (_, i) => makeRecord(`spread-${i}`))
@@ -129,8 +129,9 @@ describe.skipIf(skipReason !== undefined)('RedisStore on a Redis Cluster', () =>
 
       const perMaster = await keysPerMaster(own)
       expect(perMaster.map((keys) => keys.length).reduce((a, b) => a + b)).toBe(300)
-      // 300 uniformly hashed keys: each master (a third of the slots) gets 100 ± a few dozen.
-      for (const keys of perMaster) expect(keys.length).toBeGreaterThan(50)
+      // 300 uniformly hashed keys over n masters with equal slot ranges: 300 / n each, give or
+      // take a few dozen (with three masters, fewer than 50 happens about once in 10^9).
+      for (const keys of perMaster) expect(keys.length).toBeGreaterThan(150 / perMaster.length)
 
       // The compare-and-set script runs on whichever master owns each key.
       const saved = await Promise.all(
