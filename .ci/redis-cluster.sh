@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
   echo 'redis-server or redis-cli missing; installing redis-server (Debian)'
+  apt-get update -qq
   apt-get install -y --no-install-recommends redis-server
 fi
 

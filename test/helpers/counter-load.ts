@@ -83,10 +83,12 @@ export class CounterLoad {
     return this.successes - before
   }
 
+  /** Requests answered 200, each visitor's first included. */
   get successes(): number {
     return this.#visitors.reduce((sum, visitor) => sum + visitor.successes, 0)
   }
 
+  /** Requests answered with an error (503 from `faultApp`'s onError, or worse). */
   get failures(): number {
     return this.#visitors.reduce((sum, visitor) => sum + visitor.failures, 0)
   }
