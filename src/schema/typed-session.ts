@@ -335,7 +335,7 @@ export class TypedSession<S extends SessionSchema> {
       stored = await this.#session.get(key)
     } catch (error) {
       // A stored value the engine cannot even copy (nested far too deep): data that does not fit.
-      if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
+      if (!isSessionError(error) || !(error.cause instanceof RangeError)) throw error
       const issue: $ZodIssue = {
         code: 'custom',
         path: [],
