@@ -133,7 +133,11 @@ export class CounterLoad {
     const request = this.#request('/increment', {
       method: 'POST',
       headers: { Cookie: `id=${visitor.cookie}` },
-    }).then(async (response) => ({ response, body: await response.text() }))
+    })
+      .then(async (response) => ({ response, body: await response.text() }))
+      // A request that gets no HTTP answer at all (a reset connection) is a problem to report
+      // with its reason, not an exception that hides the other visitors' results.
+      .catch((error: unknown) => ({ error }))
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, this.#options.deadlineMs, undefined)
@@ -146,6 +150,14 @@ export class CounterLoad {
       this.#late.add(request.catch(() => undefined))
       this.problems.push(
         `visitor ${visitor.index}: no answer within ${this.#options.deadlineMs} ms`
+      )
+      return
+    }
+    if ('error' in answer) {
+      visitor.failures++ // its save may have committed: it widens the range, as a failure does
+      const { message, cause } = answer.error as Error & { cause?: { code?: string } }
+      this.problems.push(
+        `visitor ${visitor.index}: no HTTP answer: ${message} ${cause?.code ?? ''}`
       )
       return
     }
