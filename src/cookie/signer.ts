@@ -9,6 +9,9 @@ const TAG_LENGTH = 43 // 32 bytes of HMAC-SHA256, unpadded base64url
 const VALUE_LENGTH = ID_LENGTH + 1 + TAG_LENGTH
 const DOT = 0x2e
 const MIN_SECRET_LENGTH = 32
+// A random 32-character secret has ~25 distinct characters (base64url) or ~15 (hex); fewer than
+// 8 means a repeated or patterned string (`'a'.repeat(32)`), which an attacker guesses first.
+const MIN_DISTINCT_CHARACTERS = 8
 const DEFAULT_CACHE_SIZE = 10_000
 
 const encoder = new TextEncoder()
@@ -186,6 +189,15 @@ function secretsOf(secret: unknown): readonly string[] {
       throw new SessionError(
         'CONFIG',
         `${label} is shorter than ${MIN_SECRET_LENGTH} characters, too weak to sign cookies. Use ${HOW_TO_FIX}`
+      )
+    }
+    if (new Set(item).size < MIN_DISTINCT_CHARACTERS) {
+      throw new SessionError(
+        'CONFIG',
+        `${label} has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters: a repeated or ` +
+          'patterned string is guessed first, whatever its length. Generate a random one with ' +
+          '`node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"` (or ' +
+          '`openssl rand -base64 32`) and keep it in the environment, such as SESSION_SECRET.'
       )
     }
     return item
