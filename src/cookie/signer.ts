@@ -1,5 +1,6 @@
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { SessionError } from '../core/errors.js'
+import { RecentCache } from '../core/recent-cache.js'
 import { isSessionIdShape } from '../core/session-id.js'
 import { constantTimeEqual } from './constant-time.js'
 import { createHmacSha256, hkdfSha256, type KeyedHmacSha256 } from '../core/crypto.js'
@@ -56,9 +57,8 @@ export interface CookieSignerOptions {
 export class CookieSigner {
   /** One keyed MAC per secret, the current one first. */
   readonly #macs: readonly KeyedHmacSha256[]
-  readonly #cacheSize: number
-  readonly #verified = new Map<string, VerifiedCookie>()
-  readonly #signed = new Map<string, string>()
+  readonly #verified: RecentCache<VerifiedCookie>
+  readonly #signed: RecentCache<string>
   // Scratch buffers: verify and sign are synchronous, so one set per signer is never shared.
   readonly #idBytes = new Uint8Array(ID_LENGTH)
   readonly #expected = new Uint8Array(32)
@@ -83,7 +83,8 @@ export class CookieSigner {
         '`cacheSize` must be a non-negative integer (0 disables the cache).'
       )
     }
-    this.#cacheSize = cacheSize
+    this.#verified = new RecentCache(cacheSize)
+    this.#signed = new RecentCache(cacheSize)
     const name = encoder.encode(cookieName)
     const prefix = encoder.encode(`${cookieName}=`)
     this.#macs = secretsOf(secret).map((text) =>
@@ -106,7 +107,7 @@ export class CookieSigner {
       )
     }
     const value = `${id}.${toBase64url(this.#tag(0, id))}`
-    remember(this.#signed, id, value, this.#cacheSize)
+    this.#signed.set(id, value)
     return value
   }
 
@@ -140,7 +141,7 @@ export class CookieSigner {
         value: rotated ? this.sign(id) : value,
         rotated,
       })
-      remember(this.#verified, value, verified, this.#cacheSize)
+      this.#verified.set(value, verified)
       return verified
     }
     return undefined
@@ -153,13 +154,6 @@ export class CookieSigner {
     for (let i = 0; i < ID_LENGTH; i++) bytes[i] = id.charCodeAt(i)
     return this.#macs[index]!(bytes, this.#expected)
   }
-}
-
-/** Inserts into a map bounded to `max` entries, dropping the oldest insertion when full. */
-function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
-  if (max === 0) return
-  if (cache.size >= max) cache.delete(cache.keys().next().value!)
-  cache.set(key, value)
 }
 
 /** The secrets of the ring, checked; messages never contain a secret. */
