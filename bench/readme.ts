@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { format, resolveConfig } from 'prettier'
 import type { ConcurrencyOutcome } from './concurrency.js'
 import { renderConcurrencyTable } from './concurrency-report.js'
 import { renderCrossCheck, renderTable, type CaseSummary, type ReportContext } from './report.js'
@@ -42,5 +43,7 @@ export async function updateReadme(
   if (concurrency.length > 0) {
     text = replaceBetween(text, 'concurrency', ['', ...renderConcurrencyTable(concurrency), ''])
   }
-  await writeFile(README, text)
+  // Formatted as `npm run lint` checks it (aligned tables).
+  const config = (await resolveConfig(README)) ?? {}
+  await writeFile(README, await format(text, { ...config, filepath: README }))
 }
