@@ -8,6 +8,7 @@ export type SessionErrorCode =
   | 'ID_COLLISION'
   | 'CONFIG'
   | 'UNSUPPORTED'
+  | 'RESPONSE_STARTED'
 
 const brand = Symbol.for('typed-sessions.SessionError')
 
@@ -36,13 +37,42 @@ export function isSessionError(value: unknown): value is SessionError {
   )
 }
 
-/** Runs one store operation, its failure wrapped by `storeFailure`. */
-export async function attemptStore<T>(operation: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs one store operation, its failure wrapped by `storeFailure`. With `timeoutMs`, an operation
+ * that has not settled by then fails too, its `cause` an error named `TimeoutError`: no request
+ * waits on a store forever.
+ */
+export async function attemptStore<T>(
+  operation: string,
+  run: () => Promise<T>,
+  timeoutMs?: number
+): Promise<T> {
   try {
-    return await run()
+    return timeoutMs === undefined ? await run() : await settleWithin(run(), timeoutMs, operation)
   } catch (cause) {
     throw storeFailure(operation, cause)
   }
+}
+
+function settleWithin<T>(pending: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new Error(`The store's ${operation} did not settle within ${timeoutMs} ms.`)
+      error.name = 'TimeoutError'
+      reject(error)
+    }, timeoutMs)
+    // Settling after the timeout changes nothing, and a late rejection is handled here.
+    pending.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+    )
+  })
 }
 
 /** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */

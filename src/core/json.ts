@@ -7,20 +7,36 @@ export type JsonValue =
 export type JsonObject = { [key: string]: JsonValue }
 
 /**
+ * How deeply a stored value may nest. Deeper values overflow the call stack of JSON.stringify,
+ * structuredClone and every store's codec (10,000 levels did), so they are refused up front.
+ */
+export const MAX_JSON_DEPTH = 100
+
+/**
  * A deep copy of `value` if JSON carries it unchanged, else a `SessionError` `INVALID_VALUE`
  * that names the offending path. A Date, bigint, Map, function, `undefined`, a non-finite
- * number or a cycle would be changed or lost by JSON, so they are refused, never coerced.
+ * number, a cycle, a string that is not well-formed Unicode (a lone surrogate: no UTF-8
+ * store can hold it) or nesting deeper than `MAX_JSON_DEPTH` would be changed, lost or refused
+ * on the way to the store, so they are refused here, never coerced.
  */
 export function cloneJson(value: unknown, key: string): JsonValue {
   // Most session values are strings, numbers and booleans: no bookkeeping for those.
-  if (typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'string' && isWellFormed(value)) return value
+  if (typeof value === 'boolean') return value
   if (typeof value === 'number' && Number.isFinite(value)) return value
   return cloneAt(value, key, [], new Set())
+}
+
+/** `String.prototype.isWellFormed` (ES2024, on every runtime we support; not in our TS lib). */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed()
 }
 
 function cloneAt(value: unknown, key: string, path: string[], seen: Set<object>): JsonValue {
   switch (typeof value) {
     case 'string':
+      if (isWellFormed(value)) return value
+      return refuse(key, path, 'a string with a lone surrogate (not well-formed Unicode)')
     case 'boolean':
       return value
     case 'number':
@@ -29,6 +45,13 @@ function cloneAt(value: unknown, key: string, path: string[], seen: Set<object>)
     case 'object': {
       if (value === null) return null
       if (seen.has(value)) return refuse(key, path, 'a circular reference')
+      if (path.length >= MAX_JSON_DEPTH) {
+        return refuse(
+          key,
+          path.slice(0, 3).concat('…'),
+          `a value nested over ${MAX_JSON_DEPTH} levels deep`
+        )
+      }
       seen.add(value)
       let copy: JsonValue
       if (Array.isArray(value)) {
@@ -41,6 +64,13 @@ function cloneAt(value: unknown, key: string, path: string[], seen: Set<object>)
         }
         const object: JsonObject = {}
         for (const [name, item] of Object.entries(value)) {
+          if (!isWellFormed(name)) {
+            return refuse(
+              key,
+              path,
+              'an object key with a lone surrogate (not well-formed Unicode)'
+            )
+          }
           setOwn(object, name, cloneAt(item, key, [...path, name], seen))
         }
         copy = object
@@ -78,9 +108,21 @@ export function setOwn(object: JsonObject, key: string, value: JsonValue): void 
   }
 }
 
-/** A deep copy of a value already known to be JSON. */
+/**
+ * A deep copy of a value already known to be JSON. A stored value too deep to copy (written by
+ * something other than this engine) is `INVALID_STORED_DATA`, never a stack overflow.
+ */
 export function copyJson<T extends JsonValue>(value: T): T {
-  return typeof value === 'object' && value !== null ? (structuredClone(value) as T) : value
+  if (typeof value !== 'object' || value === null) return value
+  try {
+    return structuredClone(value) as T
+  } catch (cause) {
+    throw new SessionError(
+      'INVALID_STORED_DATA',
+      `A stored session value cannot be read (nested too deeply?); values are limited to ${MAX_JSON_DEPTH} levels.`,
+      { cause }
+    )
+  }
 }
 
 /** Deep equality of two JSON values (key order does not matter). */
@@ -104,4 +146,31 @@ export function objectFromMap(data: Map<string, JsonValue>): JsonObject {
     setOwn(object, key, value)
   }
   return object
+}
+
+/**
+ * Refuses with `INVALID_VALUE` a value whose JSON takes more than `maxBytes` bytes of UTF-8
+ * (`what` names it in the message, e.g. "The session").
+ */
+export function checkJsonSize(value: JsonValue, maxBytes: number, what: string): void {
+  let json: string
+  try {
+    json = JSON.stringify(value)
+  } catch (cause) {
+    throw new SessionError(
+      'INVALID_VALUE',
+      `${what} cannot be written as JSON (nested too deeply?).`,
+      {
+        cause,
+      }
+    )
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most sessions are decided without encoding.
+  if (json.length * 3 <= maxBytes) return
+  const bytes = new TextEncoder().encode(json).length
+  if (bytes <= maxBytes) return
+  throw new SessionError(
+    'INVALID_VALUE',
+    `${what} takes ${bytes} bytes of JSON, over the session size limit of ${maxBytes} (maxSize). Keep large data in your database and only its id in the session, or raise maxSize.`
+  )
 }

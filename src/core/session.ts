@@ -1,6 +1,8 @@
-import { SessionError, attemptStore } from './errors.js'
+import { ChangeLog, type Change, type UpdateStep } from './change-log.js'
+import { SessionError, attemptStore, corruptRecord, isSessionError } from './errors.js'
 import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
 import {
+  checkJsonSize,
   cloneJson,
   copyJson,
   jsonEqual,
@@ -8,6 +10,16 @@ import {
   type JsonObject,
   type JsonValue,
 } from './json.js'
+import {
+  GONE,
+  isRecordShape,
+  markerRecord,
+  movedMarkerKey,
+  stateOf,
+  writeToken,
+  type RecordState,
+} from './record-markers.js'
+import { inSaveLane, type SaveLane } from './save-lanes.js'
 import { NOT_LOADED, SessionData } from './session-data.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionRecord, SessionStore } from './store.js'
@@ -34,12 +46,36 @@ export interface SessionConfig {
    * `defineSession` definitions provide it through the middleware.
    */
   upgrade?: (record: SessionRecord) => JsonObject | undefined
+  /**
+   * What to do with a record the store holds but cannot decode (`INVALID_STORED_DATA` from its
+   * `load`, or a record without the shape of one): `'drop'` reads it as no session, `'throw'`
+   * lets the error through. The middleware asks the definition's `onInvalid`. @default 'drop'
+   */
+  onCorruptRecord?: (error: SessionError) => 'drop' | 'throw'
+  /**
+   * Milliseconds a store call may take before it fails as `STORE_UNAVAILABLE` (its `cause` a
+   * `TimeoutError`). @default 5000
+   */
+  storeTimeout?: number
+  /**
+   * Milliseconds a save keeps retrying after compare-and-set conflicts (with randomized
+   * exponential backoff) before it fails with `CONFLICT`. @default 3000
+   */
+  conflictTimeout?: number
+  /** The most bytes of JSON a session's data may take; more is `INVALID_VALUE`. @default 1 MiB */
+  maxSize?: number
 }
 
-/** How many fresh ids `save` draws before giving up with `ID_COLLISION`. */
+/** How many fresh ids a create draws before giving up with `ID_COLLISION`. */
 const CREATE_ATTEMPTS = 5
-/** How many times `save` merges and retries after a compare-and-set conflict. */
-const CONFLICT_RETRIES = 3
+/** How many records a logout follows from a session that moved to a new id meanwhile. */
+const MOVES_FOLLOWED = 3
+const DEFAULT_STORE_TIMEOUT = 5000
+const DEFAULT_CONFLICT_TIMEOUT = 3000
+export const DEFAULT_MAX_SIZE = 1024 * 1024
+/** The first backoff after a conflict is up to this many ms; each next one doubles, to the cap. */
+const BACKOFF_BASE_MS = 4
+const BACKOFF_CAP_MS = 250
 
 /** What the engine keeps of the stored record besides its data. */
 type StoredState = Pick<
@@ -53,13 +89,16 @@ function storedStateOf({ key, createdAt, version, expiresAt, schemaVersion }: Se
 
 const defaultExpiry = Expiry.onSessionEnd()
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 /**
  * The untyped session engine over JSON values: lazy loading, modified tracking and the
  * Django lifecycle (clear, flush, cycleId). `TypedSession` puts the schema on top of it.
  *
- * The data seen by the handler is the loaded record overlaid with this request's changes. The
- * changes are kept apart so that a compare-and-set conflict at save time can be resolved by
- * reloading and re-applying them key by key, instead of clobbering a concurrent request's keys.
+ * The data seen by the handler is the loaded record overlaid with this request's changes, and
+ * the changes are also kept as the ordered operations the handler made (`ChangeLog`). Saving is
+ * a compare-and-set against the loaded version; when a concurrent request saved first, the
+ * engine puts the fresh record under the data and replays the operations on it (DESIGN.md §8).
  *
  * @example
  * const session = new Session({ store: new MemoryStore() })
@@ -70,19 +109,25 @@ export class Session {
   readonly #store: SessionStore
   readonly #config: SessionConfig
   readonly #now: () => number
+  readonly #storeTimeout: number
+  readonly #onFirstAccess: (() => void) | undefined
   #id: string | undefined
+  /** The live record the data is based on, if any. */
   #stored: StoredState | undefined
   #data = new SessionData()
+  readonly #log = new ChangeLog()
   #loaded = false
   #loading: Promise<void> | undefined
   #modified = false
   #accessed = false
   #saved = false
   #expiry: Expiry | undefined
-  /** Records of ids given up by `cycleId`, deleted once the new id is saved. */
-  #retiredKeys: string[] | undefined
-  /** The creation time a cycled session keeps, so `absoluteTimeout` still counts from it. */
-  #keptCreatedAt: number | undefined
+  /** `setExpiry` was called: a replay on a fresher record keeps this request's expiry. */
+  #expirySet = false
+  /** `cycleId` was called on a stored session: the next save moves it to a new id. */
+  #cycling = false
+  #lostTo: 'logout' | 'login' | undefined
+  #closed = false
 
   /**
    * `id` is the session id from a verified cookie, if the request had one. `onFirstAccess` is
@@ -93,16 +138,26 @@ export class Session {
     this.#config = config
     this.#store = config.store
     this.#now = config.now ?? Date.now
+    this.#storeTimeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
     this.#id = id
     this.#onFirstAccess = onFirstAccess
   }
-
-  readonly #onFirstAccess: (() => void) | undefined
 
   #access(): void {
     if (this.#accessed) return
     this.#accessed = true
     this.#onFirstAccess?.()
+  }
+
+  /** Every change goes through here: none once the response has been decided. */
+  #change(): void {
+    this.#access()
+    if (this.#closed) {
+      throw new SessionError(
+        'RESPONSE_STARTED',
+        'The session was changed after the response was decided (inside a stream, or after the middleware finished): the change could not be saved. Make every session change, or call `await session.save()`, before returning a streaming response.'
+      )
+    }
   }
 
   /** The session id; undefined for a new session until saved, and after cycleId/flush. */
@@ -126,6 +181,16 @@ export class Session {
   }
 
   /**
+   * Set when the session this request loaded ended under it, and its changes were dropped:
+   * `'logout'` when a concurrent request flushed it (or it expired meanwhile: the response
+   * removes the cookie), `'login'` when a concurrent `cycleId` moved it to a new id (the
+   * response leaves the cookie alone: the browser gets the new one from that request).
+   */
+  get lostTo(): 'logout' | 'login' | undefined {
+    return this.#lostTo
+  }
+
+  /**
    * The expiry in force: the one set for this session, else the configured one. A per-session
    * expiry stored by an earlier request is known once the session is loaded (`await load()`).
    */
@@ -146,27 +211,46 @@ export class Session {
   }
 
   /**
-   * Stores `value` under `key`. Refuses a value JSON cannot carry as-is with `INVALID_VALUE`;
-   * marks the session modified only if the value differs from the current one.
+   * Stores `value` under `key`: a blind write (on a conflict with a concurrent save, this value
+   * is written again). Refuses a value JSON cannot carry as-is with `INVALID_VALUE`; marks the
+   * session modified only if the value differs from the current one.
    */
   async set(key: string, value: unknown): Promise<void> {
-    this.#access()
-    await this.#put(key, cloneJson(value, key))
-  }
-
-  /** Read-modify-write of one key; returns the new value. */
-  async update(key: string, fn: (current: JsonValue | undefined) => unknown): Promise<JsonValue> {
-    const next = cloneJson(fn(await this.get(key)), key)
-    await this.#put(key, next)
-    return copyJson(next)
-  }
-
-  /** Stores a value this session owns (already copied); modified only if it changes the data. */
-  async #put(key: string, value: JsonValue): Promise<void> {
+    this.#change()
+    const copy = cloneJson(value, key)
+    this.#checkValueSize(key, copy)
     const current = await this.#current(key)
-    if (current !== undefined && jsonEqual(current, value)) return
-    this.#data.set(key, value)
-    this.#modified = true
+    if (current !== undefined && jsonEqual(current, copy)) return
+    this.#apply({ op: 'set', key, value: copy })
+  }
+
+  /**
+   * Read-modify-write of one key: `fn(current)` gives the new value (`undefined` removes the
+   * key), which is returned. `fn` must be pure: on a conflict with a concurrent save it runs
+   * again on the fresh value, so 50 racing increments count 50.
+   */
+  async update(
+    key: string,
+    fn: (current: JsonValue | undefined) => unknown
+  ): Promise<JsonValue | undefined> {
+    this.#change()
+    const step: UpdateStep = (current) => {
+      const next = fn(current)
+      if (next === undefined) return undefined
+      const copy = cloneJson(next, key)
+      this.#checkValueSize(key, copy)
+      return copy
+    }
+    const current = await this.#current(key)
+    const next = step(current === undefined ? undefined : copyJson(current))
+    this.#log.add({ op: 'update', key, step })
+    if (next === undefined) {
+      if (current !== undefined) this.#applyOnly({ op: 'delete', key })
+      return undefined
+    }
+    if (current === undefined || !jsonEqual(current, next))
+      this.#applyOnly({ op: 'set', key, value: next })
+    return copyJson(next)
   }
 
   /** True if `key` holds a value. */
@@ -177,10 +261,9 @@ export class Session {
 
   /** Removes `key`; returns whether it existed. Modified only if it existed (Django). */
   async delete(key: string): Promise<boolean> {
-    this.#access()
+    this.#change()
     if ((await this.#current(key)) === undefined) return false
-    this.#data.delete(key)
-    this.#modified = true
+    this.#apply({ op: 'delete', key })
     return true
   }
 
@@ -193,52 +276,50 @@ export class Session {
 
   /** Empties the data and keeps the id; needs no store load. */
   async clear(): Promise<void> {
-    this.#access()
-    this.#data.clear()
-    this.#modified = true
+    this.#change()
+    this.#apply({ op: 'clear' })
   }
 
   /**
-   * Logout: deletes the stored record and empties the data. The id is forgotten, so a later
-   * write in the same request gets a brand-new id (Django; differs from tower-sessions).
+   * Logout: ends the stored record and empties the data. The id is forgotten, so a later write
+   * in the same request gets a brand-new id (Django; differs from tower-sessions). The session is
+   * emptied before the store is asked, so even when the store fails the response removes the
+   * cookie. A session that a concurrent `cycleId` moved to a new id is ended there too.
    */
   async flush(): Promise<void> {
-    this.#access()
+    this.#change()
     const key = this.#recordKey()
-    if (key !== undefined) (this.#retiredKeys ??= []).push(key)
-    await this.#deleteRetired()
-    this.#forget()
-    this.#keptCreatedAt = undefined
+    const version = this.#stored?.version
+    this.#reset()
     this.#loaded = true
-    this.#data = new SessionData()
-    this.#data.settle(new Map())
-    this.#expiry = undefined
     this.#modified = true
+    if (key === undefined) return
+    await inSaveLane(this.#store, key, this.#storeTimeout, async (lane) => {
+      await this.#end(key, version, 0)
+      lane.last = null
+    })
   }
 
   /**
-   * Login or privilege change: a new id at the next save, the data kept. The old record is
-   * deleted once the new one is saved, so a request that fails (5xx) keeps the old session.
-   * The creation time is kept: `absoluteTimeout` counts from the session's first creation.
+   * Login or privilege change: a new id at the next save, the data kept. At that save the old
+   * record becomes a short-lived marker naming the new one, so a request racing it neither
+   * writes under the old id nor logs the browser out; a logout racing it still wins. A request
+   * that fails (5xx) keeps the old session. `absoluteTimeout` counts from the first creation.
    */
   async cycleId(): Promise<void> {
-    this.#access()
+    this.#change()
     await this.load()
-    const stored = this.#stored
-    if (stored !== undefined) {
-      ;(this.#retiredKeys ??= []).push(stored.key)
-      this.#keptCreatedAt = stored.createdAt
-    }
-    const data = this.#data.materialize()
-    this.#forget()
-    this.#data.settle(data)
+    if (this.#lostTo !== undefined) return
+    if (this.#stored !== undefined) this.#cycling = true
+    this.#id = undefined
     this.#modified = true
   }
 
   /** Sets this session's expiry; persisted in the record, marks the session modified. */
   setExpiry(expiry: Expiry): void {
-    this.#access()
+    this.#change()
     this.#expiry = expiry
+    this.#expirySet = true
     this.#modified = true
   }
 
@@ -265,6 +346,14 @@ export class Session {
   }
 
   /**
+   * Refuses every later change with `RESPONSE_STARTED`: the middleware calls it once it has
+   * decided the response, so a write from a stream is an error instead of silently lost.
+   */
+  close(): void {
+    this.#closed = true
+  }
+
+  /**
    * Loads the record if it has not been loaded. Concurrent calls share one store round trip.
    * An unknown, expired or timed-out id is dropped: it is never adopted.
    */
@@ -276,44 +365,110 @@ export class Session {
 
   /**
    * Persists the session now: creates a record under a fresh id if it has none, else a
-   * compare-and-set save. On a conflict with a concurrent save, reloads and re-applies this
-   * request's changes key by key, a bounded number of times, then throws `CONFLICT`.
+   * compare-and-set save that replays this request's changes on a fresher record after a
+   * conflict, until `conflictTimeout` is spent (then `CONFLICT`). A session that a concurrent
+   * request ended meanwhile is not saved at all (see `lostTo`).
    */
   async save(): Promise<void> {
-    this.#access()
+    this.#change()
     await this.load()
-    for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      const stored = this.#stored
-      if (stored === undefined) return this.#create()
-      const now = this.#now()
-      const data = this.#data.materialize()
-      const record = this.#record(stored.key, data, stored.createdAt, now, stored.version + 1)
-      const saved = await attemptStore('save', () => this.#store.save(record, stored.version))
-      if (saved) return this.#settle(data, record)
-      // Another request saved (or deleted) this session meanwhile: merge with its state.
-      this.#loaded = false
-      this.#data.rebase(undefined)
-      this.#stored = undefined
-      await this.load()
-    }
-    throw new SessionError(
-      'CONFLICT',
-      `The session kept changing under concurrent requests; its save was given up after ${CONFLICT_RETRIES} retries. Retry the request.`
+    if (this.#lostTo !== undefined) return
+    const stored = this.#stored
+    if (stored === undefined) return this.#create()
+    return inSaveLane(this.#store, stored.key, this.#storeTimeout, (lane) =>
+      this.#cycling ? this.#move(lane) : this.#compareAndSet(lane)
     )
   }
 
+  // ── saving ────────────────────────────────────────────────────────────────────────────────
+
+  async #compareAndSet(lane: SaveLane): Promise<void> {
+    const deadline = this.#deadline()
+    for (let attempt = 1; ; attempt++) {
+      if (this.#catchUp(lane)) return
+      const stored = this.#stored!
+      const { record, data } = this.#build(stored.key, stored.createdAt, stored.version + 1)
+      if (await this.#call('save', () => this.#store.save(record, stored.version))) {
+        lane.last = record
+        return this.#settle(record, data)
+      }
+      const fresh = await this.#fetch(stored.key, true)
+      if (fresh.kind === 'live' && fresh.record.token === record.token) {
+        lane.last = record // our own write, whose reply was lost: never apply it twice
+        return this.#settle(record, data)
+      }
+      if (this.#rebase(fresh)) return
+      await this.#backoff(attempt, deadline)
+    }
+  }
+
+  /**
+   * `cycleId`'s save: the data under a new id, a moved marker for racing requests, then a
+   * compare-and-set of the old record to a moved marker (the moment the session moves; a logout
+   * that got there first wins), then the old record is deleted.
+   */
+  async #move(lane: SaveLane): Promise<void> {
+    if (this.#catchUp(lane)) return
+    const deadline = this.#deadline()
+    const schemaVersion = this.#config.schemaVersion ?? 1
+    let created = await this.#insert(this.#stored!.createdAt)
+    const to = created.record.key
+    const marker = markerRecord(
+      movedMarkerKey(this.#stored!.key),
+      0,
+      schemaVersion,
+      this.#now(),
+      to
+    )
+    await this.#call('save', () => this.#store.save(marker))
+    for (let attempt = 1; ; attempt++) {
+      const stored = this.#stored!
+      const moved = markerRecord(stored.key, stored.version + 1, schemaVersion, this.#now(), to)
+      if (!(await this.#call('save', () => this.#store.save(moved, stored.version)))) {
+        let fresh = await this.#fetch(stored.key)
+        const ours = fresh.kind === 'moved' && fresh.to === to // the reply was lost
+        if (fresh.kind === 'gone') {
+          // Ended, or moved by another login that finished: its marker replaced ours.
+          const other = stateOf(await this.#call('load', () => this.#store.load(marker.key)))
+          if (other.kind === 'moved' && other.to !== to) fresh = other
+        }
+        if (!ours) {
+          if (fresh.kind !== 'live') {
+            // A logout (or another login) came first: nothing of this login may outlive it.
+            await this.#call('delete', () => this.#store.delete(to))
+            await this.#call('delete', () => this.#store.delete(marker.key))
+            this.#rebase(fresh)
+            return
+          }
+          // A concurrent write reached the old record first: carry it into the new one.
+          this.#rebase(fresh)
+          const rebuilt = this.#build(to, stored.createdAt, 0)
+          await this.#call('save', () => this.#store.save(rebuilt.record))
+          created = { ...rebuilt, id: created.id }
+          await this.#backoff(attempt, deadline)
+          continue
+        }
+      }
+      lane.last = moved
+      await this.#call('delete', () => this.#store.delete(stored.key))
+      this.#id = created.id
+      return this.#settle(created.record, created.data)
+    }
+  }
+
+  /** A new session: the data under a fresh id. */
   async #create(): Promise<void> {
-    const now = this.#now()
-    const createdAt = this.#keptCreatedAt ?? now
-    const data = this.#data.materialize()
+    const { id, record, data } = await this.#insert(this.#now())
+    this.#id = id
+    this.#settle(record, data)
+  }
+
+  /** Inserts the data under a freshly drawn id (drawing again on a collision). */
+  async #insert(createdAt: number) {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
-      const record = this.#record(recordKeyOf(id), data, createdAt, now, 0)
-      if (await attemptStore('create', () => this.#store.create(record))) {
-        this.#id = id
-        this.#settle(data, record)
-        return this.#deleteRetired()
-      }
+      const { record, data } = this.#build(recordKeyOf(id), createdAt, 0)
+      if (await this.#call('create', () => this.#store.create(record))) return { id, record, data }
     }
     throw new SessionError(
       'ID_COLLISION',
@@ -321,28 +476,80 @@ export class Session {
     )
   }
 
-  #settle(data: Map<string, JsonValue>, record: SessionRecord): void {
+  /**
+   * Ends the record at `key` (last seen at `version`, if known): a compare-and-set to a flushed
+   * marker, so a `cycleId` racing this logout either fails its own compare-and-set (and gives
+   * up) or has already moved the session, and the move is followed; then the delete.
+   */
+  async #end(key: string, version: number | undefined, moves: number): Promise<void> {
+    const schemaVersion = this.#config.schemaVersion ?? 1
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      if (version === undefined) {
+        const state = await this.#fetch(key, true)
+        if (state.kind === 'gone') break
+        if (state.kind === 'moved') {
+          if (moves < MOVES_FOLLOWED) await this.#end(state.to, undefined, moves + 1)
+          break
+        }
+        version = state.record.version
+      }
+      const marker = markerRecord(key, version + 1, schemaVersion, this.#now())
+      if (await this.#call('save', () => this.#store.save(marker, version))) break
+      version = undefined // it changed meanwhile: look again
+    }
+    await this.#call('delete', () => this.#store.delete(key))
+  }
+
+  /** Takes in what an earlier save in this process's lane wrote; true if the session ended. */
+  #catchUp(lane: SaveLane): boolean {
+    const last = lane.last
+    if (last === undefined) return false
+    if (last !== null && last.version <= this.#stored!.version) return false
+    return this.#rebase(stateOf(last))
+  }
+
+  /**
+   * Puts a fresher state of the record under the data and replays this request's changes on
+   * it; true when the record is gone or moved, which ends this request's session instead.
+   */
+  #rebase(state: RecordState): boolean {
+    if (state.kind !== 'live') {
+      this.#reset()
+      this.#lostTo = state.kind === 'gone' ? 'logout' : 'login'
+      this.#modified = false
+      return true
+    }
+    this.#data.settle(this.#adopt(state.record))
+    this.#log.replayOn(this.#data)
+    return false
+  }
+
+  async #backoff(attempt: number, deadline: number): Promise<void> {
+    if (performance.now() >= deadline) {
+      throw new SessionError(
+        'CONFLICT',
+        `The session kept changing under concurrent requests; its save was given up after ${attempt} attempts in ${this.#config.conflictTimeout ?? DEFAULT_CONFLICT_TIMEOUT} ms (conflictTimeout). Retry the request.`
+      )
+    }
+    await pause(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+  }
+
+  #deadline(): number {
+    return performance.now() + (this.#config.conflictTimeout ?? DEFAULT_CONFLICT_TIMEOUT)
+  }
+
+  #settle(record: SessionRecord, data: Map<string, JsonValue>): void {
     this.#stored = storedStateOf(record)
     this.#data.settle(data)
+    this.#log.reset()
+    this.#cycling = false
     this.#modified = false
     this.#saved = true
   }
 
-  async #deleteRetired(): Promise<void> {
-    const keys = this.#retiredKeys ?? []
-    this.#retiredKeys = undefined
-    for (const key of keys) {
-      await attemptStore('delete', () => this.#store.delete(key))
-    }
-  }
-
-  #record(
-    key: string,
-    data: Map<string, JsonValue>,
-    createdAt: number,
-    now: number,
-    version: number
-  ): SessionRecord {
+  #build(key: string, createdAt: number, version: number) {
+    const now = this.#now()
+    const data = this.#data.materialize()
     const record: SessionRecord = {
       key,
       data: objectFromMap(data),
@@ -350,40 +557,115 @@ export class Session {
       expiresAt: this.#expiresAtMs(now, createdAt),
       version,
       schemaVersion: this.#config.schemaVersion ?? 1,
+      token: writeToken(),
     }
     if (this.#expiry !== undefined) record.expiry = this.#expiry
-    return record
+    checkJsonSize(record.data, this.#maxSize(), 'The session')
+    return { record, data }
   }
+
+  // ── loading ───────────────────────────────────────────────────────────────────────────────
 
   async #load(): Promise<void> {
     const key = this.#recordKey()
-    let record: SessionRecord | undefined
-    if (key !== undefined) {
-      record = await attemptStore('load', () => this.#store.load(key))
-      const timeout = this.#config.absoluteTimeout
-      if (record !== undefined && timeout !== undefined) {
-        if (record.createdAt + timeout * 1000 <= this.#now()) {
-          await attemptStore('delete', () => this.#store.delete(key))
-          record = undefined
-        }
-      }
-    }
-    if (record === undefined) {
-      this.#forget()
-      this.#data.rebase(new Map())
+    const state = key === undefined ? GONE : await this.#fetch(key, true)
+    if (state.kind === 'live') {
+      this.#data.rebase(this.#adopt(state.record))
     } else {
-      this.#stored = storedStateOf(record)
-      this.#expiry ??= parseExpiry(record.expiry)
-      let data: JsonObject | undefined = record.data
-      const upgrade = this.#config.upgrade
-      if (upgrade !== undefined && record.schemaVersion !== (this.#config.schemaVersion ?? 1)) {
-        data = upgrade(record)
-        // Upgraded: saved under the current version at the end of this request.
-        if (data !== undefined) this.#modified = true
-      }
-      this.#data.rebase(new Map(data === undefined ? [] : Object.entries(data)))
+      // Unknown, expired or gone: never adopted. A moved one leaves this request inert.
+      if (state.kind === 'moved') this.#lostTo = 'login'
+      this.#id = undefined
+      this.#stored = undefined
+      this.#data.rebase(new Map())
     }
     this.#loaded = true
+  }
+
+  /**
+   * The record at `key` as a state: corrupt records by the policy, timed-out ones deleted. With
+   * `markers`, a missing record is looked up once more under its moved-marker key, to tell a
+   * session that a concurrent `cycleId` moved from one that ended.
+   */
+  async #fetch(key: string, markers = false): Promise<RecordState> {
+    let record: SessionRecord | undefined
+    try {
+      record = await this.#call('load', () => this.#store.load(key))
+      if (record !== undefined && !isRecordShape(record)) throw corruptRecord(key)
+    } catch (error) {
+      if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
+      if ((this.#config.onCorruptRecord?.(error) ?? 'drop') === 'throw') throw error
+      return GONE
+    }
+    const state = stateOf(record)
+    if (state.kind === 'gone' && markers) {
+      const marker = await this.#call('load', () => this.#store.load(movedMarkerKey(key)))
+      return stateOf(marker).kind === 'moved' ? stateOf(marker) : GONE
+    }
+    const timeout = this.#config.absoluteTimeout
+    if (state.kind === 'live' && timeout !== undefined) {
+      if (state.record.createdAt + timeout * 1000 <= this.#now()) {
+        await this.#call('delete', () => this.#store.delete(key))
+        return GONE
+      }
+    }
+    return state
+  }
+
+  /** Takes a live record as the base: its metadata, expiry and (upgraded) data. */
+  #adopt(record: SessionRecord): Map<string, JsonValue> {
+    this.#stored = storedStateOf(record)
+    if (!this.#expirySet) this.#expiry = parseExpiry(record.expiry)
+    let data: JsonObject | undefined = record.data
+    const upgrade = this.#config.upgrade
+    if (upgrade !== undefined && record.schemaVersion !== (this.#config.schemaVersion ?? 1)) {
+      data = upgrade(record)
+      // Upgraded: saved under the current version at the end of this request.
+      if (data !== undefined) this.#modified = true
+    }
+    return new Map(data === undefined ? [] : Object.entries(data))
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────────────────
+
+  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return attemptStore(operation, run, this.#storeTimeout)
+  }
+
+  /** Applies a change to the data and records it for replay. */
+  #apply(change: Change): void {
+    this.#log.add(change)
+    this.#applyOnly(change)
+  }
+
+  #applyOnly(change: Change): void {
+    if (change.op === 'set') this.#data.set(change.key, change.value)
+    else if (change.op === 'delete') this.#data.delete(change.key)
+    else if (change.op === 'clear') this.#data.clear()
+    this.#modified = true
+  }
+
+  /** Forgets the session: id, record, data, pending changes and per-session state. */
+  #reset(): void {
+    this.#id = undefined
+    this.#stored = undefined
+    this.#data = new SessionData()
+    this.#data.settle(new Map())
+    this.#log.reset()
+    this.#expiry = undefined
+    this.#expirySet = false
+    this.#cycling = false
+  }
+
+  #maxSize(): number {
+    return this.#config.maxSize ?? DEFAULT_MAX_SIZE
+  }
+
+  #checkValueSize(key: string, value: JsonValue): void {
+    if (typeof value === 'object' && value !== null) {
+      checkJsonSize(value, this.#maxSize(), `The value of session key "${key}"`)
+    } else if (typeof value === 'string' && value.length * 3 > this.#maxSize()) {
+      checkJsonSize(value, this.#maxSize(), `The value of session key "${key}"`)
+    }
   }
 
   async #current(key: string): Promise<JsonValue | undefined> {
@@ -397,11 +679,6 @@ export class Session {
     if (this.#stored !== undefined) return this.#stored.key
     if (this.#id === undefined) return undefined
     return recordKeyOf(this.#id)
-  }
-
-  #forget(): void {
-    this.#id = undefined
-    this.#stored = undefined
   }
 
   #expiresAtMs(now: number, createdAt = this.#stored?.createdAt ?? now): number {

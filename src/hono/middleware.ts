@@ -13,7 +13,7 @@ import { Session, type SessionConfig } from '../core/session.js'
 import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
-import { recordUpgrader } from '../schema/upgrade.js'
+import { corruptRecordPolicy, recordUpgrader } from '../schema/upgrade.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
 /** The Hono environment that types `c.var.session` for a session definition. */
@@ -38,7 +38,30 @@ export interface SessionMiddlewareOptions {
   absoluteTimeout?: number
   /** Save (and refresh the cookie of) every non-empty session on every request. @default false */
   alwaysSave?: boolean
+  /**
+   * Milliseconds a store call may take; one that has not settled by then fails the request with
+   * `SessionError` `STORE_UNAVAILABLE` (its `cause` a `TimeoutError`), and no cookie is set for
+   * what was not saved. @default 5000
+   */
+  storeTimeout?: number
+  /**
+   * Milliseconds a save keeps retrying compare-and-set conflicts with concurrent requests of the
+   * same session (replaying this request's changes on the fresh record each time, with
+   * randomized exponential backoff) before it fails with `CONFLICT`. @default 3000
+   */
+  conflictTimeout?: number
+  /**
+   * The most bytes of JSON a session's data may take: a write that would grow it past this is
+   * refused with `INVALID_VALUE`, so no store is sent a record it chokes on. @default 1048576 (1 MiB)
+   */
+  maxSize?: number
 }
+
+/**
+ * How many same-name cookie values are verified at most: a header stuffed with forged values
+ * (cookie tossing) must not cost one HMAC each. Browsers send the most specific cookie first.
+ */
+const MAX_COOKIE_CANDIDATES = 4
 
 /**
  * Sessions for Hono: reads and verifies the cookie, puts a `TypedSession` on `c.var.session`,
@@ -60,19 +83,26 @@ export function sessionMiddleware<S extends SessionSchema>(
   }
   const cookie = resolveCookieOptions(options.cookie)
   const signer = new CookieSigner(options.secret, cookie.name)
-  if (options.absoluteTimeout !== undefined && !(options.absoluteTimeout > 0)) {
-    throw new SessionError(
-      'CONFIG',
-      `absoluteTimeout is a number of seconds > 0, got ${options.absoluteTimeout}; omit it for no absolute limit.`
-    )
-  }
+  checkPositive(
+    options.absoluteTimeout,
+    'absoluteTimeout',
+    'a number of seconds',
+    'no absolute limit'
+  )
+  checkPositive(options.storeTimeout, 'storeTimeout', 'a number of milliseconds', '5000')
+  checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
+  checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
   const config: SessionConfig = {
     store: options.store ?? new MemoryStore(),
     schemaVersion: definition.version,
     upgrade: recordUpgrader(definition),
+    onCorruptRecord: corruptRecordPolicy(definition),
   }
   if (options.expiry !== undefined) config.expiry = options.expiry
   if (options.absoluteTimeout !== undefined) config.absoluteTimeout = options.absoluteTimeout
+  if (options.storeTimeout !== undefined) config.storeTimeout = options.storeTimeout
+  if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
+  if (options.maxSize !== undefined) config.maxSize = options.maxSize
   const alwaysSave = options.alwaysSave === true
 
   return async function session(c, next) {
@@ -80,9 +110,10 @@ export function sessionMiddleware<S extends SessionSchema>(
     const header = c.req.header('cookie')
     if (header !== undefined) {
       // Cookie tossing (a sibling domain setting the same name) is defeated by taking the first
-      // value that verifies, not the first value.
-      for (const value of readCookieValues(header, cookie.name)) {
-        verified = signer.verify(value)
+      // value that verifies, not the first value; only the first few are tried.
+      const values = readCookieValues(header, cookie.name)
+      for (let i = 0; i < values.length && i < MAX_COOKIE_CANDIDATES; i++) {
+        verified = signer.verify(values[i]!)
         if (verified !== undefined) break
       }
     }
@@ -95,18 +126,30 @@ export function sessionMiddleware<S extends SessionSchema>(
 
     await next()
 
+    try {
+      await finish(c, engine, verified)
+    } finally {
+      // From here on the response is decided: a change from a stream would be lost, so it throws.
+      engine.close()
+    }
+  }
+
+  /** After the handler: save and set the cookie, remove it, or leave it (DESIGN.md §5, §8). */
+  async function finish(c: Context, engine: Session, verified: VerifiedCookie | undefined) {
     const rotated = verified?.rotated === true
     const wantsSave = engine.isModified || alwaysSave
     if (!engine.isAccessed && !wantsSave && !rotated) return
     // Emptiness is only known once loaded (an unknown id turns out to be no session).
     if (wantsSave || rotated) await engine.load()
-    const empty = engine.isEmpty()
-    if (verified !== undefined && empty) {
+    const vary = engine.isAccessed
+    if (!engine.isEmpty() && wantsSave && c.res.status < 500) await engine.save()
+    // A concurrent login moved the session: the browser gets its new cookie from that request.
+    if (engine.lostTo === 'login') return writeHeaders(c, undefined, vary)
+    // Empty, flushed, or ended by a concurrent logout meanwhile (logout wins): forget the cookie.
+    if (verified !== undefined && engine.isEmpty()) {
       return writeHeaders(c, serializeRemovalCookie(cookie), true)
     }
-    const vary = engine.isAccessed
     if (c.res.status >= 500) return writeHeaders(c, undefined, vary)
-    if (wantsSave && !empty) await engine.save()
     if (engine.wasSaved || rotated) {
       // A save (here or by the handler) issues the cookie; so does a cookie verified with a
       // retired key, re-signed under the current one with the record's remaining lifetime.
@@ -117,9 +160,18 @@ export function sessionMiddleware<S extends SessionSchema>(
             ? engine.expiryAge()
             : engine.storedExpiryAge()
       const value = engine.wasSaved ? signer.sign(engine.id!) : verified!.value
-      return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), vary)
+      return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)
     }
     writeHeaders(c, undefined, vary)
+  }
+}
+
+function checkPositive(value: number | undefined, option: string, unit: string, omitted: string) {
+  if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
+    throw new SessionError(
+      'CONFIG',
+      `${option} is ${unit} > 0, got ${String(value)}; omit it for ${omitted}.`
+    )
   }
 }
 
@@ -128,14 +180,21 @@ export function sessionMiddleware<S extends SessionSchema>(
  * copy a finished Response first, which costs the Node adapter its fast path for plain bodies;
  * only a Response whose headers are immutable (`Response.redirect()`, a proxied `fetch()`) is
  * copied, once.
+ *
+ * A response that sets our cookie always varies on Cookie, and one that a shared cache could
+ * store (`Cache-Control: public` or `s-maxage`) is made `private`: a cache must never hand one
+ * visitor's session cookie to another (the class of Flask's CVE-2023-30861).
  */
 function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean): void {
   const varyValue = vary ? withCookie(c.res.headers.get('Vary')) : undefined
+  const cacheControl =
+    setCookie === undefined ? undefined : privateCacheControl(c.res.headers.get('Cache-Control'))
   if (setCookie === undefined && varyValue === undefined) return
   let headers = c.res.headers
   for (let attempt = 0; ; attempt++) {
     try {
       if (varyValue !== undefined) headers.set('Vary', varyValue)
+      if (cacheControl !== undefined) headers.set('Cache-Control', cacheControl)
       if (setCookie !== undefined) headers.append('Set-Cookie', setCookie)
       return
     } catch (error) {
@@ -153,4 +212,18 @@ function withCookie(vary: string | null): string | undefined {
   if (vary === null || vary.trim() === '') return 'Cookie'
   if (/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) return undefined
   return `${vary}, Cookie`
+}
+
+/**
+ * `Cache-Control` with what lets a shared cache store the response (`public`, `s-maxage`)
+ * replaced by `private`; undefined when it needs no change.
+ */
+function privateCacheControl(value: string | null): string | undefined {
+  if (value === null || !/public|s-maxage/i.test(value)) return undefined
+  const directives = value
+    .split(',')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && !/^(public|s-maxage\s*=.*)$/i.test(directive))
+  if (!directives.some((directive) => /^private\b/i.test(directive))) directives.unshift('private')
+  return directives.join(', ')
 }

@@ -11,11 +11,13 @@ export interface InvalidDataInfo {
    * `'invalid-value'`: one key's stored value fails its schema (`key` says which).
    * `'migration-failed'`: a record of an older version cannot be upgraded.
    * `'newer-version'`: a record written by a newer version of the app (a rollback).
+   * `'corrupt-record'`: the store holds a record it cannot decode (truncated JSON, a custom
+   * store returning no data object); `'drop'` reads it as no session.
    */
-  reason: 'invalid-value' | 'migration-failed' | 'newer-version'
+  reason: 'invalid-value' | 'migration-failed' | 'newer-version' | 'corrupt-record'
   /** The session key whose stored value failed its schema, for `'invalid-value'`. */
   key?: string
-  /** The schema version the record was written under. */
+  /** The schema version the record was written under (0 for a record that cannot be decoded). */
   storedVersion: number
   /** The version this app reads and writes. */
   currentVersion: number

@@ -1,6 +1,6 @@
 import type { $ZodIssue, $ZodType, input, output } from 'zod/v4/core'
 import { safeEncode, safeParse } from 'zod/v4/core'
-import { SessionError } from '../core/errors.js'
+import { SessionError, isSessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import type { Session } from '../core/session.js'
 import { describeIssues } from './issues.js'
@@ -77,14 +77,22 @@ export class TypedSession<S extends SessionSchema> {
     await this.#write(key, this.#encode(key, value))
   }
 
-  /** Read-modify-write of one key: `fn(current)` gives the new value, validated; returns it. */
+  /**
+   * Read-modify-write of one key: `fn(current)` gives the new value, validated; returns it.
+   * `fn` must be pure (no side effects, the same result for the same input): when a concurrent
+   * request saved the session first, `fn` runs again on the fresh value, and its result is
+   * validated again, so concurrent updates never lose each other's changes.
+   * @example await session.update('counter', (n) => n + 1)
+   */
   async update<K extends SessionKey<S>>(
     key: K,
     fn: (current: SessionReadValue<S, K>) => SessionValue<S, K>
   ): Promise<SessionValue<S, K>> {
-    const encoded = this.#encode(key, fn(await this.get(key)))
-    await this.#write(key, encoded)
-    return safeParse(this.#schemaOf(key), encoded).data as SessionValue<S, K>
+    const schema = this.#schemaOf(key)
+    const encoded = await this.#session.update(key, (stored) =>
+      this.#encode(key, fn(this.#decodeForUpdate(key, schema, stored) as SessionReadValue<S, K>))
+    )
+    return safeParse(schema, encoded).data as SessionValue<S, K>
   }
 
   /** True if `key` holds a value that fits its schema. */
@@ -188,6 +196,12 @@ export class TypedSession<S extends SessionSchema> {
   }
 
   async #invalid(key: string, issues: readonly $ZodIssue[]): Promise<void> {
+    this.#decideInvalid(key, issues)
+    await this.#session.delete(key)
+  }
+
+  /** Throws `INVALID_STORED_DATA` when the definition's policy says so for this value. */
+  #decideInvalid(key: string, issues: readonly $ZodIssue[]): void {
     const version = this.#definition.version
     const decision = decideInvalid(this.#definition, {
       reason: 'invalid-value',
@@ -202,7 +216,20 @@ export class TypedSession<S extends SessionSchema> {
         `The stored value of session key "${key}" does not fit its schema (${describeIssues(issues)}). Add a migration for the schema change, or use onInvalid: 'drop' to discard such values.`
       )
     }
-    await this.#session.delete(key)
+  }
+
+  /**
+   * What `update`'s `fn` is given for a stored value: as `get` reads it, except that a value
+   * which fails its schema is not removed on the side (the update replaces it anyway).
+   */
+  #decodeForUpdate(key: string, schema: $ZodType, stored: unknown): unknown {
+    if (stored !== undefined) {
+      const result = safeParse(schema, stored)
+      if (result.success) return result.data
+      this.#decideInvalid(key, result.error.issues)
+    }
+    const absent = safeParse(schema, undefined)
+    return absent.success ? absent.data : undefined
   }
 
   /**
@@ -211,7 +238,21 @@ export class TypedSession<S extends SessionSchema> {
    */
   async #read(key: string): Promise<{ present: true; value: unknown } | { present: false }> {
     const schema = this.#schemaOf(key)
-    const stored = await this.#session.get(key)
+    let stored: unknown
+    try {
+      stored = await this.#session.get(key)
+    } catch (error) {
+      // A stored value the engine cannot even copy (nested far too deep): data that does not fit.
+      if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
+      const issue: $ZodIssue = {
+        code: 'custom',
+        path: [],
+        message: error.message,
+        input: undefined,
+      }
+      await this.#invalid(key, [issue])
+      return { present: false }
+    }
     if (stored === undefined) return { present: false }
     const result = safeParse(schema, stored)
     if (result.success) return { present: true, value: result.data }

@@ -93,3 +93,17 @@ export function recordUpgrader(definition: SessionDefinition) {
     )
   }
 }
+
+/**
+ * The engine's hook for a record the store cannot decode: the definition's `onInvalid` decides
+ * (`'drop'` by default: the request sees no session, never a 5xx).
+ */
+export function corruptRecordPolicy(definition: SessionDefinition) {
+  return (error: SessionError): 'drop' | 'throw' =>
+    decideInvalid(definition, {
+      reason: 'corrupt-record',
+      storedVersion: 0,
+      currentVersion: definition.version,
+      issues: [{ code: 'custom', path: [], message: error.message, input: undefined }],
+    })
+}

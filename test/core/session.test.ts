@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { Expiry, MemoryStore, Session, isSessionError, recordKeyOf } from 'typed-sessions'
+import {
+  Expiry,
+  MemoryStore,
+  Session,
+  generateSessionId,
+  isSessionError,
+  recordKeyOf,
+} from 'typed-sessions'
 import type { SessionStore } from 'typed-sessions'
 
 function newSession(store = new MemoryStore(), id?: string) {
@@ -202,14 +209,28 @@ describe('the session engine', () => {
     expect((await store.load(recordKeyOf(id)))?.data).toEqual({ a: 1, b: 2 })
   })
 
-  it('gives a write a fresh id when a concurrent request deleted the session', async () => {
+  it('drops a write when a concurrent request flushed the session meanwhile (logout wins)', async () => {
     const { store, id } = await savedSession({ a: 0 })
     const writer = new Session({ store }, id)
     await writer.set('b', 1)
     await new Session({ store }, id).flush()
     await writer.save()
-    expect(writer.id).not.toBe(id)
-    expect((await store.load(recordKeyOf(writer.id!)))?.data).toEqual({ b: 1 })
+    expect(writer.lostTo).toBe('logout')
+    expect(writer.id).toBeUndefined()
+    expect(writer.isEmpty()).toBe(true)
+    expect(writer.wasSaved).toBe(false)
+    expect(await store.load(recordKeyOf(id))).toBeUndefined()
+  })
+
+  it('still gives a write a fresh id when the id was unknown from the start', async () => {
+    const store = new MemoryStore()
+    const unknown = generateSessionId()
+    const session = new Session({ store }, unknown)
+    await session.set('b', 1)
+    await session.save()
+    expect(session.lostTo).toBeUndefined()
+    expect(session.id).not.toBe(unknown)
+    expect((await store.load(recordKeyOf(session.id!)))?.data).toEqual({ b: 1 })
   })
 })
 

@@ -1,0 +1,95 @@
+import { toBase64url } from './base64url.js'
+import type { SessionRecord } from './store.js'
+
+/*
+ * Write tokens and markers. Every save writes a fresh token into its record; after a
+ * compare-and-set that answered false (or whose reply was lost and the driver retried), the
+ * engine reloads the record and knows its own write by the token, so it never replays a
+ * request's changes on top of themselves (DESIGN.md §8).
+ *
+ * Markers are records that hold no session, told apart by their token:
+ * - `moved:<new record key>`: `cycleId` moved the session to a new id. Written twice: in place of
+ *   the old record (by the compare-and-set that moves it, then deleted), and for
+ *   `MARKER_LIFETIME_MS` under `movedMarkerKey(old key)`, where requests still holding the old
+ *   cookie find it once the old record is gone. Such a request drops its writes and leaves the
+ *   cookie alone: the browser has, or is about to get, the new one. A logout that finds it
+ *   follows it and ends the new record too, so a logout racing a login still wins. The key named
+ *   is a SHA-256 record key, not a usable session id.
+ * - `flushed`: a logout is ending the record (a compare-and-set to this marker, then a delete).
+ *   Read as gone.
+ */
+
+const MOVED = 'moved:'
+const FLUSHED = 'flushed'
+
+/** How long the marker of a moved session answers racing requests; then it expires. */
+export const MARKER_LIFETIME_MS = 60_000
+
+/** Where the marker of a session moved away from `key` is kept (no record key contains a dot). */
+export function movedMarkerKey(key: string): string {
+  return `${key}.moved`
+}
+
+// Unique per process (64 random bits) and per save (a counter): no random draw per save.
+const tokenPrefix = toBase64url(crypto.getRandomValues(new Uint8Array(8)))
+let tokenCounter = 0
+
+/** A token no other save, in this process or another, writes. */
+export function writeToken(): string {
+  return `${tokenPrefix}${(++tokenCounter).toString(36)}`
+}
+
+/** What a record key holds, as far as a session is concerned. */
+export type RecordState =
+  | { readonly kind: 'live'; readonly record: SessionRecord }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'moved'; readonly to: string }
+
+export const GONE: RecordState = Object.freeze({ kind: 'gone' })
+
+/** Reads a loaded record (`undefined` or `null`: there is none) as a `RecordState`. */
+export function stateOf(record: SessionRecord | null | undefined): RecordState {
+  if (record === undefined || record === null) return GONE
+  const token = record.token
+  if (token === undefined) return { kind: 'live', record }
+  if (token.startsWith(MOVED)) return { kind: 'moved', to: token.slice(MOVED.length) }
+  if (token === FLUSHED) return GONE
+  return { kind: 'live', record }
+}
+
+/** The marker that replaces a record at `version`: moved to `movedTo`, or being flushed. */
+export function markerRecord(
+  key: string,
+  version: number,
+  schemaVersion: number,
+  now: number,
+  movedTo?: string
+): SessionRecord {
+  return {
+    key,
+    data: {},
+    createdAt: now,
+    expiresAt: now + MARKER_LIFETIME_MS,
+    version,
+    schemaVersion,
+    token: movedTo === undefined ? FLUSHED : MOVED + movedTo,
+  }
+}
+
+/**
+ * True when a custom store returned something shaped like a record. Anything else is stored
+ * data that does not fit, handled by the invalid-data policy rather than crashing the request.
+ */
+export function isRecordShape(record: SessionRecord): boolean {
+  const { data } = record as { data: unknown }
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    !Array.isArray(data) &&
+    Number.isFinite(record.createdAt) &&
+    Number.isFinite(record.expiresAt) &&
+    Number.isSafeInteger(record.version) &&
+    Number.isSafeInteger(record.schemaVersion) &&
+    (record.token === undefined || typeof record.token === 'string')
+  )
+}
