@@ -29,8 +29,10 @@ export interface ConcurrencyOutcome {
   succeeded: number
   /** Final counter values summed over bursts (expected: `concurrent × bursts`). */
   finalCount: number
-  /** `save` calls beyond one per successful request, per request. */
+  /** `save` calls beyond one per successful request, per request (0 when saves were coalesced). */
   retriesPerRequest: number
+  /** Store `save` calls per request: below 1 when the in-process lane merged saves. */
+  savesPerRequest: number
   /** Mean latency of one request of a burst, and the mean wall time of a burst. */
   msPerRequest: number
   msPerBurst: number
@@ -92,7 +94,9 @@ async function burst(
   outcome.msPerBurst += performance.now() - started
   const ok = replies.filter((r) => r.status === 200).length
   outcome.succeeded += ok
-  outcome.retriesPerRequest += store.calls.save - savesBefore - ok
+  const saves = store.calls.save - savesBefore
+  outcome.savesPerRequest += saves
+  outcome.retriesPerRequest += Math.max(0, saves - ok)
   outcome.msPerRequest += replies.reduce((sum, r) => sum + r.ms, 0)
   for (const r of replies.filter((reply) => reply.status !== 200)) {
     outcome.errors[r.body] = (outcome.errors[r.body] ?? 0) + 1
@@ -110,6 +114,7 @@ async function runStore(kind: StoreKind | 'memory', settings: ConcurrencySetting
     succeeded: 0,
     finalCount: 0,
     retriesPerRequest: 0,
+    savesPerRequest: 0,
     msPerRequest: 0,
     msPerBurst: 0,
     errors: {},
@@ -140,6 +145,7 @@ async function runStore(kind: StoreKind | 'memory', settings: ConcurrencySetting
       }
       const requests = concurrent * settings.bursts
       outcome.retriesPerRequest /= requests
+      outcome.savesPerRequest /= requests
       outcome.msPerRequest /= requests
       outcome.msPerBurst /= settings.bursts
       if (
