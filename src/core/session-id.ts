@@ -3,7 +3,7 @@ import { toBase64url } from './base64url.js'
 import { RecentCache } from './recent-cache.js'
 
 const ID_BYTES = 16
-/** Ids drawn per `crypto.getRandomValues` call: one call costs as much as ~100 ids' hashing. */
+/** Ids drawn per `crypto.getRandomValues` call: a call costs about as much as a SHA-256 of an id. */
 const IDS_PER_DRAW = 256
 const pool = new Uint8Array(ID_BYTES * IDS_PER_DRAW)
 let next = pool.length
