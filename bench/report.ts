@@ -68,12 +68,15 @@ export function hasLoadErrors(m: Measurement): boolean {
   return m.non2xx + m.errors + m.timeouts > 0
 }
 
-/** Cases that fail the run: ours not measured (other than a store whose server is down), load errors. */
-export function failedCases(summaries: readonly CaseSummary[]): CaseSummary[] {
+/**
+ * Cases that fail the run: load errors, and ours not measured, except a store whose server is
+ * down (n/a) unless `strict` (CI), where that fails too.
+ */
+export function failedCases(summaries: readonly CaseSummary[], strict = false): CaseSummary[] {
   return summaries.filter((s) =>
     s.median !== undefined
       ? hasLoadErrors(s.median)
-      : s.variant.group !== 'peer' && s.unavailable?.serverDown !== true
+      : s.variant.group !== 'peer' && (strict || s.unavailable?.serverDown !== true)
   )
 }
 

@@ -131,8 +131,10 @@ console.error(`written to ${results('latest.md')}${full ? ', chart.svg and READM
 
 // A peer that cannot run, or a store whose server is down, is reported, not fatal; ours
 // failing, load errors, a failed concurrency check or a failed migration benchmark are.
+// In CI (as in the store tests) a store whose server is down fails the run instead.
+const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 const failed =
-  failedCases(summaries).length > 0 ||
-  concurrency.some((c) => c.failed !== undefined) ||
+  failedCases(summaries, ci).length > 0 ||
+  concurrency.some((c) => c.failed !== undefined || (ci && c.unavailable !== undefined)) ||
   migrations.some((m) => 'failed' in m)
 if (failed) process.exitCode = 1
