@@ -231,8 +231,36 @@ describe('CookieSigner configuration errors', () => {
   })
 
   it('accepts a secret of exactly 32 characters and rejects one of 31', () => {
-    expect(() => new CookieSigner('x'.repeat(32), 'id')).not.toThrow()
-    configErrorOf(() => new CookieSigner('x'.repeat(31), 'id'))
+    const varied = 'abcdefgh'.repeat(4)
+    expect(() => new CookieSigner(varied, 'id')).not.toThrow()
+    expect(configErrorOf(() => new CookieSigner(varied.slice(1), 'id')).message).toMatch(
+      /shorter than 32/
+    )
+  })
+
+  it('refuses a long secret with fewer than 8 distinct characters, saying how to make one', () => {
+    for (const weak of ['a'.repeat(32), 'ab'.repeat(40), 'abcdefg'.repeat(5)]) {
+      const error = configErrorOf(() => new CookieSigner(weak, 'id'))
+      expect(error.message).toMatch(/fewer than 8 distinct characters/)
+      expect(error.message).toContain("crypto.randomBytes(32).toString('base64url')")
+      expect(error.message).not.toContain(weak)
+    }
+  })
+
+  it('refuses a weak previous secret in a key ring, naming its position', () => {
+    const error = configErrorOf(() => new CookieSigner([SECRET, 'x'.repeat(40)], 'id'))
+    expect(error.message).toContain('`secret[1]`')
+    expect(error.message).toMatch(/distinct characters/)
+  })
+
+  it('accepts the secrets the tests, examples and benchmarks use', () => {
+    const secrets = [
+      'test secret: at least thirty-two characters long',
+      'dev-only secret: set SESSION_SECRET in production',
+      'bench-only secret, at least 32 characters long',
+      '0123456789abcdef0123456789abcdef', // 16 bytes as hex, the shortest common random secret
+    ]
+    for (const secret of secrets) expect(() => new CookieSigner(secret, 'id')).not.toThrow()
   })
 
   it('rejects an empty array', () => {
