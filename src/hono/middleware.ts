@@ -208,7 +208,11 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
           : engine.wasSaved
             ? engine.expiryAge()
             : engine.storedExpiryAge()
-      const value = engine.wasSaved ? signer.sign(engine.id!) : verified!.value
+      // The cookie the request came with is the right value while its id and key still hold.
+      const value =
+        engine.wasSaved && (rotated || engine.id !== verified?.id)
+          ? signer.sign(engine.id!)
+          : verified!.value
       return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)
     }
     writeHeaders(c, undefined, vary)
