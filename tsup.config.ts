@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'hono/index': 'src/hono/index.ts',
+    'auth/index': 'src/auth/index.ts',
     sqlite: 'src/stores/sqlite-store.ts',
     redis: 'src/stores/redis-store.ts',
     postgres: 'src/stores/postgres-store.ts',
