@@ -14,6 +14,13 @@ export default defineConfig({
       { find: /^typed-sessions\/redis$/, replacement: src('stores/redis-store.ts') },
       { find: /^typed-sessions\/postgres$/, replacement: src('stores/postgres-store.ts') },
       { find: /^typed-sessions\/mysql$/, replacement: src('stores/mysql-store.ts') },
+      { find: /^typed-sessions\/dynamodb$/, replacement: src('stores/dynamodb-store.ts') },
+      { find: /^typed-sessions\/surrealdb$/, replacement: src('stores/surrealdb-store.ts') },
+      { find: /^typed-sessions\/mongodb$/, replacement: src('stores/mongodb-store.ts') },
+      { find: /^typed-sessions\/libsql$/, replacement: src('stores/libsql-store.ts') },
+      { find: /^typed-sessions\/file$/, replacement: src('stores/file-store/index.ts') },
+      { find: /^typed-sessions\/lmdb$/, replacement: src('stores/lmdb-store.ts') },
+      { find: /^typed-sessions\/unstorage$/, replacement: src('stores/unstorage-store.ts') },
     ],
   },
   test: {

@@ -7,7 +7,13 @@ import { scryptSync, timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import { MemoryStore, defineSession, isSessionError, type SessionStore } from 'typed-sessions'
+import {
+  MemoryStore,
+  defineSession,
+  flash,
+  isSessionError,
+  type SessionStore,
+} from 'typed-sessions'
 import { createAuth, createCsrf } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { exampleOptions, serveIfMain } from './counter-app.js'
@@ -18,7 +24,7 @@ export const authSession = defineSession(
     visits: z.number().int().nonnegative().default(0),
     user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
     csrf: z.string().optional(),
-    flash: z.array(z.string()).optional(),
+    notices: flash(z.string()),
   })
 )
 
@@ -74,18 +80,6 @@ export class Users {
 
 type Session = SessionEnv<typeof authSession>['Variables']['session']
 
-/** Adds a message for the next page (it survives the redirect that follows). */
-async function flash(session: Session, message: string): Promise<void> {
-  await session.update('flash', (messages) => [...(messages ?? []), message])
-}
-
-/** The messages for this page, removed from the session so they show once. */
-async function consumeFlash(session: Session): Promise<readonly string[]> {
-  const messages = (await session.get('flash')) ?? []
-  if (messages.length > 0) await session.delete('flash')
-  return messages
-}
-
 /** A path on this site to go back to after login; anything else (`//evil.example`) is `/`. */
 function localPath(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/'
@@ -117,7 +111,7 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
           <title>${title}</title>
         </head>
         <body>
-          ${(await consumeFlash(session)).map((m) => html`<p class="flash">${m}</p>`)}
+          ${(await session.consumeFlash('notices')).map((m) => html`<p class="flash">${m}</p>`)}
           <h1>${title}</h1>
           ${body}
         </body>
@@ -163,11 +157,11 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
     const form = await c.req.parseBody()
     const user = users.check(String(form.username ?? ''), String(form.password ?? ''))
     if (user === undefined || user.disabled) {
-      await flash(c.var.session, 'Wrong user name or password.')
+      await c.var.session.flash('notices', 'Wrong user name or password.')
       return c.redirect('/login', 303)
     }
     await auth.login(c.var.session, user)
-    await flash(c.var.session, `Welcome back, ${user.name}!`)
+    await c.var.session.flash('notices', `Welcome back, ${user.name}!`)
     return c.redirect(localPath(form.next), 303)
   })
 
@@ -190,13 +184,13 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
   app.post('/account/password', auth.requireUser(), async (c) => {
     const { password } = await c.req.parseBody()
     if (typeof password !== 'string' || password.length < 8) {
-      await flash(c.var.session, 'Choose a password of at least 8 characters.')
+      await c.var.session.flash('notices', 'Choose a password of at least 8 characters.')
       return c.redirect('/account', 303)
     }
     users.setPassword(c.var.user, password)
     // Every other session now fails the auth hash check; this one logs in again to stay.
     await auth.login(c.var.session, c.var.user)
-    await flash(c.var.session, 'Password changed; your other sessions were logged out.')
+    await c.var.session.flash('notices', 'Password changed; your other sessions were logged out.')
     return c.redirect('/account', 303)
   })
 

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { recordKeyOf } from 'typed-sessions'
 import { countTwoVisitors } from '../test/helpers/http.js'
 import { idOfCookie } from '../test/helpers/stores.js'
@@ -38,6 +38,29 @@ describe.skipIf(example === undefined)('the PostgreSQL counter example', () => {
         [key]
       )
       expect(rows).toStrictEqual([{ data: { counter }, version: counter - 1 }])
+    }
+  })
+  it('keeps serving after the server terminates its idle pool connection', async () => {
+    const { app, pool } = example!
+    const admin = new pg.Client({ connectionString: services.postgres })
+    await admin.connect()
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const idle = await pool.query('SELECT pg_backend_pid() AS pid')
+      const lost = new Promise((resolve) => pool.once('error', resolve))
+      await admin.query('SELECT pg_terminate_backend($1)', [idle.rows[0].pid])
+      // The example's listener got it too: without one, this event would end the process.
+      expect(((await lost) as { code?: string }).code).toBe('57P01')
+      expect(quiet).toHaveBeenCalledWith(
+        expect.stringContaining('idle connection'),
+        expect.any(String)
+      )
+
+      const { alice, bob } = await countTwoVisitors(app)
+      for (const jar of [alice, bob]) keys.push(recordKeyOf(idOfCookie(jar.cookies.get('id')!)))
+    } finally {
+      quiet.mockRestore()
+      await admin.end()
     }
   })
 })

@@ -11,6 +11,12 @@ import { createCounterApp, serveIfMain } from './counter-app.js'
 export const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 })
+// Required: when an idle connection dies (server restart, failover, pg_terminate_backend), pg
+// emits 'error' on the pool, and an 'error' event nobody listens to ends the process. The pool
+// has already dropped that connection; the store retries a query whose connection died.
+pool.on('error', (error) =>
+  console.error('PostgreSQL: an idle connection was lost:', error.message)
+)
 export const store = new PostgresStore(pool)
 // Creates "public"."sessions" if missing (or apply schemas/postgres.sql with your migrations).
 await store.migrate()

@@ -1,7 +1,9 @@
 -- The session table of MySqlStore (typed-sessions/mysql), as `store.migrate()` creates it for the
 -- default tableName 'sessions'. Run it yourself if the application's user may not create tables.
 -- `key` compares byte for byte (utf8mb4_bin): record keys are base64url, where case matters.
--- `data` holds the session as JSON text; `expires_at` is epoch milliseconds.
+-- `data` holds the session as JSON text; `expires_at` is epoch milliseconds; `token` is the
+-- engine's per-save write token. A table from before it needs
+-- ALTER TABLE `sessions` ADD COLUMN `token` VARCHAR(255) NULL AFTER `expiry`; (migrate() does it).
 CREATE TABLE IF NOT EXISTS `sessions` (
   `key` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   `data` LONGTEXT NOT NULL,
@@ -10,6 +12,7 @@ CREATE TABLE IF NOT EXISTS `sessions` (
   `version` INT NOT NULL,
   `schema_version` INT NOT NULL,
   `expiry` TEXT NULL,
+  `token` VARCHAR(255) NULL,
   PRIMARY KEY (`key`),
   KEY `expires_at` (`expires_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

@@ -1,6 +1,8 @@
 -- The table of PostgresStore with its defaults (schemaName 'public', tableName 'sessions'):
 -- what `await store.migrate()` creates, for applying with a migration tool instead.
--- Times are epoch milliseconds; `version` counts saves; `expiry` is the per-session expiry, if set.
+-- Times are epoch milliseconds; `version` counts saves; `expiry` is the per-session expiry, if set;
+-- `token` is the engine's per-save write token. A table from before it needs
+-- ALTER TABLE "public"."sessions" ADD COLUMN IF NOT EXISTS token TEXT NULL; (migrate() does it).
 CREATE SCHEMA IF NOT EXISTS "public";
 
 CREATE TABLE IF NOT EXISTS "public"."sessions" (
@@ -10,7 +12,8 @@ CREATE TABLE IF NOT EXISTS "public"."sessions" (
   expires_at BIGINT NOT NULL,
   version INTEGER NOT NULL,
   schema_version INTEGER NOT NULL,
-  expiry JSONB NULL
+  expiry JSONB NULL,
+  token TEXT NULL
 );
 
 -- deleteExpired() deletes by expires_at.

@@ -1,6 +1,8 @@
 -- The session table of SqliteStore (typed-sessions/sqlite) for the default tableName 'sessions';
 -- `await store.migrate()` creates the same. Times are epoch milliseconds, data and expiry are JSON.
 -- data comes last so that checks of expires_at and version never read through a large data value.
+-- token is the engine's per-save write token; a table from before it gets the column from
+-- `migrate()` (ALTER TABLE "sessions" ADD COLUMN token TEXT).
 CREATE TABLE IF NOT EXISTS "sessions" (
   key TEXT NOT NULL PRIMARY KEY,
   created_at INTEGER NOT NULL,
@@ -8,6 +10,7 @@ CREATE TABLE IF NOT EXISTS "sessions" (
   version INTEGER NOT NULL,
   schema_version INTEGER NOT NULL,
   expiry TEXT,
+  token TEXT,
   data TEXT NOT NULL
 );
 

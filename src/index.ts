@@ -7,7 +7,7 @@ export type { SessionConfig } from './core/session.js'
 export { generateSessionId, recordKeyOf } from './core/session-id.js'
 export type { ScanOptions, SessionRecord, SessionStore } from './core/store.js'
 export { defineSession } from './schema/define-session.js'
-export { versioned, Versioned } from './schema/versioned.js'
+export { MigrationStep, versioned, Versioned } from './schema/versioned.js'
 export type { SchemaVersion } from './schema/versioned.js'
 export { migrateStore } from './schema/migrate-store.js'
 export type { MigrateStoreOptions, MigrateStoreReport } from './schema/migrate-store.js'
@@ -20,9 +20,19 @@ export type {
   SchemaOf,
   SessionDefinition,
   SessionSchema,
+  StorableSchema,
 } from './schema/define-session.js'
 export { TypedSession } from './schema/typed-session.js'
-export type { SessionKey, SessionReadValue, SessionValue } from './schema/typed-session.js'
+export type {
+  DeepReadonly,
+  FlashKey,
+  FlashMessage,
+  SessionKey,
+  SessionReadValue,
+  SessionSnapshot,
+  SessionValue,
+} from './schema/typed-session.js'
+export { flash } from './schema/flash.js'
 export { MemoryStore } from './stores/memory-store.js'
 export { CachingStore } from './stores/caching-store.js'
 export { startExpiredDeletion } from './core/expired-deletion.js'

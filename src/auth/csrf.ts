@@ -94,7 +94,7 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
       let secret = await secretOf(session)
       if (secret === undefined) {
         secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES))
-        await session.set(key, toBase64url(secret) as SessionValue<S, K>)
+        await session.set(key, toBase64url(secret) as never)
       }
       // token = mask || (secret XOR mask): the same secret, different bytes on every page.
       const token = new Uint8Array(SECRET_BYTES * 2)

@@ -157,7 +157,8 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
         ...(authHash === undefined ? {} : { authHash: hashOf(user) }),
       }
       await session.cycleId()
-      await session.set(userKey, stored as SessionValue<S, K>)
+      // `set` validates the value against the key's schema at run time.
+      await session.set(userKey, stored as never)
       resolved.set(session, Promise.resolve(user))
     },
     async logout(session) {

@@ -315,6 +315,15 @@ export class Session {
     this.#modified = true
   }
 
+  /**
+   * Extends the session's expiry without changing its data: the next save rewrites the record
+   * with a fresh `expiresAt` and re-sends the cookie (an `onInactivity` session slides).
+   */
+  touch(): void {
+    this.#change()
+    this.#modified = true
+  }
+
   /** Sets this session's expiry; persisted in the record, marks the session modified. */
   setExpiry(expiry: Expiry): void {
     this.#change()
@@ -332,6 +341,11 @@ export class Session {
   expiryAge(): number {
     const now = this.#now()
     return secondsUntil(this.#expiresAtMs(now), now)
+  }
+
+  /** When the stored record ends (epoch milliseconds); undefined if nothing is stored. */
+  get storedExpiresAt(): number | undefined {
+    return this.#stored?.expiresAt
   }
 
   /** Seconds until the stored record ends, never negative; undefined if nothing is stored. */

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { writeHeaders } from './response-headers.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
   readCookieValues,
@@ -11,19 +12,51 @@ import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import { Session, type SessionConfig } from '../core/session.js'
 import type { SessionStore } from '../core/store.js'
-import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
+import {
+  defineSession,
+  type SessionDefinition,
+  type SessionSchema,
+} from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
 import { corruptRecordPolicy, recordUpgrader } from '../schema/upgrade.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
-/** The Hono environment that types `c.var.session` for a session definition. */
-export type SessionEnv<D extends SessionDefinition<SessionSchema>> = {
-  Variables: { session: D extends SessionDefinition<infer S> ? TypedSession<S> : never }
+/**
+ * The Hono environment that types `c.var.session` (or `c.var[contextKey]`) for a session
+ * definition.
+ * @example new Hono<SessionEnv<typeof appSession>>()
+ * @example new Hono<SessionEnv<typeof adminSession, 'admin'>>() // c.var.admin
+ */
+export type SessionEnv<
+  D extends SessionDefinition<SessionSchema> | SessionSchema,
+  K extends string = 'session',
+> = {
+  Variables: {
+    [P in K]: D extends SessionDefinition<infer S>
+      ? TypedSession<S>
+      : D extends SessionSchema
+        ? TypedSession<D>
+        : never
+  }
 }
 
 /** Options of `sessionMiddleware`. */
-export interface SessionMiddlewareOptions {
-  /** Where sessions are stored. @default new MemoryStore() */
+export interface SessionMiddlewareOptions<K extends string = 'session'> {
+  /**
+   * The `c.var` key the typed session is put on, so that two sessions (say an admin one and a
+   * visitor one, with different cookie names) can live in one app. @default 'session'
+   */
+  contextKey?: K
+  /**
+   * Rolling sessions without a write per request: an unmodified session that the handler read is
+   * re-saved (and its cookie re-sent) only when that would move its expiry by more than this many
+   * seconds. Pair with `Expiry.onInactivity`. @default undefined (only modified sessions are saved)
+   */
+  touchAfter?: number
+  /**
+   * Where sessions are stored. @default a MemoryStore shared by every middleware built from the
+   * same definition (per process, in memory: use a server store in production)
+   */
   store?: SessionStore
   /**
    * The cookie-signing secret, at least 32 characters; or a key ring `[current, ...previous]`:
@@ -71,16 +104,26 @@ const MAX_COOKIE_CANDIDATES = 4
  * const app = new Hono<SessionEnv<typeof counterSession>>()
  * app.use(sessionMiddleware(counterSession, { secret: process.env.SESSION_SECRET! }))
  */
-export function sessionMiddleware<S extends SessionSchema>(
-  definition: SessionDefinition<S>,
-  options: SessionMiddlewareOptions
-): MiddlewareHandler<SessionEnv<SessionDefinition<S>>> {
+export function sessionMiddleware<S extends SessionSchema, K extends string = 'session'>(
+  definitionOrSchema: SessionDefinition<S> | S,
+  options: SessionMiddlewareOptions<K>
+): MiddlewareHandler<SessionEnv<SessionDefinition<S>, K>> {
   if (typeof options !== 'object' || options === null) {
     throw new SessionError(
       'CONFIG',
       'sessionMiddleware(definition, options) needs options with at least `secret`.'
     )
   }
+  const definition = definitionOf(definitionOrSchema)
+  const contextKey: string = options.contextKey ?? 'session'
+  if (typeof contextKey !== 'string' || contextKey === '') {
+    throw new SessionError(
+      'CONFIG',
+      'contextKey is the c.var key of the session, a non-empty string.'
+    )
+  }
+  checkPositive(options.touchAfter, 'touchAfter', 'a number of seconds', 'no rolling re-saves')
+  const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
   const signer = new CookieSigner(options.secret, cookie.name)
   checkPositive(
@@ -92,8 +135,10 @@ export function sessionMiddleware<S extends SessionSchema>(
   checkPositive(options.storeTimeout, 'storeTimeout', 'a number of milliseconds', '5000')
   checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
   checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
+  const store = options.store ?? defaultStoreOf(definition)
+  if (store instanceof MemoryStore) warnOfMemoryStoreInProduction()
   const config: SessionConfig = {
-    store: options.store ?? new MemoryStore(),
+    store,
     schemaVersion: definition.version,
     upgrade: recordUpgrader(definition),
     onCorruptRecord: corruptRecordPolicy(definition),
@@ -122,7 +167,8 @@ export function sessionMiddleware<S extends SessionSchema>(
       // after the handler adds it only to a response built without Hono's helpers.
       if (!c.finalized) c.header('Vary', 'Cookie', { append: true })
     })
-    c.set('session', new TypedSession(definition, engine) as never)
+    checkCookieNameClash(c, cookie.name, contextKey)
+    c.set(contextKey as never, new TypedSession(definition, engine) as never)
 
     await next()
 
@@ -137,6 +183,9 @@ export function sessionMiddleware<S extends SessionSchema>(
   /** After the handler: save and set the cookie, remove it, or leave it (DESIGN.md §5, §8). */
   async function finish(c: Context, engine: Session, verified: VerifiedCookie | undefined) {
     const rotated = verified?.rotated === true
+    if (touchAfterMs !== undefined && !engine.isModified && isDueForTouch(engine, touchAfterMs)) {
+      engine.touch()
+    }
     const wantsSave = engine.isModified || alwaysSave
     if (!engine.isAccessed && !wantsSave && !rotated) return
     // Emptiness is only known once loaded (an unknown id turns out to be no session).
@@ -175,55 +224,61 @@ function checkPositive(value: number | undefined, option: string, unit: string, 
   }
 }
 
-/**
- * Adds `Set-Cookie` and `Vary: Cookie` to the handler's response, in place. `c.header` would
- * copy a finished Response first, which costs the Node adapter its fast path for plain bodies;
- * only a Response whose headers are immutable (`Response.redirect()`, a proxied `fetch()`) is
- * copied, once.
- *
- * A response that sets our cookie always varies on Cookie, and one that a shared cache could
- * store (`Cache-Control: public` or `s-maxage`) is made `private`: a cache must never hand one
- * visitor's session cookie to another (the class of Flask's CVE-2023-30861).
- */
-function writeHeaders(c: Context, setCookie: string | undefined, vary: boolean): void {
-  const varyValue = vary ? withCookie(c.res.headers.get('Vary')) : undefined
-  const cacheControl =
-    setCookie === undefined ? undefined : privateCacheControl(c.res.headers.get('Cache-Control'))
-  if (setCookie === undefined && varyValue === undefined) return
-  let headers = c.res.headers
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if (varyValue !== undefined) headers.set('Vary', varyValue)
-      if (cacheControl !== undefined) headers.set('Cache-Control', cacheControl)
-      if (setCookie !== undefined) headers.append('Set-Cookie', setCookie)
-      return
-    } catch (error) {
-      // Immutable headers (a TypeError): Hono's setter makes a mutable copy of the Response.
-      if (attempt > 0) throw error
-      c.res = new Response(c.res.body, c.res)
-      headers = c.res.headers
+/** An unmodified, loaded session whose expiry a save now would move by more than `afterMs`. */
+function isDueForTouch(engine: Session, afterMs: number): boolean {
+  const stored = engine.storedExpiresAt
+  if (!engine.isAccessed || stored === undefined || engine.lostTo !== undefined) return false
+  return engine.expiresAt().getTime() - stored > afterMs
+}
+
+const definitions = new WeakMap<SessionSchema, SessionDefinition>()
+const defaultStores = new WeakMap<SessionDefinition, MemoryStore>()
+
+/** The definition given, or one made (once per schema) from a plain `z.object`. */
+function definitionOf<S extends SessionSchema>(
+  value: SessionDefinition<S> | S
+): SessionDefinition<S> {
+  if (typeof value === 'object' && value !== null && 'versions' in value) return value
+  let definition = definitions.get(value as S)
+  if (definition === undefined)
+    definitions.set(value as S, (definition = defineSession(value as never)))
+  return definition as SessionDefinition<S>
+}
+
+/** Middlewares of one definition without a `store` share one: `/me` sees what `/login` stored. */
+function defaultStoreOf(definition: SessionDefinition): MemoryStore {
+  let store = defaultStores.get(definition)
+  if (store === undefined) defaultStores.set(definition, (store = new MemoryStore()))
+  return store
+}
+
+let warnedOfMemoryStore = false
+
+function warnOfMemoryStoreInProduction(): void {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env
+  if (warnedOfMemoryStore || env?.NODE_ENV !== 'production') return
+  warnedOfMemoryStore = true
+  console.warn(
+    'typed-sessions: sessions are kept in a MemoryStore, in this process only: they are lost on restart and not shared between processes. Pass a server store (e.g. RedisStore, PostgresStore) as `store` in production.'
+  )
+}
+
+const cookieNamesSeen = new WeakMap<Request, Map<string, string>>()
+
+/** Two session middlewares on one request must not read and write the same cookie. */
+function checkCookieNameClash(c: Context, cookieName: string, contextKey: string): void {
+  let seen = cookieNamesSeen.get(c.req.raw)
+  if (seen === undefined) {
+    cookieNamesSeen.set(c.req.raw, (seen = new Map()))
+  } else {
+    const other = seen.get(cookieName)
+    if (other !== undefined && other !== contextKey) {
+      throw new SessionError(
+        'CONFIG',
+        `The sessions on c.var.${other} and c.var.${contextKey} both use the cookie "${cookieName}"; give each session middleware its own cookie name (cookie: { name }).`
+      )
     }
   }
-}
-
-/** The Vary value with `Cookie` added, or undefined if it already covers cookies. */
-function withCookie(vary: string | null): string | undefined {
-  if (vary === 'Cookie') return undefined // the usual case: added when the session was first used
-  if (vary === null || vary.trim() === '') return 'Cookie'
-  if (/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) return undefined
-  return `${vary}, Cookie`
-}
-
-/**
- * `Cache-Control` with what lets a shared cache store the response (`public`, `s-maxage`)
- * replaced by `private`; undefined when it needs no change.
- */
-function privateCacheControl(value: string | null): string | undefined {
-  if (value === null || !/public|s-maxage/i.test(value)) return undefined
-  const directives = value
-    .split(',')
-    .map((directive) => directive.trim())
-    .filter((directive) => directive !== '' && !/^(public|s-maxage\s*=.*)$/i.test(directive))
-  if (!directives.some((directive) => /^private\b/i.test(directive))) directives.unshift('private')
-  return directives.join(', ')
+  seen.set(cookieName, contextKey)
 }

@@ -1,5 +1,6 @@
-import type { $ZodIssue, $ZodObject } from 'zod/v4/core'
+import type { $ZodIssue, $ZodObject, $ZodType, input } from 'zod/v4/core'
 import { SessionError } from '../core/errors.js'
+import { unstorableReason } from './plain-schema.js'
 import { Versioned, checkObjectSchema, type SchemaVersion } from './versioned.js'
 
 /** A session schema: a Zod object whose keys are the session's keys. */
@@ -54,6 +55,35 @@ export interface SessionDefinition<S extends SessionSchema = SessionSchema> {
 /** The schema of a definition, e.g. `SchemaOf<typeof appSession>`. */
 export type SchemaOf<D> = D extends SessionDefinition<infer S> ? S : never
 
+/** A value JSON carries as it is: what a session key's schema must take as input. */
+type JsonInput =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly JsonInput[]
+  | { readonly [key: string]: JsonInput }
+
+/** The keys of a schema whose input JSON cannot carry (a `z.date()`, `z.bigint()`, `z.map()`…). */
+type UnstorableKeys<S extends SessionSchema> = {
+  [K in keyof S['_zod']['def']['shape']]: unknown extends input<S['_zod']['def']['shape'][K]>
+    ? never
+    : input<S['_zod']['def']['shape'][K]> extends JsonInput
+      ? never
+      : K
+}[keyof S['_zod']['def']['shape']]
+
+/**
+ * `unknown` for a schema JSON can store; for one that it cannot, a type whose only member names
+ * the keys and the fix, so that `defineSession` does not compile with it.
+ */
+export type StorableSchema<S extends SessionSchema> = [UnstorableKeys<S>] extends [never]
+  ? unknown
+  : {
+      'Session keys whose values JSON cannot store (use z.codec() to store them as strings)': UnstorableKeys<S>
+    }
+
 /**
  * Declares what a session holds: a `z.object` whose keys are the session's keys (version 1),
  * or a `versioned(...)` chain whose last schema is current and whose steps upgrade old records.
@@ -61,12 +91,13 @@ export type SchemaOf<D> = D extends SessionDefinition<infer S> ? S : never
  * export const counterSession = defineSession(z.object({ counter: z.number().int().default(0) }))
  */
 export function defineSession<S extends SessionSchema>(
-  schema: S | Versioned<S>,
+  schema: (S | Versioned<S>) & StorableSchema<S>,
   options: DefineSessionOptions = {}
 ): SessionDefinition<S> {
   const versions: readonly SchemaVersion[] =
-    schema instanceof Versioned ? schema.versions : [{ schema }]
+    schema instanceof Versioned ? schema.versions : [{ schema: schema as S }]
   if (!(schema instanceof Versioned)) checkObjectSchema(schema)
+  checkStorable(versions[versions.length - 1]!.schema)
   const onInvalid = options.onInvalid ?? 'drop'
   if (onInvalid !== 'drop' && onInvalid !== 'throw' && typeof onInvalid !== 'function') {
     throw new SessionError(
@@ -89,4 +120,16 @@ export function decideInvalid(
 ): 'drop' | 'throw' {
   const policy = definition.onInvalid
   return typeof policy === 'function' ? policy(info) : policy
+}
+
+/** Throws `CONFIG` for a key whose values JSON cannot store, naming it and the fix. */
+function checkStorable(schema: SessionSchema): void {
+  for (const [key, child] of Object.entries(schema._zod.def.shape)) {
+    const reason = unstorableReason(child as $ZodType, key)
+    if (reason === undefined) continue
+    throw new SessionError(
+      'CONFIG',
+      `Session key "${key}" has ${reason}, which JSON cannot store. Declare it with a codec that stores a string, e.g. z.codec(z.iso.datetime(), z.date(), { decode: (s) => new Date(s), encode: (d) => d.toISOString() }).`
+    )
+  }
 }

@@ -76,3 +76,69 @@ function check(schema: $ZodType, seen: Set<$ZodType>): boolean {
   }
   return children.every((child) => child == null || check(child as $ZodType, seen))
 }
+
+/** Schema kinds whose values JSON cannot carry as they are, with what to do instead. */
+const UNSTORABLE: Record<string, string> = {
+  date: 'a z.date()',
+  bigint: 'a z.bigint()',
+  map: 'a z.map()',
+  set: 'a z.set()',
+  symbol: 'a z.symbol()',
+  function: 'a z.function()',
+  promise: 'a z.promise()',
+  nan: 'a z.nan()',
+  file: 'a z.file()',
+  transform: 'a one-way .transform()',
+}
+
+/**
+ * Why JSON cannot store the values of `schema`, naming where (`path`), or `undefined` when it
+ * can. A codec is judged by its stored (input) side: that is what reaches the store.
+ */
+export function unstorableReason(schema: $ZodType, path: string): string | undefined {
+  return findUnstorable(schema, path, new Set())
+}
+
+function findUnstorable(schema: $ZodType, path: string, seen: Set<$ZodType>): string | undefined {
+  if (seen.has(schema)) return undefined
+  seen.add(schema)
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string }
+  const what = UNSTORABLE[def.type]
+  if (what !== undefined) return `${what} at ${path}`
+  const at = (child: unknown, suffix = ''): string | undefined =>
+    child == null ? undefined : findUnstorable(child as $ZodType, path + suffix, seen)
+  switch (def.type) {
+    case 'object': {
+      for (const [key, child] of Object.entries(def.shape as object)) {
+        const found = at(child, `.${key}`)
+        if (found !== undefined) return found
+      }
+      return at(def.catchall, '.*')
+    }
+    case 'array':
+      return at(def.element, '[]')
+    case 'tuple':
+      return [...(def.items as unknown[]), def.rest].map((item) => at(item, '[]')).find(Boolean)
+    case 'record':
+      return at(def.valueType, '.*')
+    case 'union':
+      return (def.options as unknown[]).map((option) => at(option)).find(Boolean)
+    case 'intersection':
+      return at(def.left) ?? at(def.right)
+    case 'pipe':
+      // A codec stores its input side; any other pipe must be storable on both.
+      return def.reverseTransform !== undefined ? at(def.in) : (at(def.in) ?? at(def.out))
+    case 'lazy':
+      return at((def.getter as () => unknown)())
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
+      return at(def.innerType)
+    default:
+      return undefined
+  }
+}

@@ -1,4 +1,12 @@
-import type { $ZodIssue, $ZodType, input, output } from 'zod/v4/core'
+import type {
+  $ZodCatch,
+  $ZodDefault,
+  $ZodIssue,
+  $ZodPrefault,
+  $ZodType,
+  input,
+  output,
+} from 'zod/v4/core'
 import { safeEncode, safeParse } from 'zod/v4/core'
 import { SessionError, isSessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
@@ -13,11 +21,47 @@ export type SessionKey<S extends SessionSchema> = Extract<keyof ShapeOf<S>, stri
 /** The value type of one key (the schema's output). */
 export type SessionValue<S extends SessionSchema, K extends SessionKey<S>> = output<ShapeOf<S>[K]>
 /**
- * What `get` returns: the key's output type when its schema accepts an absent value
- * (`.default()`, `.optional()`), else that or `undefined`.
+ * What `get` reads: the key's output type when its schema never yields `undefined` for an
+ * absent value (`.default()`, `.prefault()`, `.catch()`), else that or `undefined`.
  */
-export type SessionReadValue<S extends SessionSchema, K extends SessionKey<S>> =
-  undefined extends input<ShapeOf<S>[K]> ? SessionValue<S, K> : SessionValue<S, K> | undefined
+export type SessionReadValue<
+  S extends SessionSchema,
+  K extends SessionKey<S>,
+> = ShapeOf<S>[K] extends $ZodDefault | $ZodPrefault | $ZodCatch
+  ? SessionValue<S, K>
+  : undefined extends input<ShapeOf<S>[K]>
+    ? SessionValue<S, K>
+    : SessionValue<S, K> | undefined
+
+/**
+ * A value read from the session, read-only all the way down: mutating it would change nothing
+ * stored (reads are copies), so it does not compile. Change a value with `update` or `set`.
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends Date
+    ? T
+    : T extends ReadonlyMap<infer K, infer V>
+      ? ReadonlyMap<K, DeepReadonly<V>>
+      : T extends ReadonlySet<infer V>
+        ? ReadonlySet<DeepReadonly<V>>
+        : T extends object
+          ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
+          : T
+
+/** The keys of a session whose value is a list: what `flash` appends to. */
+export type FlashKey<S extends SessionSchema> = {
+  [K in SessionKey<S>]: SessionValue<S, K> extends readonly unknown[] ? K : never
+}[SessionKey<S>]
+
+/** One message of a flash key. */
+export type FlashMessage<S extends SessionSchema, K extends FlashKey<S>> =
+  SessionValue<S, K> extends readonly (infer M)[] ? M : never
+
+/** What `toObject()` returns: every key as `get` reads it, read-only. */
+export type SessionSnapshot<S extends SessionSchema> = DeepReadonly<{
+  [K in SessionKey<S>]: SessionReadValue<S, K>
+}>
 
 /**
  * The typed face of a session: every read and write is checked against the key's schema.
@@ -60,12 +104,12 @@ export class TypedSession<S extends SessionSchema> {
    * makes of `undefined` (its default), or `undefined`. A stored value that fails its schema is
    * handled by the definition's `onInvalid` policy.
    */
-  async get<K extends SessionKey<S>>(key: K): Promise<SessionReadValue<S, K>> {
+  async get<K extends SessionKey<S>>(key: K): Promise<DeepReadonly<SessionReadValue<S, K>>> {
     const read = await this.#read(key)
-    if (read.present) return read.value as SessionReadValue<S, K>
+    if (read.present) return read.value as DeepReadonly<SessionReadValue<S, K>>
     // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
     const absent = safeParse(this.#schemaOf(key), undefined)
-    return (absent.success ? absent.data : undefined) as SessionReadValue<S, K>
+    return (absent.success ? absent.data : undefined) as DeepReadonly<SessionReadValue<S, K>>
   }
 
   /**
@@ -73,7 +117,10 @@ export class TypedSession<S extends SessionSchema> {
    * `SessionError` `INVALID_VALUE` and changes nothing. Setting `undefined` on an optional key
    * removes it.
    */
-  async set<K extends SessionKey<S>>(key: K, value: SessionValue<S, K>): Promise<void> {
+  async set<K extends SessionKey<S>>(
+    key: K,
+    value: NoInfer<DeepReadonly<SessionValue<S, K>>>
+  ): Promise<void> {
     await this.#write(key, this.#encode(key, value))
   }
 
@@ -86,13 +133,58 @@ export class TypedSession<S extends SessionSchema> {
    */
   async update<K extends SessionKey<S>>(
     key: K,
-    fn: (current: SessionReadValue<S, K>) => SessionValue<S, K>
-  ): Promise<SessionValue<S, K>> {
+    fn: NoInfer<(current: DeepReadonly<SessionReadValue<S, K>>) => DeepReadonly<SessionValue<S, K>>>
+  ): Promise<DeepReadonly<SessionValue<S, K>>> {
     const schema = this.#schemaOf(key)
     const encoded = await this.#session.update(key, (stored) =>
-      this.#encode(key, fn(this.#decodeForUpdate(key, schema, stored) as SessionReadValue<S, K>))
+      this.#encode(
+        key,
+        fn(this.#decodeForUpdate(key, schema, stored) as DeepReadonly<SessionReadValue<S, K>>)
+      )
     )
-    return safeParse(schema, encoded).data as SessionValue<S, K>
+    return safeParse(schema, encoded).data as DeepReadonly<SessionValue<S, K>>
+  }
+
+  /**
+   * Appends `message` to a list key declared with `flash(schema)`: shown on the next page that
+   * calls `consumeFlash`, e.g. after a redirect. Concurrent requests' messages are all kept.
+   * @example await c.var.session.flash('notices', 'Welcome back!')
+   */
+  async flash<K extends FlashKey<S>>(key: K, message: NoInfer<FlashMessage<S, K>>): Promise<void> {
+    await this.#session.update(key, (stored) => {
+      const list = this.#decodeForUpdate(key, this.#schemaOf(key), stored) as unknown[] | undefined
+      return this.#encode(key, [...(list ?? []), message])
+    })
+  }
+
+  /** The messages of a flash key, removed from the session: each is shown once. */
+  async consumeFlash<K extends FlashKey<S>>(key: K): Promise<DeepReadonly<SessionValue<S, K>>> {
+    const messages = await this.get(key)
+    await this.#session.delete(key)
+    return (messages ?? []) as DeepReadonly<SessionValue<S, K>>
+  }
+
+  /** The keys that hold a value (absent keys, even with a default, are not listed). */
+  async keys(): Promise<SessionKey<S>[]> {
+    const shape = this.#definition.schema._zod.def.shape
+    const keys = await this.#session.keys()
+    return keys.filter((key) => Object.hasOwn(shape, key)) as SessionKey<S>[]
+  }
+
+  /** A validated, read-only snapshot of the whole session: every key as `get` reads it. */
+  async toObject(): Promise<SessionSnapshot<S>> {
+    const entries: [string, unknown][] = []
+    for (const key of Object.keys(this.#definition.schema._zod.def.shape)) {
+      const value = await this.get(key as SessionKey<S>)
+      if (value !== undefined) entries.push([key, value])
+    }
+    // fromEntries defines properties: a `__proto__` key stays data.
+    return Object.freeze(Object.fromEntries(entries)) as SessionSnapshot<S>
+  }
+
+  /** Extends the session's expiry without changing its data (re-saved, cookie re-sent). */
+  touch(): void {
+    this.#session.touch()
   }
 
   /** True if `key` holds a value that fits its schema. */
@@ -243,7 +335,7 @@ export class TypedSession<S extends SessionSchema> {
       stored = await this.#session.get(key)
     } catch (error) {
       // A stored value the engine cannot even copy (nested far too deep): data that does not fit.
-      if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
+      if (!isSessionError(error) || !(error.cause instanceof RangeError)) throw error
       const issue: $ZodIssue = {
         code: 'custom',
         path: [],

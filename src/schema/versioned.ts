@@ -34,19 +34,50 @@ export class Versioned<S extends SessionSchema> {
    * Appends the next version. `up` receives data parsed by the current last schema and returns
    * the input of `next`; both are typed, so a step that returns the wrong shape, or reads a field
    * the previous schema does not have, does not compile.
+   *
+   * Prefer the two-step form `.migrate(next).up((previous) => ...)`: there `next` alone fixes
+   * the types, so literals in what `up` returns (`role: 'customer'` for a `z.enum`, `['x']`, a
+   * conditional) keep their literal types without `as const`.
    */
-  migrate<N extends SessionSchema>(next: N, up: (previous: output<S>) => input<N>): Versioned<N> {
-    if (typeof up !== 'function') {
-      throw new SessionError(
-        'CONFIG',
-        `.migrate(next, up) for version ${this.versions.length + 1} needs an up function from the previous schema's data to the next one's.`
-      )
-    }
-    return new Versioned<N>([
-      ...this.versions,
-      { schema: next, up: up as (previous: never) => unknown },
-    ])
+  migrate<N extends SessionSchema>(next: N): MigrationStep<S, N>
+  migrate<N extends SessionSchema>(next: N, up: (previous: output<S>) => input<N>): Versioned<N>
+  migrate<N extends SessionSchema>(
+    next: N,
+    up?: (previous: output<S>) => input<N>
+  ): Versioned<N> | MigrationStep<S, N> {
+    if (up === undefined) return new MigrationStep<S, N>(this.versions, next)
+    return appendVersion<N>(this.versions, next, up)
   }
+}
+
+/** The `up` half of `.migrate(next).up(fn)`: `next` is known, so `fn`'s result is checked against it. */
+export class MigrationStep<S extends SessionSchema, N extends SessionSchema> {
+  readonly #versions: readonly SchemaVersion[]
+  readonly #next: N
+
+  constructor(versions: readonly SchemaVersion[], next: N) {
+    this.#versions = versions
+    this.#next = next
+  }
+
+  /** The step from the previous schema's data to the next schema's input. */
+  up(fn: (previous: output<S>) => input<N>): Versioned<N> {
+    return appendVersion<N>(this.#versions, this.#next, fn)
+  }
+}
+
+function appendVersion<N extends SessionSchema>(
+  versions: readonly SchemaVersion[],
+  next: N,
+  up: unknown
+): Versioned<N> {
+  if (typeof up !== 'function') {
+    throw new SessionError(
+      'CONFIG',
+      `.migrate(next, up) for version ${versions.length + 1} needs an up function from the previous schema's data to the next one's.`
+    )
+  }
+  return new Versioned<N>([...versions, { schema: next, up: up as (previous: never) => unknown }])
 }
 
 /**

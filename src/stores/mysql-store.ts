@@ -1,11 +1,19 @@
-import { SessionError, attemptStore, storeFailure } from '../core/errors.js'
+import { SessionError, storeFailure, unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { checkIdentifier, recordFromRow, rowValues } from './sql-support.js'
+import {
+  COLUMNS,
+  CREATE_NOW_PARAMETERS,
+  HAS_TOKEN_COLUMN,
+  addTokenColumn,
+  statementsFor,
+  tableDefinition,
+} from './mysql-sql.js'
+import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -35,27 +43,48 @@ interface WriteResult {
 }
 
 const DEFAULT_TABLE_NAME = 'sessions'
-const COLUMNS = '`key`, `data`, `created_at`, `expires_at`, `version`, `schema_version`, `expiry`'
+
+/** Whether the server refused a statement as larger than its `max_allowed_packet`. */
+function isPacketTooLarge(error: unknown): boolean {
+  return (error as { errno?: unknown } | null)?.errno === 1153 // ER_NET_PACKET_TOO_LARGE
+}
 
 /**
- * The DDL of the session table; `schemas/mysql.sql` holds the same for the default name.
- * - `key` compares case-sensitively (utf8mb4_bin, available on MySQL and MariaDB alike): record
- *   keys are base64url, where case matters. 191 characters is the longest utf8mb4 key that fits every InnoDB row format (767 bytes).
- * - `data` is LONGTEXT rather than JSON: MySQL's binary JSON reorders keys and re-renders
- *   numbers, while the store wants the exact text back (MariaDB's JSON is LONGTEXT anyway).
+ * Why the server refused a record's value for good, as a sentence with a fix, or `undefined`
+ * for any other failure. The codes, as MariaDB 10.11 answers: 1153 ER_NET_PACKET_TOO_LARGE
+ * (SQLSTATE 08S01) for a statement larger than `max_allowed_packet`, after which the server
+ * closes the connection; 1406 ER_DATA_TOO_LONG (22001) for a token or expiry longer than its
+ * column.
  */
-function tableDefinition(table: string): string {
-  return `CREATE TABLE IF NOT EXISTS \`${table}\` (
-  \`key\` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  \`data\` LONGTEXT NOT NULL,
-  \`created_at\` BIGINT NOT NULL,
-  \`expires_at\` BIGINT NOT NULL,
-  \`version\` INT NOT NULL,
-  \`schema_version\` INT NOT NULL,
-  \`expiry\` TEXT NULL,
-  PRIMARY KEY (\`key\`),
-  KEY \`expires_at\` (\`expires_at\`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`
+function refusedValue(error: unknown): string | undefined {
+  if (isPacketTooLarge(error)) {
+    return "the record is larger than the server's max_allowed_packet; store less in the session, or raise max_allowed_packet on the server."
+  }
+  if ((error as { errno?: unknown } | null)?.errno === 1406) {
+    return 'a field of the record is longer than its column allows (ER_DATA_TOO_LONG); check the table against schemas/mysql.sql.'
+  }
+  return undefined
+}
+
+/**
+ * Whether a statement failed because its pooled connection died (killed, reset, or closed by
+ * the server after a too-large packet), so another connection of the pool may well succeed.
+ * mysql2 marks such errors `fatal`; a server that cannot be reached at all (ECONNREFUSED) is not
+ * retried.
+ */
+function isDeadConnection(error: unknown): boolean {
+  const { fatal, code, message } = (error ?? {}) as {
+    fatal?: unknown
+    code?: unknown
+    message?: unknown
+  }
+  if (fatal !== true) return false
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'PROTOCOL_CONNECTION_LOST' ||
+    message === "Can't add new command when connection is in closed state"
+  )
 }
 
 /**
@@ -63,7 +92,9 @@ function tableDefinition(table: string): string {
  * has (the store never closes it). Each operation is one statement; expiry is checked against
  * the application's clock in every read and write, and `deleteExpired` reclaims expired rows.
  * Values are limited by the server's `max_allowed_packet` (16 MB by default on MariaDB 10.11
- * and MySQL 8); keep mysql2's default utf8mb4 connection charset so any Unicode round-trips.
+ * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. A statement whose pooled
+ * connection died is sent once more, on a fresh connection. Keep mysql2's default utf8mb4
+ * connection charset so any Unicode round-trips.
  * @example
  * import mysql from 'mysql2/promise'
  * const pool = mysql.createPool(process.env.MYSQL_URL!)
@@ -74,14 +105,7 @@ export class MySqlStore implements SessionStore {
   readonly #pool: MySqlPool
   readonly #table: string
   readonly #deleteBatchSize: number
-  readonly #sql: {
-    create: string
-    load: string
-    upsert: string
-    update: string
-    delete: string
-    deleteExpired: string
-  }
+  readonly #sql: ReturnType<typeof statementsFor>
 
   constructor(pool: MySqlPool, options: MySqlStoreOptions = {}) {
     if (typeof pool?.execute !== 'function' || typeof pool.query !== 'function') {
@@ -101,44 +125,26 @@ export class MySqlStore implements SessionStore {
     this.#pool = pool
     this.#table = table
     this.#deleteBatchSize = deleteBatchSize
-    const t = `\`${table}\``
-    const keep = (column: string) =>
-      `\`${column}\` = IF(\`expires_at\` > ?, \`${column}\`, VALUES(\`${column}\`))`
-    this.#sql = {
-      // A live row keeps every column; an expired one takes the new values. `expires_at` is
-      // assigned last because each assignment sees the columns assigned before it.
-      // mysql2 sets CLIENT_FOUND_ROWS by default, so affectedRows is 1 both for an insert and
-      // for a live row left as it is. LAST_INSERT_ID(expr) puts expr in the OK packet's insert
-      // id (the table has no AUTO_INCREMENT, so an insert reports 0): 1 means a live row won.
-      create: `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE
-        \`data\` = IF(LAST_INSERT_ID(\`expires_at\` > ?), \`data\`, VALUES(\`data\`)),
-        ${keep('created_at')}, ${keep('version')}, ${keep('schema_version')}, ${keep('expiry')},
-        ${keep('expires_at')}`,
-      load: `SELECT ${COLUMNS} FROM ${t} WHERE \`key\` = ? AND \`expires_at\` > ?`,
-      // VALUES(col) rather than MySQL 8's row alias, which MariaDB does not support.
-      upsert: `INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE
-        \`data\` = VALUES(\`data\`), \`created_at\` = VALUES(\`created_at\`),
-        \`version\` = VALUES(\`version\`), \`schema_version\` = VALUES(\`schema_version\`),
-        \`expiry\` = VALUES(\`expiry\`), \`expires_at\` = VALUES(\`expires_at\`)`,
-      update: `UPDATE ${t} SET \`data\` = ?, \`created_at\` = ?, \`expires_at\` = ?, \`version\` = ?,
-        \`schema_version\` = ?, \`expiry\` = ?
-        WHERE \`key\` = ? AND \`version\` = ? AND \`expires_at\` > ?`,
-      delete: `DELETE FROM ${t} WHERE \`key\` = ?`,
-      // Ordered (by the expires_at index, which ends with the primary key) so the rows a LIMIT
-      // picks are deterministic, as statement-based replication requires.
-      deleteExpired: `DELETE FROM ${t} WHERE \`expires_at\` <= ?
-        ORDER BY \`expires_at\`, \`key\` LIMIT ${deleteBatchSize}`,
-    }
+    this.#sql = statementsFor(table, deleteBatchSize)
   }
 
   /**
    * Creates the session table and its index on `expires_at` if they do not exist (the DDL of
-   * `schemas/mysql.sql`). Safe to run on every start.
+   * `schemas/mysql.sql`), and adds the `token` column to a table created before it. Safe to run
+   * on every start, from several processes at once.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
     try {
       await this.#pool.query(tableDefinition(this.#table))
+      const [rows] = await this.#pool.query(HAS_TOKEN_COLUMN, [this.#table])
+      if (Number((rows as { n: unknown }[])[0]?.n) > 0) return
+      try {
+        await this.#pool.query(addTokenColumn(this.#table))
+      } catch (error) {
+        // Another process added it since the check.
+        if ((error as { errno?: unknown }).errno !== 1060) throw error // ER_DUP_FIELDNAME
+      }
     } catch (error) {
       throw storeFailure('migrate', error)
     }
@@ -153,7 +159,7 @@ export class MySqlStore implements SessionStore {
     const now = Date.now()
     const result = await this.#write('create', this.#sql.create, [
       ...rowValues(record),
-      ...Array<number>(6).fill(now),
+      ...Array<number>(CREATE_NOW_PARAMETERS).fill(now),
     ])
     return result.affectedRows > 0 && result.insertId === 0
   }
@@ -232,7 +238,8 @@ export class MySqlStore implements SessionStore {
         after === undefined
           ? await this.#read('scan', first, [Date.now()])
           : await this.#read('scan', next, [after, Date.now()])
-      for (const row of rows) yield recordFromRow(row)
+      // Rows that cannot be decoded are skipped, but still move the position on.
+      yield* recordsFromRows(rows)
       const last = rows[rows.length - 1]
       if (last === undefined || rows.length < batchSize) return
       after = last.key
@@ -240,12 +247,33 @@ export class MySqlStore implements SessionStore {
   }
 
   async #read(operation: string, sql: string, values: MySqlValue[]): Promise<SessionRow[]> {
-    const [rows] = await attemptStore(operation, () => this.#pool.execute(sql, values))
+    const [rows] = await this.#execute(operation, sql, values)
     return rows as SessionRow[]
   }
 
   async #write(operation: string, sql: string, values: MySqlValue[]): Promise<WriteResult> {
-    const [result] = await attemptStore(operation, () => this.#pool.execute(sql, values))
+    const [result] = await this.#execute(operation, sql, values)
     return result as WriteResult
+  }
+
+  /**
+   * Runs one statement. One whose connection died is sent once more (the pool discards a dead
+   * connection and hands out another): reads and deletes are idempotent, and a repeated create
+   * or compare-and-set whose first attempt had committed answers false, which the engine
+   * recognizes by the record's token. A value the server refuses is `INVALID_VALUE`.
+   */
+  async #execute(operation: string, sql: string, values: MySqlValue[]) {
+    try {
+      try {
+        return await this.#pool.execute(sql, values)
+      } catch (error) {
+        if (!isDeadConnection(error)) throw error
+        return await this.#pool.execute(sql, values)
+      }
+    } catch (error) {
+      const refused = refusedValue(error)
+      if (refused !== undefined) throw unstorableValue(refused, error)
+      throw storeFailure(operation, error)
+    }
   }
 }

@@ -1,11 +1,18 @@
-import { SessionError, storeFailure } from '../core/errors.js'
+import { SessionError, storeFailure, unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { checkIdentifier, recordFromRow, rowValues, type SessionRow } from './sql-support.js'
+import { OPERATION, PREPARED, shortHash, statementsFor, type Statement } from './postgres-sql.js'
+import {
+  checkIdentifier,
+  recordFromRow,
+  recordsFromRows,
+  rowValues,
+  type SessionRow,
+} from './sql-support.js'
 
 /**
  * What `PostgresStore` needs of a client: the `query` of a `pg.Pool` (or a `pg.Client`, or any
@@ -36,114 +43,55 @@ export interface PostgresStoreOptions {
   deleteBatchSize?: number
 }
 
-const COLUMNS = 'key, data, created_at, expires_at, version, schema_version, expiry'
-
-/** FNV-1a, 32 bits, as 8 hex digits: short stable names derived from longer text. */
-function shortHash(text: string): string {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0')
-}
-
-/** The SQL of one store: every statement, built once from the checked identifiers. */
-function statementsFor(schemaName: string, tableName: string) {
-  const table = `"${schemaName}"."${tableName}"`
-  // PostgreSQL truncates names to 63 bytes; a long table name gets a hash so that two tables
-  // never end up sharing (and so skipping) one index name.
-  const plainIndex = `${tableName}_expires_at_idx`
-  const index =
-    plainIndex.length <= 63
-      ? plainIndex
-      : `${tableName.slice(0, 38)}_${shortHash(tableName)}_expires_at_idx`
-  const upsertSet =
-    'data = EXCLUDED.data, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, ' +
-    'version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, expiry = EXCLUDED.expiry'
-  return {
-    // One DO block: one round trip, one transaction. The advisory lock serializes concurrent
-    // migrations (CREATE ... IF NOT EXISTS alone can still fail on a unique index of the
-    // catalog), and each object is created only if missing, so an application role without DDL
-    // privileges can call migrate() once the table exists.
-    migrate: `DO $migrate$
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('typed-sessions migrate'));
-  IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = '${schemaName}') THEN
-    CREATE SCHEMA IF NOT EXISTS "${schemaName}";
-  END IF;
-  IF NOT EXISTS (
-    SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = '${schemaName}' AND c.relname = '${tableName}'
-  ) THEN
-    CREATE TABLE IF NOT EXISTS ${table} (
-      key TEXT COLLATE "C" PRIMARY KEY, -- base64url hashes: byte order is enough, and cheaper
-      data JSONB NOT NULL,
-      created_at BIGINT NOT NULL,
-      expires_at BIGINT NOT NULL,
-      version INTEGER NOT NULL,
-      schema_version INTEGER NOT NULL,
-      expiry JSONB NULL
-    );
-  END IF;
-  IF NOT EXISTS (
-    SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = '${schemaName}' AND c.relname = '${index}'
-  ) THEN
-    CREATE INDEX IF NOT EXISTS "${index}" ON ${table} (expires_at);
-  END IF;
-END
-$migrate$`,
-    // An expired row with the key is replaced; a live one is a collision (no row affected).
-    create: `INSERT INTO ${table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (key) DO UPDATE SET ${upsertSet} WHERE ${table}.expires_at <= $8`,
-    load: `SELECT ${COLUMNS} FROM ${table} WHERE key = $1 AND expires_at > $2`,
-    upsert: `INSERT INTO ${table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (key) DO UPDATE SET ${upsertSet}`,
-    // Under READ COMMITTED a concurrent UPDATE waits for the row lock, then re-checks this WHERE
-    // on the new row version: of concurrent saves of one version exactly one matches.
-    compareAndSet: `UPDATE ${table} SET data = $2, created_at = $3, expires_at = $4, version = $5,
-schema_version = $6, expiry = $7 WHERE key = $1 AND version = $8 AND expires_at > $9`,
-    delete: `DELETE FROM ${table} WHERE key = $1`,
-    // SKIP LOCKED: two processes sweeping at once share the work instead of waiting on each other.
-    deleteExpired: `DELETE FROM ${table} WHERE key IN (
-SELECT key FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-    scanFirst: `SELECT ${COLUMNS} FROM ${table} WHERE expires_at > $1 ORDER BY key LIMIT $2`,
-    scanNext: `SELECT ${COLUMNS} FROM ${table} WHERE key > $3 AND expires_at > $1 ORDER BY key LIMIT $2`,
-  }
-}
-
-type Statement = Exclude<keyof ReturnType<typeof statementsFor>, 'migrate'>
+/** The statements that write a record, whose value the server may refuse. */
+const WRITES: ReadonlySet<Statement> = new Set(['create', 'upsert', 'compareAndSet'])
 
 /**
- * The statements of every request, sent as named prepared statements: measured on PostgreSQL 15,
- * parsing and planning once per connection made a load about 10-30% faster. The rare ones
- * (deleteExpired, scan) stay unnamed, so each run is planned for its own `now`.
+ * Why the server refused a record's value for good, as a sentence with a fix, or `undefined`
+ * for any other failure. The codes, as PostgreSQL 15 answers a JSONB parameter:
+ * 22P05 (untranslatable_character) for `\u0000`, 22P02 (invalid_text_representation) for a
+ * lone surrogate escape (our JSON is otherwise always valid). (JSONB's own limits, 54001 for a
+ * value nested ~100,000 deep and 54000 past 256 MB, lie beyond what JSON.stringify can encode.)
  */
-const PREPARED: readonly Statement[] = ['create', 'load', 'upsert', 'compareAndSet', 'delete']
+function refusedValue(error: unknown): string | undefined {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case '22P05':
+      return 'PostgreSQL JSONB cannot hold the character U+0000 in a string; remove it from the session value (or store it encoded).'
+    case '22P02':
+      return 'PostgreSQL JSONB cannot hold a string that is not well-formed Unicode (a lone surrogate); repair the string before storing it.'
+    default:
+      return undefined
+  }
+}
 
-/** The store method each statement serves, for error messages. */
-const OPERATION: Record<Statement, string> = {
-  create: 'create',
-  load: 'load',
-  upsert: 'save',
-  compareAndSet: 'save',
-  delete: 'delete',
-  deleteExpired: 'deleteExpired',
-  scanFirst: 'scan',
-  scanNext: 'scan',
+/**
+ * Whether a query failed because its connection died (terminated by an administrator, a
+ * failover, a network reset), so another connection of the pool may well succeed.
+ */
+function isDeadConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  return (
+    code === '57P01' || // admin_shutdown: pg_terminate_backend, or a server shutting down
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    error.message === 'Connection terminated unexpectedly' ||
+    error.message === 'Client has encountered a connection error and is not queryable'
+  )
 }
 
 /**
  * A session store on PostgreSQL through node-postgres (`pg`). One row per session in a table
  * with a JSONB `data` column; every operation is one round trip. Expiry is judged by the
  * application's clock (`Date.now()`, which also computed `expiresAt`), not the server's. Expired
- * rows are never loaded; call `deleteExpired()` periodically to reclaim them. JSONB cannot hold U+0000 in strings: a
- * session value containing it fails to save with `STORE_UNAVAILABLE` (the driver error as
- * `cause`).
+ * rows are never loaded; call `deleteExpired()` periodically to reclaim them. JSONB cannot hold
+ * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the driver error as `cause`). A query whose pooled
+ * connection died is sent once more, on a fresh connection. Listen for the pool's `'error'`
+ * event: pg emits it when an idle connection dies, and without a listener it ends the process.
  * @example
  * import pg from 'pg'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * pool.on('error', (error) => console.error('idle PostgreSQL connection lost', error))
  * const store = new PostgresStore(pool, { tableName: 'sessions' })
  * await store.migrate()
  * app.use(sessionMiddleware(appSession, { store, secret }))
@@ -274,21 +222,33 @@ export class PostgresStore implements SessionStore {
         after === undefined
           ? await this.#run('scanFirst', [Date.now(), batchSize])
           : await this.#run('scanNext', [Date.now(), batchSize, after])
-      const records = (rows as SessionRow[]).map(recordFromRow)
-      yield* records
-      if (records.length < batchSize) return
-      after = records[records.length - 1]?.key
+      // Rows that cannot be decoded are skipped, but still move the position on.
+      yield* recordsFromRows(rows as SessionRow[])
+      if (rows.length < batchSize) return
+      after = (rows[rows.length - 1] as SessionRow | undefined)?.key
     }
   }
 
+  /**
+   * Runs one statement. A statement whose connection died is sent once more: the pool hands out
+   * another connection, and every statement is safe to repeat (reads and deletes are
+   * idempotent; a repeated create or compare-and-set whose first attempt had committed answers
+   * false, and the engine recognizes its own write by the record's token).
+   */
   async #run(statement: Statement, values: unknown[]) {
     const name = this.#names?.[statement]
     const text = this.#sql[statement]
+    const query = name === undefined ? { text, values } : { name, text, values }
     try {
-      return await this.#client.query(
-        name === undefined ? { text, values } : { name, text, values }
-      )
+      try {
+        return await this.#client.query(query)
+      } catch (error) {
+        if (!isDeadConnection(error)) throw error
+        return await this.#client.query(query)
+      }
     } catch (error) {
+      const refused = WRITES.has(statement) ? refusedValue(error) : undefined
+      if (refused !== undefined) throw unstorableValue(refused, error)
       throw storeFailure(OPERATION[statement], error)
     }
   }

@@ -1,12 +1,12 @@
-import { SessionError, attemptStore } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
+import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
+import { COMPARE_AND_SET, decodeRecordValue, encodeRecord, scriptSha } from './redis-record.js'
+import { decodableRecords } from './stored-record.js'
 
 /**
  * The part of an ioredis `Redis` or `Cluster` the store uses: raw commands through `call`.
@@ -44,34 +44,6 @@ type Send = (args: string[]) => Promise<unknown>
 
 const DEFAULT_PREFIX = 'session:'
 
-/*
- * Compare-and-set in one round trip, atomic because Redis runs a script alone. It touches only
- * KEYS[1], so it runs on Redis Cluster. The stored JSON starts with `version` and `expiresAt`
- * (see `encode`), so the script reads them with one anchored match instead of decoding a value
- * of up to megabytes with cjson on the server's single thread.
- * ARGV: expected version, now (ms), the new value, its PXAT.
- */
-const COMPARE_AND_SET = `local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local version, expiresAt = string.match(current, '^{"version":([^,]+),"expiresAt":([^,]+),')
-version, expiresAt = tonumber(version), tonumber(expiresAt)
-if version == nil or expiresAt == nil then return 0 end
-if version ~= tonumber(ARGV[1]) or expiresAt <= tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
-return 1`
-
-let compareAndSetSha: Promise<string> | undefined
-
-/** The SHA-1 that `EVALSHA` names the script by, computed once with Web Crypto. */
-function scriptSha(): Promise<string> {
-  compareAndSetSha ??= crypto.subtle
-    .digest('SHA-1', new TextEncoder().encode(COMPARE_AND_SET))
-    .then((digest) =>
-      Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
-    )
-  return compareAndSetSha
-}
-
 /** Escapes the glob characters of Redis `MATCH` (`* ? [ ] \`), so a prefix matches literally. */
 function escapeRedisGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&')
@@ -82,48 +54,68 @@ function pxat(expiresAt: number): string {
   return String(Math.max(1, Math.ceil(expiresAt)))
 }
 
-/** The stored value: `version` and `expiresAt` first, at the position the script matches. */
-function encode(record: SessionRecord): string {
-  return JSON.stringify({
-    version: record.version,
-    expiresAt: record.expiresAt,
-    key: record.key,
-    createdAt: record.createdAt,
-    schemaVersion: record.schemaVersion,
-    expiry: record.expiry,
-    data: record.data,
-  })
-}
-
-function decode(value: unknown): SessionRecord {
-  const text = typeof value === 'string' ? value : new TextDecoder().decode(value as Uint8Array)
-  const stored = JSON.parse(text) as SessionRecord
-  const record: SessionRecord = {
-    key: stored.key,
-    data: stored.data as JsonObject,
-    createdAt: stored.createdAt,
-    expiresAt: stored.expiresAt,
-    version: stored.version,
-    schemaVersion: stored.schemaVersion,
-  }
-  const expiry = parseExpiry(stored.expiry)
-  if (expiry !== undefined) record.expiry = expiry
-  return record
-}
-
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT')
+}
+
+/**
+ * Whether a command failed because its connection died under it (killed, reset by a proxy or a
+ * failover): node-redis rejects the commands in flight, and a command sent before it noticed
+ * the closed socket, then reconnects. ioredis resends such commands by itself.
+ */
+function isDeadConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  return error.message === 'Socket closed unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE'
+}
+
+/*
+ * Every command the store sends is idempotent or safe to repeat, so one that failed on a dead
+ * connection is sent once more: GET, DEL and a plain SET repeat harmlessly; a repeated SET NX or
+ * compare-and-set whose first attempt had committed answers false, and the engine recognizes
+ * its own write by the record's token.
+ */
+function retryingOnce(send: Send): Send {
+  return async (args) => {
+    try {
+      return await send(args)
+    } catch (error) {
+      if (!isDeadConnection(error)) throw error
+      return send(args)
+    }
+  }
+}
+
+/**
+ * Runs a write, classifying the one refusal retrying cannot cure: a value longer than the
+ * server's `proto-max-bulk-len` (512 MB by default) gets "ERR Protocol error: invalid bulk
+ * length", after which Redis closes the connection.
+ */
+async function attemptWrite<T>(operation: string, write: () => Promise<T>): Promise<T> {
+  return attemptStore(operation, async () => {
+    try {
+      return await write()
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('Protocol error: invalid bulk length')) {
+        throw unstorableValue(
+          "the record is longer than the Redis server's proto-max-bulk-len; store less in the session, or raise proto-max-bulk-len.",
+          error
+        )
+      }
+      throw error
+    }
+  })
 }
 
 /** How to send a raw command through the client, whichever driver it is. */
 function senderOf(client: IoRedisClient | NodeRedisClient): Send {
   if (typeof (client as IoRedisClient).call === 'function') {
     const io = client as IoRedisClient
-    return ([command = '', ...args]) => io.call(command, ...args)
+    return retryingOnce(([command = '', ...args]) => io.call(command, ...args))
   }
   if (typeof (client as NodeRedisClient).sendCommand === 'function') {
     const node = client as NodeRedisClient
-    return (args) => node.sendCommand(args)
+    return retryingOnce((args) => node.sendCommand(args))
   }
   throw new SessionError(
     'CONFIG',
@@ -183,11 +175,11 @@ export class RedisStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const reply = await attemptStore('create', () =>
+    const reply = await attemptWrite('create', () =>
       this.#send([
         'SET',
         this.#key(record.key),
-        encode(record),
+        encodeRecord(record),
         'NX',
         'PXAT',
         pxat(record.expiresAt),
@@ -204,7 +196,7 @@ export class RedisStore implements SessionStore {
     return attemptStore('load', async () => {
       const value = await this.#send(['GET', this.#key(key)])
       if (value === null || value === undefined) return undefined
-      const record = decode(value)
+      const record = decodeRecordValue(key, value)
       return record.expiresAt > Date.now() ? record : undefined
     })
   }
@@ -218,15 +210,15 @@ export class RedisStore implements SessionStore {
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
     const key = this.#key(record.key)
-    const value = encode(record)
+    const value = encodeRecord(record)
     if (expectedVersion === undefined) {
-      await attemptStore('save', () =>
+      await attemptWrite('save', () =>
         this.#send(['SET', key, value, 'PXAT', pxat(record.expiresAt)])
       )
       return true
     }
     const args = [String(expectedVersion), String(Date.now()), value, pxat(record.expiresAt)]
-    const reply = await attemptStore('save', async () => {
+    const reply = await attemptWrite('save', async () => {
       const sha = await scriptSha()
       try {
         return await this.#send(['EVALSHA', sha, '1', key, ...args])
@@ -276,11 +268,14 @@ export class RedisStore implements SessionStore {
           for (const key of keys) seen.add(key)
           const values = await Promise.all(keys.map((key) => this.#send(['GET', key])))
           const now = Date.now()
-          return values.flatMap((value) => {
-            if (value === null || value === undefined) return []
-            const record = decode(value)
-            return record.expiresAt > now ? [record] : []
+          const stored = keys.flatMap((key, i) => {
+            const value = values[i]
+            return value === null || value === undefined ? [] : [{ key, value }]
           })
+          // A value that cannot be decoded is skipped: its session reads as invalid on load.
+          return decodableRecords(stored, ({ key, value }) =>
+            decodeRecordValue(key.slice(this.#prefix.length), value)
+          ).filter((record) => record.expiresAt > now)
         })
         yield* batch
       } while (cursor !== '0')

@@ -1,7 +1,7 @@
 import { SessionError } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
 import type { JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
+import { decodableRecords, decodeRecord, encodeJson } from './stored-record.js'
 
 /**
  * A table or schema name the SQL stores accept: a plain identifier, so it can be quoted into
@@ -26,34 +26,43 @@ export interface SessionRow {
   version: number | string | bigint
   schema_version: number | string | bigint
   expiry: string | object | null
+  token: string | null
 }
 
-/** A `SessionRecord` from a row; `expiry` only when the row holds one. */
+/**
+ * A `SessionRecord` from a row; `expiry` and `token` only when the row holds them. A row that
+ * cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
+ */
 export function recordFromRow(row: SessionRow): SessionRecord {
-  const record: SessionRecord = {
+  return decodeRecord(String(row.key), {
     key: row.key,
-    data: typeof row.data === 'string' ? (JSON.parse(row.data) as JsonObject) : row.data,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    version: Number(row.version),
-    schemaVersion: Number(row.schema_version),
-  }
-  const expiry = parseExpiry(typeof row.expiry === 'string' ? JSON.parse(row.expiry) : row.expiry)
-  if (expiry !== undefined) record.expiry = expiry
-  return record
+    data: row.data,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    version: row.version,
+    schemaVersion: row.schema_version,
+    expiry: row.expiry,
+    token: row.token,
+  })
 }
 
-/** The column values of a record, JSON as text, in the column order of the SQL tables. */
+/** The records of a `scan` batch, without the rows that cannot be decoded. */
+export function recordsFromRows(rows: readonly SessionRow[]): SessionRecord[] {
+  return decodableRecords(rows, recordFromRow)
+}
+
+/** The column values of a record, JSON as text, in the column order of the SQL tables' `COLUMNS`. */
 export function rowValues(
   record: SessionRecord
-): [string, string, number, number, number, number, string | null] {
+): [string, string, number, number, number, number, string | null, string | null] {
   return [
     record.key,
-    JSON.stringify(record.data),
+    encodeJson(record.data),
     record.createdAt,
     record.expiresAt,
     record.version,
     record.schemaVersion,
     record.expiry === undefined ? null : JSON.stringify(record.expiry),
+    record.token ?? null,
   ]
 }

@@ -5,7 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { checkIdentifier, recordFromRow, rowValues } from './sql-support.js'
+import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -49,14 +49,15 @@ const DEFAULT_TABLE_NAME = 'sessions'
 /** Rows per `deleteExpired` statement: each is its own short write, so writers are not starved. */
 const DELETE_BATCH_SIZE = 1000
 
-const COLUMNS = 'key, data, created_at, expires_at, version, schema_version, expiry'
+const COLUMNS = 'key, data, created_at, expires_at, version, schema_version, expiry, token'
 const ASSIGN_EXCLUDED =
   'data = excluded.data, created_at = excluded.created_at, expires_at = excluded.expires_at, ' +
-  'version = excluded.version, schema_version = excluded.schema_version, expiry = excluded.expiry'
+  'version = excluded.version, schema_version = excluded.schema_version, expiry = excluded.expiry, ' +
+  'token = excluded.token'
 
 /** The non-key columns of `rowValues`, in its order. */
 const ASSIGN_PARAMETERS =
-  'data = ?, created_at = ?, expires_at = ?, version = ?, schema_version = ?, expiry = ?'
+  'data = ?, created_at = ?, expires_at = ?, version = ?, schema_version = ?, expiry = ?, token = ?'
 
 /**
  * The DDL of the session table, the same as `schemas/sqlite.sql` for the default name.
@@ -73,6 +74,7 @@ function sqliteSchema(table: string): string {
   version INTEGER NOT NULL,
   schema_version INTEGER NOT NULL,
   expiry TEXT,
+  token TEXT,
   data TEXT NOT NULL
 );
 
@@ -123,6 +125,7 @@ export class SqliteStore implements SessionStore {
   async migrate(): Promise<void> {
     try {
       this.#db.exec(sqliteSchema(this.#table))
+      this.#addTokenColumn()
     } catch (error) {
       throw storeFailure('migrate', error)
     }
@@ -224,7 +227,7 @@ export class SqliteStore implements SessionStore {
             ? statements.scanFirst.all(Date.now(), batchSize)
             : statements.scanNext.all(after, Date.now(), batchSize)
         ) as SessionRow[]
-        records = rows.map(recordFromRow)
+        records = recordsFromRows(rows)
       } catch (error) {
         throw storeFailure('scan', error)
       }
@@ -233,6 +236,23 @@ export class SqliteStore implements SessionStore {
       yield* records
       if (rows.length < batchSize) return
       after = last.key
+    }
+  }
+
+  /**
+   * Adds the `token` column to a table created before it existed. SQLite appends it after
+   * `data`, which costs nothing: `token` is never in a WHERE clause. Another process may add it
+   * between the check and the ALTER, so "duplicate column name" counts as done.
+   */
+  #addTokenColumn(): void {
+    const columns = this.#db.prepare(`PRAGMA table_info("${this.#table}")`).all() as {
+      name: string
+    }[]
+    if (columns.some((column) => column.name === 'token')) return
+    try {
+      this.#db.exec(`ALTER TABLE "${this.#table}" ADD COLUMN token TEXT`)
+    } catch (error) {
+      if (!(error instanceof Error && /duplicate column name/i.test(error.message))) throw error
     }
   }
 
@@ -246,12 +266,12 @@ export class SqliteStore implements SessionStore {
       // One statement: a live row makes the conflict update's WHERE false (0 changes), an
       // expired one is overwritten, so a collision is decided atomically.
       create: db.prepare(
-        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${table}.expires_at <= ?`
       ),
       load: db.prepare(`${select} WHERE key = ? AND expires_at > ?`),
       upsert: db.prepare(
-        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`
       ),
       compareAndSet: db.prepare(

@@ -159,6 +159,36 @@ describe('values no store can hold', () => {
   })
 })
 
+describe('a stored value nested 10,000 levels deep', () => {
+  it('reads as an invalid value (dropped by default), never a stack overflow', async () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 10_000; i++) deep = [deep]
+    const now = Date.now()
+    const holding: SessionStore = {
+      create: async () => true,
+      save: async () => true,
+      delete: async () => {},
+      load: async (key) =>
+        ({
+          key,
+          data: { deep, n: 1 },
+          createdAt: now,
+          expiresAt: now + 60_000,
+          version: 0,
+          schemaVersion: 1,
+        }) as SessionRecord,
+    }
+    const definition = defineSession(z.object({ deep: z.unknown(), n: z.number() }))
+    const id = await savedSession(new MemoryStore(), {})
+    const typed = new TypedSession(definition, new Session({ store: holding }, id))
+    expect(await typed.get('deep')).toBeUndefined()
+    expect(await typed.get('n')).toBe(1)
+    const strict = defineSession(z.object({ deep: z.unknown() }), { onInvalid: 'throw' })
+    const throwing = new TypedSession(strict, new Session({ store: holding }, id))
+    await rejection(throwing.get('deep'), 'INVALID_STORED_DATA')
+  })
+})
+
 describe('a corrupt record', () => {
   const corrupt: SessionStore = {
     create: async () => true,

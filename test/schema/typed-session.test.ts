@@ -8,6 +8,7 @@ import {
   isSessionError,
   type DefineSessionOptions,
   type SessionSchema,
+  type StorableSchema,
 } from 'typed-sessions'
 
 const schema = z.object({
@@ -18,7 +19,6 @@ const schema = z.object({
     decode: (text) => new Date(text),
     encode: (date) => date.toISOString(),
   }),
-  upper: z.string().transform((text) => text.toUpperCase()),
 })
 
 /** A typed session over a store that already holds `stored` as its data. */
@@ -32,7 +32,10 @@ async function sessionWith<S extends SessionSchema>(
   for (const [key, value] of Object.entries(stored)) await writer.set(key, value)
   await writer.save()
   const engine = new Session({ store }, writer.id)
-  return { typed: new TypedSession(defineSession(shape, options), engine), engine }
+  return {
+    typed: new TypedSession(defineSession<S>(shape as S & StorableSchema<S>, options), engine),
+    engine,
+  }
 }
 
 async function failure(promise: Promise<unknown>) {
@@ -81,11 +84,33 @@ describe('the typed session', () => {
     expect(await typed.get('seenAt')).toEqual(new Date('2026-01-02T03:04:05.000Z'))
   })
 
-  it('explains that a one-way transform cannot be stored', async () => {
-    const { typed } = await sessionWith(schema, {})
-    const error = await failure(typed.set('upper', 'ABC'))
-    expect(error.code).toBe('INVALID_VALUE')
-    expect(error.message).toMatch(/z\.codec/)
+  it('refuses, when the session is defined, a schema JSON cannot store, and says to use a codec', () => {
+    const unstorable = [
+      z.object({ upper: z.string().transform((text) => text.toUpperCase()) }),
+      z.object({ at: z.date() }),
+      z.object({ nested: z.object({ ids: z.array(z.bigint()) }) }),
+      z.object({ tags: z.set(z.string()).optional() }),
+      z.object({ byId: z.record(z.string(), z.map(z.string(), z.number())) }),
+    ]
+    for (const shape of unstorable) {
+      let error: unknown
+      try {
+        defineSession(shape as never)
+      } catch (caught) {
+        error = caught
+      }
+      expect(isSessionError(error) && error.code).toBe('CONFIG')
+      expect((error as Error).message).toMatch(/z\.codec/)
+    }
+    expect(
+      (() => {
+        try {
+          defineSession(z.object({ nested: z.object({ ids: z.array(z.bigint()) }) }) as never)
+        } catch (caught) {
+          return (caught as Error).message
+        }
+      })()
+    ).toMatch(/nested\.ids\[\]/)
   })
 
   it('strips keys the schema does not know before storing', async () => {

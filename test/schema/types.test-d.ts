@@ -30,7 +30,7 @@ describe('the typed session', () => {
   })
 
   it('reads an optional key as maybe absent', () => {
-    expectTypeOf(session.get('user')).resolves.toEqualTypeOf<{ id: string } | undefined>()
+    expectTypeOf(session.get('user')).resolves.toEqualTypeOf<{ readonly id: string } | undefined>()
   })
 
   it('reads and writes a codec key in its decoded type', () => {

@@ -1,0 +1,278 @@
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb'
+import { SessionError, attemptStore, corruptRecord, unstorableValue } from '../core/errors.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../core/store.js'
+import {
+  ATTRIBUTES,
+  ATTRIBUTE_NAMES,
+  itemOf,
+  recordOf,
+  type DynamoDbItem,
+} from './dynamodb-item.js'
+
+/** Options of `DynamoDbStore`. */
+export interface DynamoDbStoreOptions {
+  /** The table holding the sessions; its partition key is the string attribute `key`. */
+  tableName: string
+  /**
+   * The attribute DynamoDB's TTL is enabled on: `expiresAt` in epoch seconds.
+   * @default 'ttl'
+   */
+  ttlAttribute?: string
+}
+
+/** Options of `DynamoDbStore.createTable`. */
+export interface DynamoDbCreateTableOptions {
+  /**
+   * Enable DynamoDB's TTL on `ttlAttribute`. Turn it off for an emulator without
+   * `UpdateTimeToLive` (dynalite).
+   * @default true
+   */
+  timeToLive?: boolean
+}
+
+const DEFAULT_TTL_ATTRIBUTE = 'ttl'
+
+/** Names every condition and projection uses: `#key`, `#version`, `#expiresAt`. */
+const namesOf = (expression: string) =>
+  Object.fromEntries(Object.entries(ATTRIBUTE_NAMES).filter(([name]) => expression.includes(name)))
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException'
+}
+
+/** DynamoDB's answer to an item over its 400 KB limit: the caller's record, not an outage. */
+function isItemTooLarge(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /item size/i.test(error.message)
+  )
+}
+
+/**
+ * A session store in DynamoDB, through the application's own `DynamoDBClient` (AWS SDK v3). One
+ * item per record, partition key `key`. Compare-and-set is a `PutItem` whose
+ * `ConditionExpression` checks the stored version, so it holds across processes and hosts;
+ * reads are strongly consistent (`ConsistentRead`). Expired items are deleted by DynamoDB's own
+ * TTL on `ttlAttribute`, which lags (AWS allows itself days): `load` and `scan` check
+ * `expiresAt` themselves, so the store has no `deleteExpired`. Data over 4 KB of JSON is stored
+ * gzip-compressed; an item still over DynamoDB's 400 KB limit is refused with `INVALID_VALUE`.
+ * @example
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+ * const store = new DynamoDbStore(new DynamoDBClient({}), { tableName: 'sessions' })
+ * app.use(sessionMiddleware(counterSession, { store, secret }))
+ */
+export class DynamoDbStore implements SessionStore {
+  readonly #client: DynamoDBClient
+  readonly #table: string
+  readonly #ttlAttribute: string
+
+  constructor(client: DynamoDBClient, options: DynamoDbStoreOptions) {
+    if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
+      throw new SessionError(
+        'CONFIG',
+        'DynamoDbStore takes a DynamoDBClient from @aws-sdk/client-dynamodb (new DynamoDBClient({})).'
+      )
+    }
+    const { tableName, ttlAttribute = DEFAULT_TTL_ATTRIBUTE } = options ?? {}
+    if (typeof tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+      throw new SessionError(
+        'CONFIG',
+        `DynamoDbStore options.tableName takes a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), got ${JSON.stringify(tableName)}.`
+      )
+    }
+    if (
+      typeof ttlAttribute !== 'string' ||
+      (Object.values(ATTRIBUTES) as string[]).includes(ttlAttribute) ||
+      ttlAttribute === ''
+    ) {
+      throw new SessionError(
+        'CONFIG',
+        `DynamoDbStore options.ttlAttribute takes a name the record does not use already, got ${JSON.stringify(ttlAttribute)}. Omit it for '${DEFAULT_TTL_ATTRIBUTE}'.`
+      )
+    }
+    this.#client = client
+    this.#table = tableName
+    this.#ttlAttribute = ttlAttribute
+  }
+
+  /**
+   * Creates the table if absent (on-demand billing, partition key `key`), waits until it is
+   * active, and enables TTL on `ttlAttribute`. Meant for development and tests; in production
+   * declare the same table in your infrastructure code.
+   * @example await new DynamoDbStore(client, { tableName: 'sessions' }).createTable()
+   */
+  async createTable(options: DynamoDbCreateTableOptions = {}): Promise<void> {
+    const TableName = this.#table
+    await attemptStore('createTable', async () => {
+      try {
+        await this.#client.send(
+          new CreateTableCommand({
+            TableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [{ AttributeName: ATTRIBUTES.key, AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: ATTRIBUTES.key, KeyType: 'HASH' }],
+          })
+        )
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error
+      }
+      for (let attempt = 0; attempt < 600; attempt++) {
+        const { Table } = await this.#client.send(new DescribeTableCommand({ TableName }))
+        if (Table?.TableStatus === 'ACTIVE') break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      if (options.timeToLive === false) return
+      try {
+        await this.#client.send(
+          new UpdateTimeToLiveCommand({
+            TableName,
+            TimeToLiveSpecification: { AttributeName: this.#ttlAttribute, Enabled: true },
+          })
+        )
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error
+        throw new SessionError(
+          'UNSUPPORTED',
+          `This DynamoDB endpoint cannot enable TTL (it does not know UpdateTimeToLive). The table ${TableName} was created; call createTable({ timeToLive: false }) on such an emulator, since load checks expiresAt itself.`,
+          { cause: error }
+        )
+      }
+    })
+  }
+
+  /**
+   * Inserts the record unless a live one has its key: one conditional `PutItem`.
+   * @example if (!(await store.create(record))) retryWithNewId()
+   */
+  async create(record: SessionRecord): Promise<boolean> {
+    return this.#put('create', record, 'attribute_not_exists(#key) OR #expiresAt <= :now', {})
+  }
+
+  /**
+   * The record with this key, or `undefined` if missing or expired: one strongly consistent
+   * `GetItem`. An item it cannot decode throws `INVALID_STORED_DATA`.
+   * @example const record = await store.load(key)
+   */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    const item = await attemptStore('load', async () => {
+      const reply = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#table,
+          Key: { [ATTRIBUTES.key]: { S: key } },
+          ConsistentRead: true,
+        })
+      )
+      return reply.Item
+    })
+    if (item === undefined) return undefined
+    const record = await recordOf(item).catch((cause: unknown) => {
+      throw corruptRecord(key, cause)
+    })
+    return record.expiresAt > Date.now() ? record : undefined
+  }
+
+  /**
+   * Without `expectedVersion`, an unconditional `PutItem`. With it, a `PutItem` conditioned on
+   * the stored version and expiry: `false` when the item is missing, expired or at another
+   * version. One round trip either way.
+   * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    if (expectedVersion === undefined) return this.#put('save', record, undefined, {})
+    return this.#put('save', record, '#version = :expected AND #expiresAt > :now', {
+      ':expected': { N: String(expectedVersion) },
+    })
+  }
+
+  /**
+   * Deletes the item with this key (`DeleteItem`); a missing key is not an error.
+   * @example await store.delete(key)
+   */
+  async delete(key: string): Promise<void> {
+    await attemptStore('delete', () =>
+      this.#client.send(
+        new DeleteItemCommand({ TableName: this.#table, Key: { [ATTRIBUTES.key]: { S: key } } })
+      )
+    )
+  }
+
+  /**
+   * Every live record of the table, each once: strongly consistent `Scan` pages of `batchSize`
+   * items, following `LastEvaluatedKey`. Items it cannot decode are skipped.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    let startKey: DynamoDbItem | undefined
+    do {
+      const page = await attemptStore('scan', () =>
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            Limit: batchSize,
+            ConsistentRead: true,
+            FilterExpression: '#expiresAt > :now',
+            ExpressionAttributeNames: namesOf('#expiresAt'),
+            ExpressionAttributeValues: { ':now': { N: String(Date.now()) } },
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          })
+        )
+      )
+      startKey = page.LastEvaluatedKey
+      for (const item of page.Items ?? []) {
+        const record = await recordOf(item).catch(() => undefined)
+        if (record !== undefined) yield record
+      }
+    } while (startKey !== undefined)
+  }
+
+  /** One `PutItem`, conditioned when `condition` is given; `false` when the condition fails. */
+  async #put(
+    operation: 'create' | 'save',
+    record: SessionRecord,
+    condition: string | undefined,
+    values: DynamoDbItem
+  ): Promise<boolean> {
+    const Item = await itemOf(record, this.#ttlAttribute)
+    const conditional =
+      condition === undefined
+        ? {}
+        : {
+            ConditionExpression: condition,
+            ExpressionAttributeNames: namesOf(condition),
+            ExpressionAttributeValues: { ...values, ':now': { N: String(Date.now()) } },
+          }
+    return attemptStore(operation, async () => {
+      try {
+        await this.#client.send(
+          new PutItemCommand({ TableName: this.#table, Item, ...conditional })
+        )
+        return true
+      } catch (error) {
+        if (isConditionFailure(error)) return false
+        if (isItemTooLarge(error)) {
+          throw unstorableValue(
+            'DynamoDB holds at most 400 KB per item, even compressed; keep less in the session or use another store.',
+            error
+          )
+        }
+        throw error
+      }
+    })
+  }
+}

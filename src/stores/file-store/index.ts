@@ -1,0 +1,304 @@
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../../core/store.js'
+import { KeyQueue } from '../key-queue.js'
+import { acquireLockFile, type LockFileTimings } from './lock-file.js'
+import {
+  RECORD_FILE,
+  TEMPORARY_FILE,
+  codeOf,
+  decode,
+  encode,
+  fileNameOf,
+  ifCorrupt,
+} from './record-file.js'
+
+/** Options of `FileStore`. */
+export interface FileStoreOptions {
+  /** The directory holding one file per session; created (with its parents) on first write. */
+  dir: string
+  /**
+   * A lock file older than this many milliseconds is taken as left by a crashed process and
+   * broken. Locks are held for a few milliseconds; keep it far above that.
+   * @default 10_000
+   */
+  staleLockMs?: number
+  /**
+   * How long a write waits for another process's lock on the same session before it fails
+   * with `STORE_UNAVAILABLE`, in milliseconds.
+   * @default 5_000
+   */
+  lockTimeoutMs?: number
+  /**
+   * Flush each record to the disk (`fsync`) before it replaces the old one: after a power loss
+   * a session file is then its last or its previous record, never empty. Costs a disk flush per
+   * write.
+   * @default false
+   */
+  sync?: boolean
+}
+
+/**
+ * A session store in a directory: one JSON file per session, named by the SHA-256 of its record
+ * key. Writes go to a temporary file renamed over the record (atomic: a reader sees the old or
+ * the new record, never a mix). Every write of one session (`create`, `save`, `delete`) holds a
+ * lock file, `<name>.lock`, created exclusively: the compare-and-set is safe between processes
+ * on one host, and within a process writes of one session wait in a queue instead of polling.
+ * A lock left by a crashed process is broken after `staleLockMs`. Runs on Node, Bun and Deno
+ * (`node:fs/promises`). Not for network file systems whose exclusive create or rename is not
+ * atomic; several hosts need a database store. Expired files stay until `deleteExpired`.
+ * @example
+ * import { FileStore } from 'typed-sessions/file'
+ *
+ * const store = new FileStore({ dir: './sessions' })
+ * app.use(sessionMiddleware(appSession, { store, secret }))
+ * const stop = startExpiredDeletion(store, { intervalMs: 10 * 60_000 })
+ */
+export class FileStore implements SessionStore {
+  readonly #dir: string
+  readonly #lock: LockFileTimings
+  readonly #sync: boolean
+  readonly #queue = new KeyQueue()
+  #ready: Promise<unknown> | undefined
+
+  constructor(options: FileStoreOptions) {
+    const { dir, staleLockMs = 10_000, lockTimeoutMs = 5_000, sync = false } = options ?? {}
+    if (typeof dir !== 'string' || dir === '') {
+      throw new SessionError(
+        'CONFIG',
+        'FileStore takes the directory for its files, e.g. new FileStore({ dir: "./sessions" }).'
+      )
+    }
+    for (const [name, value] of [
+      ['staleLockMs', staleLockMs],
+      ['lockTimeoutMs', lockTimeoutMs],
+    ] as const) {
+      if (!Number.isFinite(value) || value < 1) {
+        throw new SessionError(
+          'CONFIG',
+          `FileStore options.${name} takes milliseconds >= 1, got ${value}. Omit it for the default.`
+        )
+      }
+    }
+    this.#dir = dir
+    this.#lock = { staleMs: staleLockMs, timeoutMs: lockTimeoutMs }
+    this.#sync = sync === true
+  }
+
+  /**
+   * Writes the record unless a live one has its key (an expired one is replaced), under the lock.
+   * @example if (!(await store.create(record))) retryWithNewId()
+   */
+  async create(record: SessionRecord): Promise<boolean> {
+    return attemptStore('create', () =>
+      this.#locked(record.key, async (name) => {
+        const current = await this.#read(record.key, name).catch(ifCorrupt('corrupt' as const))
+        // A file that cannot be decoded still holds the key: the engine draws another id.
+        if (current === 'corrupt' || (current !== undefined && current.expiresAt > Date.now())) {
+          return false
+        }
+        await this.#write(name, record)
+        return true
+      })
+    )
+  }
+
+  /**
+   * The record with this key, or `undefined` if it is missing or expired: one file read, no lock.
+   * @example const record = await store.load(key)
+   */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    return attemptStore('load', async () => {
+      const record = await this.#read(key, await fileNameOf(key))
+      return record !== undefined && record.expiresAt > Date.now() ? record : undefined
+    })
+  }
+
+  /**
+   * Without `expectedVersion`, an upsert. With it, under the lock: writes only if the file holds
+   * a live record with exactly that version; `false` otherwise (missing, expired, undecodable).
+   * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    return attemptStore('save', () =>
+      this.#locked(record.key, async (name) => {
+        if (expectedVersion !== undefined) {
+          const current = await this.#read(record.key, name).catch(ifCorrupt(undefined))
+          if (current?.version !== expectedVersion || current.expiresAt <= Date.now()) return false
+        }
+        await this.#write(name, record)
+        return true
+      })
+    )
+  }
+
+  /**
+   * Deletes the record's file, under the lock (so a compare-and-set in flight cannot write it
+   * back); a missing key is not an error.
+   * @example await store.delete(key)
+   */
+  async delete(key: string): Promise<void> {
+    await attemptStore('delete', () =>
+      this.#locked(key, (name) => this.#remove(this.#path(`${name}.json`)))
+    )
+  }
+
+  /**
+   * Deletes every expired record (each checked again under its lock, so a record saved
+   * meanwhile stays) and returns how many; also removes temporary files left by a crash.
+   * @example setInterval(() => void store.deleteExpired(), 10 * 60_000)
+   */
+  async deleteExpired(): Promise<number> {
+    return attemptStore('deleteExpired', async () => {
+      let deleted = 0
+      for (const file of await this.#files()) {
+        if (TEMPORARY_FILE.test(file)) {
+          const path = this.#path(file)
+          const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs
+          if (age > this.#lock.staleMs) await this.#remove(path)
+          continue
+        }
+        if (!RECORD_FILE.test(file)) continue
+        const seen = await this.#readFile(file).catch(ifCorrupt(undefined))
+        if (seen?.key === undefined || seen.expiresAt > Date.now()) continue
+        const removed = await this.#locked(seen.key, async (name) => {
+          const current = await this.#read(seen.key, name).catch(ifCorrupt(undefined))
+          if (current === undefined || current.expiresAt > Date.now()) return false
+          await this.#remove(this.#path(`${name}.json`))
+          return true
+        })
+        if (removed) deleted++
+      }
+      return deleted
+    })
+  }
+
+  /**
+   * Every live record, each exactly once: the directory is listed once, then read `batchSize`
+   * files at a time. A file that cannot be decoded is skipped; a record deleted or expired
+   * before its batch is read is not yielded; one created during the scan is not.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    const files = (await attemptStore('scan', () => this.#files())).filter((file) =>
+      RECORD_FILE.test(file)
+    )
+    for (let start = 0; start < files.length; start += batchSize) {
+      const batch = await attemptStore('scan', () =>
+        Promise.all(
+          files.slice(start, start + batchSize).map((file) =>
+            // Undecodable: the engine judges it when it is loaded; a bulk scan moves on.
+            this.#readFile(file).catch(ifCorrupt(undefined))
+          )
+        )
+      )
+      const now = Date.now()
+      for (const record of batch) if (record !== undefined && record.expiresAt > now) yield record
+    }
+  }
+
+  /** Runs `task` holding the key's lock, after this process's earlier writes of the key. */
+  #locked<T>(key: string, task: (name: string) => Promise<T>): Promise<T> {
+    return this.#queue.run(key, async () => {
+      const name = await fileNameOf(key)
+      await this.#ensureDir()
+      const lock = await acquireLockFile(this.#path(`${name}.lock`), this.#lock)
+      try {
+        return await task(name)
+      } finally {
+        await lock.release()
+      }
+    })
+  }
+
+  /** The record in the file of `name`, or `undefined` if there is none. */
+  async #read(key: string, name: string): Promise<SessionRecord | undefined> {
+    try {
+      return decode(key, await readFile(this.#path(`${name}.json`), 'utf8'))
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  /** The record in `file` (a name from the listing), whatever its key; undefined if gone. */
+  async #readFile(file: string): Promise<SessionRecord | undefined> {
+    let text: string
+    try {
+      text = await readFile(this.#path(file), 'utf8')
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return undefined
+      throw error
+    }
+    const key = (() => {
+      try {
+        return (JSON.parse(text) as { key?: unknown }).key
+      } catch {
+        return undefined
+      }
+    })()
+    if (typeof key !== 'string' || (await fileNameOf(key)) !== file.slice(0, 64)) {
+      throw corruptRecord(file)
+    }
+    return decode(key, text)
+  }
+
+  async #write(name: string, record: SessionRecord): Promise<void> {
+    const temporary = this.#path(`${name}.${crypto.randomUUID()}.tmp`)
+    try {
+      if (this.#sync) {
+        // Flushed before the rename: after a crash the file is the old record or the new one,
+        // never an empty or partial file (which rename alone allows on some file systems).
+        const handle = await open(temporary, 'wx')
+        try {
+          await handle.writeFile(encode(record))
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+      } else {
+        await writeFile(temporary, encode(record), { flag: 'wx' })
+      }
+      await rename(temporary, this.#path(`${name}.json`))
+    } catch (error) {
+      await this.#remove(temporary).catch(() => undefined)
+      throw error
+    }
+  }
+
+  async #remove(path: string): Promise<void> {
+    try {
+      await unlink(path)
+    } catch (error) {
+      if (codeOf(error) !== 'ENOENT') throw error
+    }
+  }
+
+  async #files(): Promise<string[]> {
+    try {
+      return await readdir(this.#dir)
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return []
+      throw error
+    }
+  }
+
+  #ensureDir(): Promise<unknown> {
+    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((error: unknown) => {
+      this.#ready = undefined
+      throw error
+    })
+    return this.#ready
+  }
+
+  #path(file: string): string {
+    return join(this.#dir, file)
+  }
+}

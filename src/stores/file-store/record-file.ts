@@ -1,0 +1,78 @@
+import { corruptRecord } from '../../core/errors.js'
+import { parseExpiry } from '../../core/expiry.js'
+import type { JsonObject } from '../../core/json.js'
+import type { SessionRecord } from '../../core/store.js'
+
+/*
+ * The on-disk format of FileStore: which file names are records and temporary files, how a
+ * record key becomes a file name, and how a record becomes the file's text and back.
+ */
+
+/** A record's file: `<hex SHA-256 of the record key>.json`. */
+export const RECORD_FILE = /^[0-9a-f]{64}\.json$/
+/** Temporary files are `<hash>.<uuid>.tmp`: a crash between write and rename leaves one. */
+export const TEMPORARY_FILE = /^[0-9a-f]{64}\.[0-9a-f-]{36}\.tmp$/
+
+/** The `code` of a Node file-system error (`ENOENT`, `EEXIST`, …) or of a `SessionError`. */
+export function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code
+}
+
+/** A `catch` handler: `value` for an undecodable record, any other failure rethrown. */
+export function ifCorrupt<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (codeOf(error) === 'INVALID_STORED_DATA') return value
+    throw error
+  }
+}
+
+/** The file name of a record key: the hex SHA-256 of it (safe on every file system, any case). */
+export async function fileNameOf(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** The file's text for a record. */
+export function encode(record: SessionRecord): string {
+  return JSON.stringify({
+    key: record.key,
+    version: record.version,
+    expiresAt: record.expiresAt,
+    createdAt: record.createdAt,
+    schemaVersion: record.schemaVersion,
+    expiry: record.expiry,
+    token: record.token,
+    data: record.data,
+  })
+}
+
+/** The record in a file's text; `corruptRecord` if it is not one (truncated, edited by hand). */
+export function decode(key: string, text: string): SessionRecord {
+  try {
+    const stored = JSON.parse(text) as Record<string, unknown>
+    const { data, version, expiresAt, createdAt, schemaVersion, token } = stored
+    if (
+      stored['key'] !== key ||
+      typeof data !== 'object' ||
+      data === null ||
+      Array.isArray(data) ||
+      ![version, expiresAt, createdAt, schemaVersion].every((n) => typeof n === 'number')
+    ) {
+      throw new TypeError('the file does not hold a session record')
+    }
+    const record: SessionRecord = {
+      key,
+      data: data as JsonObject,
+      createdAt: createdAt as number,
+      expiresAt: expiresAt as number,
+      version: version as number,
+      schemaVersion: schemaVersion as number,
+    }
+    const expiry = parseExpiry(stored['expiry'])
+    if (expiry !== undefined) record.expiry = expiry
+    if (typeof token === 'string') record.token = token
+    return record
+  } catch (cause) {
+    throw corruptRecord(key, cause)
+  }
+}

@@ -1,0 +1,240 @@
+import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
+import { parseExpiry } from '../core/expiry.js'
+import type { JsonObject } from '../core/json.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../core/store.js'
+
+type Filter = Record<string, unknown>
+
+/**
+ * The part of a `mongodb` driver `Collection` the store uses (a `Collection` fits it as it is).
+ * Declared here rather than imported, so the store never loads the driver.
+ */
+export interface MongoCollection {
+  findOne(filter: Filter): Promise<unknown>
+  find(filter: Filter, options: { sort: Filter; limit: number }): { toArray(): Promise<unknown[]> }
+  updateOne(
+    filter: Filter,
+    update: Filter,
+    options?: { upsert?: boolean }
+  ): Promise<{ matchedCount: number; upsertedCount: number }>
+  deleteOne(filter: Filter): Promise<unknown>
+  createIndex(
+    keys: Record<string, 1>,
+    options: { name: string; expireAfterSeconds: number }
+  ): Promise<string>
+}
+
+/** A stored session: `_id` is the record key; `expiresAt` is a BSON date for the TTL index. */
+interface SessionDocument {
+  _id: string
+  version: number
+  expiresAt: Date
+  createdAt: number
+  schemaVersion: number
+  expiry?: unknown
+  token?: string
+  /** The session data as JSON text: exact, and free of BSON's rules for field names. */
+  data: string
+}
+
+/** The name of the TTL index `migrate` creates. */
+export const MONGO_TTL_INDEX = 'expiresAt_ttl'
+
+/** MongoDB's duplicate-key error: a concurrent or live record holds the `_id`. */
+const DUPLICATE_KEY = 11000
+
+/** `$set` of every field of the record, `$unset` of the optional ones it lacks. */
+function updateOf(record: SessionRecord): Filter {
+  const set: Omit<SessionDocument, '_id'> = {
+    version: record.version,
+    expiresAt: new Date(record.expiresAt),
+    createdAt: record.createdAt,
+    schemaVersion: record.schemaVersion,
+    data: JSON.stringify(record.data),
+  }
+  const unset: Record<string, ''> = {}
+  if (record.expiry === undefined) unset['expiry'] = ''
+  else set.expiry = { ...record.expiry }
+  if (record.token === undefined) unset['token'] = ''
+  else set.token = record.token
+  return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set }
+}
+
+const isNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value)
+
+/** The record of a document; throws for one it cannot decode (the caller classifies it). */
+function recordOf(document: SessionDocument): SessionRecord {
+  const { _id: key, version, createdAt, schemaVersion } = document
+  const expiresAt = document.expiresAt instanceof Date ? document.expiresAt.getTime() : NaN
+  if (typeof key !== 'string') throw new TypeError('_id is not a string')
+  if (![version, expiresAt, createdAt, schemaVersion].every(isNumber)) {
+    throw new TypeError('version, expiresAt, createdAt or schemaVersion is not a number or date')
+  }
+  const data: unknown = typeof document.data === 'string' ? JSON.parse(document.data) : undefined
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError('data is not a JSON object as text')
+  }
+  const record: SessionRecord = {
+    key,
+    data: data as JsonObject,
+    createdAt,
+    expiresAt,
+    version,
+    schemaVersion,
+  }
+  const expiry = parseExpiry(document.expiry)
+  if (expiry !== undefined) record.expiry = expiry
+  if (typeof document.token === 'string') record.token = document.token
+  return record
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY
+}
+
+/**
+ * A session store in MongoDB, in a collection of the application's own `mongodb` client. One
+ * document per session, `_id` the record key. Compare-and-set is one `updateOne` filtered on
+ * `_id`, `version` and `expiresAt`, atomic on its document. `migrate()` creates a TTL index on
+ * `expiresAt`, so MongoDB deletes expired sessions itself (its monitor runs once a minute);
+ * `load` and `scan` check `expiresAt` too. Reads go to the primary: pass a collection whose read
+ * preference is `primary` (the default), or compare-and-set may act on stale reads.
+ *
+ * Not tested on this project's machines (no MongoDB-compatible server installs here): its
+ * conformance tests run wherever `MONGODB_URL` points at a server.
+ * @example
+ * import { MongoClient } from 'mongodb'
+ * const client = await new MongoClient(process.env.MONGODB_URL!).connect()
+ * const store = new MongoStore(client.db('app').collection('sessions'))
+ * await store.migrate()
+ */
+export class MongoStore implements SessionStore {
+  readonly #collection: MongoCollection
+
+  constructor(collection: MongoCollection) {
+    const methods = ['findOne', 'find', 'updateOne', 'deleteOne', 'createIndex'] as const
+    if (
+      typeof collection !== 'object' ||
+      collection === null ||
+      !methods.every((method) => typeof collection[method] === 'function')
+    ) {
+      throw new SessionError(
+        'CONFIG',
+        "MongoStore takes a collection of the mongodb driver (client.db('app').collection('sessions'))."
+      )
+    }
+    this.#collection = collection
+  }
+
+  /**
+   * Creates the TTL index on `expiresAt` (`expireAfterSeconds: 0`), if absent.
+   * @example await store.migrate()
+   */
+  async migrate(): Promise<void> {
+    await attemptStore('migrate', () =>
+      this.#collection.createIndex(
+        { expiresAt: 1 },
+        { name: MONGO_TTL_INDEX, expireAfterSeconds: 0 }
+      )
+    )
+  }
+
+  /**
+   * Inserts the record unless a live one has its key: one upserting `updateOne` that matches
+   * only an expired document; a live one makes the insert fail on its `_id` (`false`).
+   * @example if (!(await store.create(record))) retryWithNewId()
+   */
+  async create(record: SessionRecord): Promise<boolean> {
+    const filter = { _id: record.key, expiresAt: { $lte: new Date() } }
+    return attemptStore('create', async () => {
+      try {
+        await this.#collection.updateOne(filter, updateOf(record), { upsert: true })
+        return true
+      } catch (error) {
+        if (isDuplicateKey(error)) return false
+        throw error
+      }
+    })
+  }
+
+  /**
+   * The record with this key, or `undefined` if missing or expired: one `findOne`. A document
+   * it cannot decode throws `INVALID_STORED_DATA`.
+   * @example const record = await store.load(key)
+   */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    const document = await attemptStore('load', () => this.#collection.findOne({ _id: key }))
+    if (document === null || document === undefined) return undefined
+    let record: SessionRecord
+    try {
+      record = recordOf(document as SessionDocument)
+    } catch (cause) {
+      throw corruptRecord(key, cause)
+    }
+    return record.expiresAt > Date.now() ? record : undefined
+  }
+
+  /**
+   * Without `expectedVersion`, an upserting `updateOne`. With it, an `updateOne` filtered on
+   * `version` and a future `expiresAt`: `false` when the document is missing, expired or at
+   * another version.
+   * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    if (expectedVersion === undefined) {
+      await attemptStore('save', () =>
+        this.#collection.updateOne({ _id: record.key }, updateOf(record), { upsert: true })
+      )
+      return true
+    }
+    const filter = { _id: record.key, version: expectedVersion, expiresAt: { $gt: new Date() } }
+    const result = await attemptStore('save', () =>
+      this.#collection.updateOne(filter, updateOf(record))
+    )
+    return result.matchedCount === 1
+  }
+
+  /**
+   * Deletes the document with this key; a missing key is not an error.
+   * @example await store.delete(key)
+   */
+  async delete(key: string): Promise<void> {
+    await attemptStore('delete', () => this.#collection.deleteOne({ _id: key }))
+  }
+
+  /**
+   * Every live record of the collection, each once, in `_id` order: one `find` per batch for
+   * the live documents after the last `_id` seen. Documents it cannot decode are skipped.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    let after: string | undefined
+    for (;;) {
+      const live = { expiresAt: { $gt: new Date() } }
+      const filter = after === undefined ? live : { ...live, _id: { $gt: after } }
+      const batch = (await attemptStore('scan', () =>
+        this.#collection.find(filter, { sort: { _id: 1 }, limit: batchSize }).toArray()
+      )) as SessionDocument[]
+      const now = Date.now()
+      for (const document of batch) {
+        let record: SessionRecord | undefined
+        try {
+          record = recordOf(document)
+        } catch {
+          record = undefined
+        }
+        if (record !== undefined && record.expiresAt > now) yield record
+      }
+      const last = batch.at(-1)?._id
+      if (batch.length < batchSize || typeof last !== 'string') return
+      after = last
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { BoundExcluded, RecordId, RecordIdRange, Table } from 'surrealdb'
+import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
+import { parseExpiry } from '../core/expiry.js'
+import type { JsonObject } from '../core/json.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../core/store.js'
+
+/**
+ * The part of a `surrealdb` (v2 SDK) `Surreal` instance, or of one of its sessions, the store
+ * uses: `query(...).collect()`. Connect it and select a namespace and database (`db.use`) first.
+ */
+export interface SurrealQueryable {
+  query(query: string, bindings?: Record<string, unknown>): { collect(): Promise<unknown[]> }
+}
+
+/** Options of `SurrealStore`. */
+export interface SurrealStoreOptions {
+  /**
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index on
+   * `expiresAt` (created by `migrate`) is named `<table>_expires_at`.
+   * @default 'sessions'
+   */
+  table?: string
+}
+
+/** The fields of a stored session; the record key is the id's key part (`sessions:⟨key⟩`). */
+interface SessionDocument {
+  id: RecordId
+  version: number
+  expiresAt: number
+  createdAt: number
+  schemaVersion: number
+  expiry?: unknown
+  token?: string
+  /** The session data as JSON text: exact (no numeric or `__proto__` surprises) and opaque. */
+  data: string
+}
+
+const DEFAULT_TABLE = 'sessions'
+/** How many times a statement runs when concurrent transactions keep conflicting with it. */
+const CONFLICT_ATTEMPTS = 8
+
+/**
+ * SurrealDB's answer when a concurrent transaction wrote the same record first, on its
+ * optimistic engines (SurrealKV, RocksDB, TiKV): nothing was written, and the statement, run
+ * again, sees the winner's write. Its message says "This transaction can be retried".
+ */
+function isTransactionConflict(error: unknown): boolean {
+  return error instanceof Error && /transaction conflict/i.test(error.message)
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** What `CONTENT` writes: every field but `id`, which the statement's record id gives. */
+function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
+  const content: Omit<SessionDocument, 'id'> = {
+    version: record.version,
+    expiresAt: record.expiresAt,
+    createdAt: record.createdAt,
+    schemaVersion: record.schemaVersion,
+    data: JSON.stringify(record.data),
+  }
+  if (record.expiry !== undefined) content.expiry = { ...record.expiry }
+  if (record.token !== undefined) content.token = record.token
+  return content
+}
+
+const isNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value)
+
+/** The record of a document; throws for one it cannot decode (the caller classifies it). */
+function recordOf(document: SessionDocument): SessionRecord {
+  const key = document.id?.id
+  const { version, expiresAt, createdAt, schemaVersion } = document
+  if (typeof key !== 'string') throw new TypeError('the record id is not a string key')
+  if (![version, expiresAt, createdAt, schemaVersion].every(isNumber)) {
+    throw new TypeError('version, expiresAt, createdAt or schemaVersion is not a number')
+  }
+  const data: unknown = typeof document.data === 'string' ? JSON.parse(document.data) : undefined
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError('data is not a JSON object as text')
+  }
+  const record: SessionRecord = {
+    key,
+    data: data as JsonObject,
+    createdAt,
+    expiresAt,
+    version,
+    schemaVersion,
+  }
+  const expiry = parseExpiry(document.expiry)
+  if (expiry !== undefined) record.expiry = expiry
+  if (typeof document.token === 'string') record.token = document.token
+  return record
+}
+
+/**
+ * A session store in SurrealDB, through the application's own `Surreal` instance (v2 SDK): the
+ * same code on a remote server and on an embedded engine (`@surrealdb/node`, `mem://` or
+ * `surrealkv://`). One record `<table>:⟨key⟩` per session. Every write is one statement, atomic
+ * on its record (and run again when an optimistic engine reports a transaction conflict):
+ * `create` an `UPSERT ... WHERE` that only replaces an absent or expired record, compare-and-set
+ * an `UPDATE ... WHERE version = $expected`. SurrealDB has no TTL: `load` and
+ * `scan` skip expired records, and `deleteExpired` (run it on a schedule) removes them.
+ * @example
+ * const db = new Surreal()
+ * await db.connect('wss://db.example.com/rpc', { namespace: 'app', database: 'app', authentication })
+ * const store = new SurrealStore(db, { table: 'sessions' })
+ * await store.migrate()
+ */
+export class SurrealStore implements SessionStore {
+  readonly #db: SurrealQueryable
+  readonly #table: string
+
+  constructor(db: SurrealQueryable, options: SurrealStoreOptions = {}) {
+    if (typeof db !== 'object' || db === null || typeof db.query !== 'function') {
+      throw new SessionError(
+        'CONFIG',
+        'SurrealStore takes a connected Surreal instance from the surrealdb SDK (new Surreal(), then connect and use).'
+      )
+    }
+    const table = options.table ?? DEFAULT_TABLE
+    if (typeof table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) {
+      throw new SessionError(
+        'CONFIG',
+        `SurrealStore options.table takes a plain identifier (letters, digits, _), got ${JSON.stringify(table)}. Omit it for '${DEFAULT_TABLE}'.`
+      )
+    }
+    this.#db = db
+    this.#table = table
+  }
+
+  /**
+   * Defines the table (schemaless) and its index on `expiresAt`, each if absent. Run it once
+   * before the store is used: SurrealDB 3 refuses an `UPDATE` on a table that does not exist.
+   * @example await store.migrate()
+   */
+  async migrate(): Promise<void> {
+    const table = this.#table
+    await this.#query(
+      'migrate',
+      `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+    )
+  }
+
+  /**
+   * Inserts the record unless a live one has its key: one `UPSERT ... WHERE` that writes only
+   * over an absent (fields `NONE`) or expired record.
+   * @example if (!(await store.create(record))) retryWithNewId()
+   */
+  async create(record: SessionRecord): Promise<boolean> {
+    const [written] = await this.#query(
+      'create',
+      'UPSERT $id CONTENT $content WHERE expiresAt == NONE OR expiresAt <= $now RETURN VALUE version',
+      { id: this.#id(record.key), content: contentOf(record), now: Date.now() }
+    )
+    return Array.isArray(written) && written.length === 1
+  }
+
+  /**
+   * The record with this key, or `undefined` if missing or expired: one `SELECT`. A record it
+   * cannot decode throws `INVALID_STORED_DATA`.
+   * @example const record = await store.load(key)
+   */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    const [document] = await this.#query('load', 'SELECT * FROM ONLY $id', { id: this.#id(key) })
+    if (document === null || document === undefined) return undefined
+    let record: SessionRecord
+    try {
+      record = recordOf(document as SessionDocument)
+    } catch (cause) {
+      throw corruptRecord(key, cause)
+    }
+    return record.expiresAt > Date.now() ? record : undefined
+  }
+
+  /**
+   * Without `expectedVersion`, an `UPSERT`. With it, one `UPDATE ... WHERE version = $expected
+   * AND expiresAt > $now`: `false` when the record is missing, expired or at another version.
+   * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    const bindings = { id: this.#id(record.key), content: contentOf(record) }
+    if (expectedVersion === undefined) {
+      await this.#query('save', 'UPSERT $id CONTENT $content RETURN NONE', bindings)
+      return true
+    }
+    const [written] = await this.#query(
+      'save',
+      'UPDATE $id CONTENT $content WHERE version = $expected AND expiresAt > $now RETURN VALUE version',
+      { ...bindings, expected: expectedVersion, now: Date.now() }
+    )
+    return Array.isArray(written) && written.length === 1
+  }
+
+  /**
+   * Deletes the record with this key; a missing key is not an error.
+   * @example await store.delete(key)
+   */
+  async delete(key: string): Promise<void> {
+    await this.#query('delete', 'DELETE $id', { id: this.#id(key) })
+  }
+
+  /**
+   * Deletes every expired record in one statement and returns how many it deleted.
+   * @example setInterval(() => void store.deleteExpired(), 60 * 60 * 1000)
+   */
+  async deleteExpired(): Promise<number> {
+    const [deleted] = await this.#query(
+      'deleteExpired',
+      'DELETE $table WHERE expiresAt <= $now RETURN VALUE $before.id',
+      { table: new Table(this.#table), now: Date.now() }
+    )
+    return Array.isArray(deleted) ? deleted.length : 0
+  }
+
+  /**
+   * Every live record of the table, each once, in key order: one `SELECT` per batch of the
+   * live records in the record-id range after the last key seen, so a batch costs the same however deep the scan
+   * is. Records it cannot decode are skipped.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    let after: string | undefined
+    for (;;) {
+      const range = new RecordIdRange(
+        this.#table,
+        after === undefined ? undefined : new BoundExcluded(after),
+        undefined
+      )
+      const [documents] = await this.#query(
+        'scan',
+        'SELECT * FROM $range WHERE expiresAt > $now LIMIT $limit',
+        { range, limit: batchSize, now: Date.now() }
+      )
+      const batch = (Array.isArray(documents) ? documents : []) as SessionDocument[]
+      const now = Date.now()
+      for (const document of batch) {
+        let record: SessionRecord | undefined
+        try {
+          record = recordOf(document)
+        } catch {
+          record = undefined
+        }
+        if (record !== undefined && record.expiresAt > now) yield record
+      }
+      const last = batch.at(-1)?.id?.id
+      if (batch.length < batchSize || typeof last !== 'string') return
+      after = last
+    }
+  }
+
+  #id(key: string): RecordId {
+    return new RecordId(this.#table, key)
+  }
+
+  /** Runs one statement, again after a transaction conflict (with a short random pause). */
+  #query(operation: string, query: string, bindings?: Record<string, unknown>) {
+    return attemptStore(operation, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#db.query(query, bindings).collect()
+        } catch (error) {
+          if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error
+          await pause(Math.random() * 2 ** attempt)
+        }
+      }
+    })
+  }
+}
