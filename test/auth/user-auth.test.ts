@@ -1,8 +1,10 @@
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { MemoryStore, isSessionError } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
+import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { loginSession, testAuth } from '../helpers/auth.js'
-import { CookieJar, sessionApp } from '../helpers/http.js'
+import { CookieJar, SECRET, sessionApp } from '../helpers/http.js'
 import { recordOfCookie } from '../helpers/stores.js'
 
 /** An app with the auth helpers: /login/:id, /logout, /me (requireUser), /who, /go (redirect). */
@@ -138,6 +140,37 @@ describe('re-validation on each request', () => {
   })
 })
 
+describe('a session under another contextKey', () => {
+  it('logs in and guards routes on the session the middleware put under contextKey', async () => {
+    const { users } = testAuth()
+    const auth = createAuth({
+      definition: loginSession,
+      userKey: 'user',
+      idOf: (user: { id: string }) => user.id,
+      loadUser: (id) => users.get(id),
+      contextKey: 'admin',
+    })
+    const app = new Hono<SessionEnv<typeof loginSession, 'admin'>>()
+    app.use(
+      sessionMiddleware(loginSession, {
+        secret: SECRET,
+        contextKey: 'admin',
+        cookie: { name: 'admin' },
+      })
+    )
+    app.post(
+      '/login',
+      async (c) => (await auth.login(c.var.admin, users.get('ada')!), c.text('ok'))
+    )
+    app.get('/me', auth.requireUser(), (c) => c.text(c.var.user.id))
+    const jar = new CookieJar(app)
+    expect((await jar.fetch('/me')).status).toBe(401)
+    await jar.fetch('/login', { method: 'POST' })
+    expect(jar.cookies.has('admin')).toBe(true)
+    expect(await jar.text('/me')).toBe('ada')
+  })
+})
+
 describe('configuration mistakes throw at creation', () => {
   const codeAndMessage = (create: () => unknown) => {
     try {
@@ -177,7 +210,6 @@ describe('configuration mistakes throw at creation', () => {
 
   it('says to register sessionMiddleware first when requireUser runs without a session', async () => {
     const { auth } = testAuth()
-    const { Hono } = await import('hono')
     const app = new Hono()
     let caught: unknown
     app.get('/', auth.requireUser() as never, (c) => c.text('in'))
