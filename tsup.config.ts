@@ -17,6 +17,8 @@ export default defineConfig({
     file: 'src/stores/file-store/index.ts',
     lmdb: 'src/stores/lmdb-store.ts',
     unstorage: 'src/stores/unstorage-store.ts',
+    cloudflare: 'src/stores/cloudflare/index.ts',
+    'deno-kv': 'src/stores/deno-kv-store.ts',
   },
   format: ['esm'],
   // Keep `node:` specifiers: Deno resolves built-ins only with the prefix.

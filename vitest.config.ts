@@ -21,10 +21,22 @@ export default defineConfig({
       { find: /^typed-sessions\/file$/, replacement: src('stores/file-store/index.ts') },
       { find: /^typed-sessions\/lmdb$/, replacement: src('stores/lmdb-store.ts') },
       { find: /^typed-sessions\/unstorage$/, replacement: src('stores/unstorage-store.ts') },
+      { find: /^typed-sessions\/cloudflare$/, replacement: src('stores/cloudflare/index.ts') },
+      { find: /^typed-sessions\/deno-kv$/, replacement: src('stores/deno-kv-store.ts') },
     ],
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // These run inside workerd (vitest.workerd.config.ts) or on Deno (vitest.deno.config.ts).
+    exclude: [
+      'test/stores/deno-kv-store.test.ts',
+      '**/node_modules/**',
+      'test/stores/{d1,durable-object,kv}-store.test.ts',
+      'test/runtimes/**',
+      'examples/cloudflare/**',
+      'examples/bun.test.ts',
+      'examples/deno.test.ts',
+    ],
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],

@@ -1,3 +1,4 @@
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -49,5 +50,73 @@ export function createHmacSha256(key: Uint8Array, prefix?: Uint8Array): KeyedHma
     scratch.update(message)
     scratch.digestInto(out)
     return out
+  }
+}
+
+// --- AEAD for the cookie store (DESIGN.md §9) ---
+// XChaCha20-Poly1305: its 192-bit nonce can be drawn at random for every seal with no realistic
+// chance of reuse, so no counter has to be kept across isolates and restarts (AES-GCM's 96-bit
+// nonce cannot promise that past ~2^32 seals under one key).
+
+/** Bytes of an AEAD key. */
+export const AEAD_KEY_LENGTH = 32
+/** Bytes of the random nonce that starts every sealed box. */
+export const AEAD_NONCE_LENGTH = 24
+/** Bytes of the Poly1305 tag that ends every sealed box. */
+export const AEAD_TAG_LENGTH = 16
+
+/**
+ * An XChaCha20-Poly1305 key derived from `secret` by HKDF-SHA256 under `label`. A distinct label
+ * per use keeps a key for sealing cookies unrelated to the key that signs them, though both come
+ * from one secret.
+ * @example const key = deriveAeadKey(process.env.SESSION_SECRET!, 'typed-sessions cookie store v1')
+ */
+export function deriveAeadKey(secret: string, label: string): Uint8Array {
+  return hkdf(sha256, encoder.encode(secret), undefined, encoder.encode(label), AEAD_KEY_LENGTH)
+}
+
+/**
+ * Encrypts and authenticates `plaintext` under `key`, also authenticating (not encrypting)
+ * `associatedData`. Returns `nonce ‖ ciphertext ‖ tag`, `plaintext.length + 40` bytes.
+ * @example const box = sealAead(key, new TextEncoder().encode('{"n":1}'), cookieNameBytes)
+ */
+export function sealAead(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  associatedData: Uint8Array
+): Uint8Array {
+  checkAeadKey(key)
+  const nonce = crypto.getRandomValues(new Uint8Array(AEAD_NONCE_LENGTH))
+  const ciphertext = xchacha20poly1305(key, nonce, associatedData).encrypt(plaintext)
+  const box = new Uint8Array(AEAD_NONCE_LENGTH + ciphertext.length)
+  box.set(nonce)
+  box.set(ciphertext, AEAD_NONCE_LENGTH)
+  return box
+}
+
+/**
+ * The plaintext of a box made by `sealAead` with the same key and associated data, or
+ * `undefined` when anything differs: a flipped bit, a truncation, another key, other associated
+ * data. Never throws on a bad box: to a caller, a forged cookie is simply no cookie.
+ */
+export function openAead(
+  key: Uint8Array,
+  box: Uint8Array,
+  associatedData: Uint8Array
+): Uint8Array | undefined {
+  checkAeadKey(key)
+  if (box.length < AEAD_NONCE_LENGTH + AEAD_TAG_LENGTH) return undefined
+  const nonce = box.subarray(0, AEAD_NONCE_LENGTH)
+  try {
+    return xchacha20poly1305(key, nonce, associatedData).decrypt(box.subarray(AEAD_NONCE_LENGTH))
+  } catch {
+    // noble throws on a tag mismatch; the tag comparison itself is constant-time inside noble.
+    return undefined
+  }
+}
+
+function checkAeadKey(key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== AEAD_KEY_LENGTH) {
+    throw new TypeError(`key must be a Uint8Array of ${AEAD_KEY_LENGTH} bytes (see deriveAeadKey)`)
   }
 }

@@ -30,12 +30,14 @@ export function movedMarkerKey(key: string): string {
   return `${key}.moved`
 }
 
-// Unique per process (64 random bits) and per save (a counter): no random draw per save.
-const tokenPrefix = toBase64url(crypto.getRandomValues(new Uint8Array(8)))
+// Unique per process (64 random bits) and per save (a counter): no random draw per save. Drawn
+// on first use: Cloudflare Workers refuse random values at module load, outside a handler.
+let tokenPrefix: string | undefined
 let tokenCounter = 0
 
 /** A token no other save, in this process or another, writes. */
 export function writeToken(): string {
+  tokenPrefix ??= toBase64url(crypto.getRandomValues(new Uint8Array(8)))
   return `${tokenPrefix}${(++tokenCounter).toString(36)}`
 }
 

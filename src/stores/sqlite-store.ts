@@ -6,6 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
+import { sqliteDriverOf } from './sqlite-driver.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -107,10 +108,10 @@ export class SqliteStore implements SessionStore {
     if (typeof db !== 'object' || db === null || typeof db.prepare !== 'function') {
       throw new SessionError(
         'CONFIG',
-        'SqliteStore takes a better-sqlite3 Database, e.g. new SqliteStore(new Database("sessions.db")).'
+        'SqliteStore takes a better-sqlite3 Database, a bun:sqlite Database or a node:sqlite DatabaseSync, e.g. new SqliteStore(new Database("sessions.db")).'
       )
     }
-    this.#db = db
+    this.#db = sqliteDriverOf(db)
     this.#table = checkIdentifier(
       options.tableName ?? DEFAULT_TABLE_NAME,
       'SqliteStore options.tableName'

@@ -1,0 +1,248 @@
+import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
+import { parseExpiry } from '../../core/expiry.js'
+import type { JsonObject } from '../../core/json.js'
+import {
+  batchSizeOf,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from '../../core/store.js'
+import { checkIdentifier } from '../sql-support.js'
+import type { D1DatabaseBinding, D1StatementBinding } from './bindings.js'
+
+/** Options of `D1Store`. */
+export interface D1StoreOptions {
+  /**
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index is
+   * named `<tableName>_expires_at`.
+   * @default 'sessions'
+   */
+  tableName?: string
+}
+
+interface D1Row {
+  key: string
+  created_at: number
+  expires_at: number
+  version: number
+  schema_version: number
+  expiry: string | null
+  token: string | null
+  data: string
+}
+
+const COLUMNS = 'key, created_at, expires_at, version, schema_version, expiry, token, data'
+const PLACEHOLDERS = '?, ?, ?, ?, ?, ?, ?, ?'
+const ASSIGN_EXCLUDED =
+  'created_at = excluded.created_at, expires_at = excluded.expires_at, version = excluded.version, ' +
+  'schema_version = excluded.schema_version, expiry = excluded.expiry, token = excluded.token, ' +
+  'data = excluded.data'
+/** Rows per `deleteExpired` statement: D1 runs one statement at a time per database. */
+const DELETE_BATCH_SIZE = 1000
+
+/** The DDL of the D1 session table: the SQLite store's table, plus the write token. */
+export function d1Schema(table: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS "${table}" (
+  key TEXT NOT NULL PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,
+  expiry TEXT,
+  token TEXT,
+  data TEXT NOT NULL
+)`,
+    `CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON "${table}" (expires_at)`,
+  ]
+}
+
+/**
+ * A session store in a Cloudflare D1 database (SQLite at the edge), through the Worker's binding.
+ * Every operation is one SQL statement, so it is atomic: `create` is an insert-if-absent, a
+ * compare-and-set `save` one conditional `UPDATE … WHERE version = ?`. Expiry is checked in every
+ * query; expired rows stay until `deleteExpired()` (run it from a Cron Trigger). D1 writes go to
+ * one primary, so a compare-and-set is strongly consistent; reads from read replicas (the Sessions
+ * API) are not used here.
+ * @example
+ * import { D1Store } from 'typed-sessions/cloudflare'
+ *
+ * // wrangler.toml: [[d1_databases]] binding = "DB", database_name = "sessions", database_id = "…"
+ * const store = new D1Store(env.DB, { tableName: 'sessions' })
+ * await store.migrate() // once, e.g. in a deploy script or the first request
+ */
+export class D1Store implements SessionStore {
+  readonly #db: D1DatabaseBinding
+  readonly #table: string
+
+  constructor(db: D1DatabaseBinding, options: D1StoreOptions = {}) {
+    if (typeof db !== 'object' || db === null || typeof db.prepare !== 'function') {
+      throw new SessionError(
+        'CONFIG',
+        'D1Store takes a D1 database binding, e.g. new D1Store(env.DB) with [[d1_databases]] binding = "DB" in wrangler.toml.'
+      )
+    }
+    this.#db = db
+    this.#table = checkIdentifier(options.tableName ?? 'sessions', 'D1Store options.tableName')
+  }
+
+  /**
+   * Creates the table and its index on `expires_at` if they do not exist; running it again is
+   * harmless.
+   * @example await store.migrate()
+   */
+  async migrate(): Promise<void> {
+    await attemptStore('migrate', async () => {
+      for (const statement of d1Schema(this.#table)) await this.#db.prepare(statement).run()
+    })
+  }
+
+  /** Inserts the record if no live record has its key; an expired row with the key is replaced. */
+  async create(record: SessionRecord): Promise<boolean> {
+    return attemptStore('create', async () => {
+      const result = await this.#statement(
+        `INSERT INTO ${this.#quoted} (${COLUMNS}) VALUES (${PLACEHOLDERS})
+         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${this.#quoted}.expires_at <= ?`,
+        ...rowValues(record),
+        Date.now()
+      ).run()
+      return result.meta.changes === 1
+    })
+  }
+
+  /** The record with this key, or `undefined` if it is missing or expired. */
+  async load(key: string): Promise<SessionRecord | undefined> {
+    return attemptStore('load', async () => {
+      const row = (await this.#statement(
+        `SELECT ${COLUMNS} FROM ${this.#quoted} WHERE key = ? AND expires_at > ?`,
+        key,
+        Date.now()
+      ).first()) as D1Row | null
+      return row === null ? undefined : recordFromRow(row)
+    })
+  }
+
+  /**
+   * Without `expectedVersion`, an upsert. With it, one conditional `UPDATE` that writes only if a
+   * live row with exactly that version exists; `false` otherwise (also when missing or expired).
+   */
+  async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    return attemptStore('save', async () => {
+      const [key, ...rest] = rowValues(record)
+      const statement =
+        expectedVersion === undefined
+          ? this.#statement(
+              `INSERT INTO ${this.#quoted} (${COLUMNS}) VALUES (${PLACEHOLDERS})
+               ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`,
+              key,
+              ...rest
+            )
+          : this.#statement(
+              `UPDATE ${this.#quoted} SET created_at = ?, expires_at = ?, version = ?,
+               schema_version = ?, expiry = ?, token = ?, data = ?
+               WHERE key = ? AND version = ? AND expires_at > ?`,
+              ...rest,
+              key,
+              expectedVersion,
+              Date.now()
+            )
+      return (await statement.run()).meta.changes === 1
+    })
+  }
+
+  /** Deletes the row with this key; a missing key is not an error. */
+  async delete(key: string): Promise<void> {
+    await attemptStore('delete', () =>
+      this.#statement(`DELETE FROM ${this.#quoted} WHERE key = ?`, key).run()
+    )
+  }
+
+  /**
+   * Deletes every expired row, 1000 per statement, and returns how many it deleted.
+   * @example export default { scheduled: (_, env) => new D1Store(env.DB).deleteExpired() }
+   */
+  async deleteExpired(): Promise<number> {
+    return attemptStore('deleteExpired', async () => {
+      const now = Date.now()
+      let total = 0
+      for (;;) {
+        const { meta } = await this.#statement(
+          `DELETE FROM ${this.#quoted} WHERE key IN
+           (SELECT key FROM ${this.#quoted} WHERE expires_at <= ? LIMIT ?)`,
+          now,
+          DELETE_BATCH_SIZE
+        ).run()
+        total += meta.changes
+        if (meta.changes < DELETE_BATCH_SIZE) return total
+      }
+    })
+  }
+
+  /**
+   * Every live record, each exactly once, in key order, one query per `batchSize` keys.
+   * @example for await (const record of store.scan({ batchSize: 500 })) count++
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
+    const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
+    let after = ''
+    for (;;) {
+      const rows = await attemptStore('scan', async () => {
+        const { results } = await this.#statement(
+          `SELECT ${COLUMNS} FROM ${this.#quoted} WHERE key > ? AND expires_at > ?
+           ORDER BY key LIMIT ?`,
+          after,
+          Date.now(),
+          batchSize
+        ).all()
+        return results as D1Row[]
+      })
+      for (const row of rows) yield recordFromRow(row)
+      const last = rows.at(-1)
+      if (last === undefined || rows.length < batchSize) return
+      after = last.key
+    }
+  }
+
+  get #quoted(): string {
+    return `"${this.#table}"`
+  }
+
+  #statement(query: string, ...values: unknown[]): D1StatementBinding {
+    return this.#db.prepare(query).bind(...values)
+  }
+}
+
+/** The column values of a record in `COLUMNS` order. */
+function rowValues(record: SessionRecord): unknown[] {
+  return [
+    record.key,
+    record.createdAt,
+    record.expiresAt,
+    record.version,
+    record.schemaVersion,
+    record.expiry === undefined ? null : JSON.stringify(record.expiry),
+    record.token ?? null,
+    JSON.stringify(record.data),
+  ]
+}
+
+function recordFromRow(row: D1Row): SessionRecord {
+  let data: JsonObject
+  try {
+    data = JSON.parse(row.data) as JsonObject
+  } catch (error) {
+    throw corruptRecord(row.key, error)
+  }
+  const record: SessionRecord = {
+    key: row.key,
+    data,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    version: Number(row.version),
+    schemaVersion: Number(row.schema_version),
+  }
+  const expiry = row.expiry === null ? undefined : parseExpiry(JSON.parse(row.expiry))
+  if (expiry !== undefined) record.expiry = expiry
+  if (row.token !== null) record.token = row.token
+  return record
+}

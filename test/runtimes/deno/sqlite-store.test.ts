@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { SqliteStore, type SqliteDatabase } from '../../../src/stores/sqlite-store.js'
+import { describeStoreConformance, makeRecord } from '../../helpers/store-conformance.js'
+
+// On Deno (npm run test:deno): SqliteStore over node:sqlite's DatabaseSync, no native addon.
+// A module name in a variable: @types/node 20 does not declare node:sqlite.
+const moduleName = 'node:sqlite'
+const { DatabaseSync } = (await import(moduleName)) as {
+  DatabaseSync: new (path: string) => SqliteDatabase & { close(): void }
+}
+
+describeStoreConformance(
+  'SqliteStore over node:sqlite (Deno)',
+  async () => {
+    const db = new DatabaseSync(':memory:')
+    const store = new SqliteStore(db)
+    await store.migrate()
+    return { store, cleanup: async () => db.close() }
+  },
+  { isolated: true }
+)
+
+describe('SqliteStore over node:sqlite', () => {
+  it('reads and writes a file database that a second connection sees', async () => {
+    const path = `${await Deno.makeTempDir()}/sessions.db`
+    const first = new SqliteStore(new DatabaseSync(path))
+    await first.migrate()
+    const record = makeRecord('shared')
+    expect(await first.create(record)).toBe(true)
+    expect(await new SqliteStore(new DatabaseSync(path)).load(record.key)).toStrictEqual(record)
+  })
+})
+
+declare const Deno: { makeTempDir(): Promise<string> }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import type * as Cloudflare from 'typed-sessions/cloudflare'
+import { bindings, uniqueTableName } from '../../helpers/workerd.js'
+import { importBuilt, loadBuiltPackage } from '../load-package.js'
+import { scenarios } from '../scenarios.js'
+
+// The runtime scenarios inside workerd (npm run test:workerd, after the build), on a MemoryStore
+// and on each Cloudflare store over miniflare's local bindings.
+const pkg = await loadBuiltPackage()
+const { D1Store, DurableObjectStore, KvStore } =
+  await importBuilt<typeof Cloudflare>('cloudflare.js')
+const stores = {
+  MemoryStore: () => new pkg.core.MemoryStore(),
+  D1Store: async () => {
+    const store = new D1Store(bindings.db, { tableName: uniqueTableName('scenarios') })
+    await store.migrate()
+    return store
+  },
+  DurableObjectStore: () => new DurableObjectStore(bindings.sessions),
+  KvStore: () => new KvStore(bindings.kv, { prefix: `scenarios-${crypto.randomUUID()}:` }),
+}
+
+for (const [storeName, makeStore] of Object.entries(stores)) {
+  describe(`the built package in workerd, ${storeName}`, () => {
+    for (const scenario of scenarios) {
+      it(scenario.name, async () => {
+        await expect(scenario.run(pkg, makeStore)).resolves.toBeUndefined()
+      })
+    }
+  })
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { isSessionError } from '../../src/core/errors.js'
+import { D1Store } from '../../src/stores/cloudflare/index.js'
+import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { bindings, uniqueTableName } from '../helpers/workerd.js'
+
+describeStoreConformance(
+  'D1Store (workerd, local D1)',
+  async () => {
+    const store = new D1Store(bindings.db, { tableName: uniqueTableName('sessions') })
+    await store.migrate()
+    return { store }
+  },
+  { isolated: true }
+)
+
+describe('D1Store', () => {
+  it('migrate is idempotent and creates the table with its expiry index', async () => {
+    const tableName = uniqueTableName('migrated')
+    const store = new D1Store(bindings.db, { tableName })
+    await store.migrate()
+    await store.migrate()
+    const index = await bindings.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+      .bind(tableName)
+      .all()
+    expect(index.results).toContainEqual({ name: `${tableName}_expires_at` })
+  })
+
+  it('before migrate, an operation fails with STORE_UNAVAILABLE and the D1 error as cause', async () => {
+    const store = new D1Store(bindings.db, { tableName: uniqueTableName('missing') })
+    const error = await store.load('k').catch((e: unknown) => e)
+    expect(isSessionError(error) && error.code).toBe('STORE_UNAVAILABLE')
+    expect(String((error as Error).cause)).toMatch(/no such table/)
+  })
+
+  it('a row whose data is not JSON loads as INVALID_STORED_DATA, not an outage', async () => {
+    const tableName = uniqueTableName('corrupt')
+    const store = new D1Store(bindings.db, { tableName })
+    await store.migrate()
+    const record = makeRecord('corrupt')
+    await store.create(record)
+    await bindings.db.prepare(`UPDATE "${tableName}" SET data = '{oops'`).run()
+    const error = await store.load(record.key).catch((e: unknown) => e)
+    expect(isSessionError(error) && error.code).toBe('INVALID_STORED_DATA')
+  })
+
+  it('refuses a table name that is not a plain identifier, and a non-binding', () => {
+    expect(() => new D1Store(bindings.db, { tableName: 'x; DROP TABLE y' })).toThrow(/identifier/)
+    expect(() => new D1Store({} as never)).toThrow(/D1 database binding/)
+  })
+})
+
+describeConcurrency('D1Store (workerd, local D1)', async () => {
+  const store = new D1Store(bindings.db, { tableName: uniqueTableName('race') })
+  await store.migrate()
+  return { store }
+})

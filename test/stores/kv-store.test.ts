@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { isSessionError } from '../../src/core/errors.js'
+import { KvStore } from '../../src/stores/cloudflare/index.js'
+import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { bindings } from '../helpers/workerd.js'
+
+describeStoreConformance(
+  'KvStore (workerd, local KV)',
+  () => ({ store: new KvStore(bindings.kv, { prefix: `kv-${crypto.randomUUID()}:` }) }),
+  {
+    isolated: true,
+    bestEffortCompareAndSet:
+      'Workers KV has no conditional write: KvStore documents its conditional save as best effort',
+  }
+)
+
+describe('KvStore', () => {
+  it('keeps the record under the prefix, with a KV expiration at least 60 s ahead', async () => {
+    const prefix = `kv-${crypto.randomUUID()}:`
+    const store = new KvStore(bindings.kv, { prefix })
+    const record = makeRecord('short', { expiresAt: Date.now() + 1000 })
+    await store.create(record)
+    const page = await bindings.kv.list({ prefix })
+    expect(page.keys.map((key) => key.name)).toStrictEqual([`${prefix}short`])
+    const listed = page.keys[0] as { name: string; expiration?: number }
+    expect(listed.expiration).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 59)
+  })
+
+  it('a sequential conditional save with a stale version is refused', async () => {
+    const store = new KvStore(bindings.kv, { prefix: `kv-${crypto.randomUUID()}:` })
+    const record = makeRecord('stale')
+    await store.create(record)
+    expect(await store.save({ ...record, version: 1 }, 0)).toBe(true)
+    expect(await store.save({ ...record, version: 1, data: { lost: true } }, 0)).toBe(false)
+    expect((await store.load(record.key))?.data).toStrictEqual(record.data)
+  })
+
+  it('a value that is not a record loads as INVALID_STORED_DATA', async () => {
+    const prefix = `kv-${crypto.randomUUID()}:`
+    await bindings.kv.put(`${prefix}bad`, '{"key":"bad"}')
+    const error = await new KvStore(bindings.kv, { prefix }).load('bad').catch((e: unknown) => e)
+    expect(isSessionError(error) && error.code).toBe('INVALID_STORED_DATA')
+  })
+})

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * Tests of the built package (dist/) on Node: the runtime scenarios and the examples that import
+ * the package as users do. Build first: `npm run build && npm run test:node-dist`.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/runtimes/node.test.ts',
+      'examples/bun.test.ts',
+      'examples/deno.test.ts',
+      'examples/cloudflare/dev.test.ts',
+    ],
+    testTimeout: 20_000,
+  },
+})
