@@ -22,6 +22,9 @@ Options:
   --json              print the result as JSON
   -h, --help          print this help`
 
+/** A session id, or a whole cookie value `<id>.<tag>`. */
+const SESSION_ID_OR_COOKIE = /^[A-Za-z0-9_-]{22}(\.[A-Za-z0-9_-]{43})?$/
+
 /** A mistake on the command line: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
@@ -41,8 +44,19 @@ function parse(argv: readonly string[]): Parsed {
     options: { json: false, dryRun: false },
     help: false,
   }
+  let optionsEnded = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
+    // A session id may start with '-' (base64url): one never reads as an option.
+    if (optionsEnded || SESSION_ID_OR_COOKIE.test(arg) || !arg.startsWith('-')) {
+      if (parsed.command === undefined) parsed.command = arg
+      else parsed.args.push(arg)
+      continue
+    }
+    if (arg === '--') {
+      optionsEnded = true
+      continue
+    }
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg]
     const value = () => {
       const next = inline ?? argv[++i]
@@ -59,9 +73,7 @@ function parse(argv: readonly string[]): Parsed {
       }
       parsed.options.batchSize = size
     } else if (flag === '--help' || flag === '-h') parsed.help = true
-    else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${flag}.`)
-    else if (parsed.command === undefined) parsed.command = arg
-    else parsed.args.push(arg)
+    else throw new UsageError(`Unknown option ${flag}.`)
   }
   return parsed
 }

@@ -31,6 +31,13 @@ describe('the command line', () => {
     }
   })
 
+  it('reads a session id that starts with "-" as the id, not as an option', async () => {
+    const run = await runCapturing(['inspect', '-AAAAAAAAAAAAAAAAAAAAA', '--config', 'missing.mjs'])
+    // Past the command line: the config is what is missing, not a usage mistake.
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/missing\.mjs could not be loaded/)
+  })
+
   it('says how to give a config when there is none', async () => {
     const lines: string[] = []
     const code = await runCli(
