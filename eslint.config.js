@@ -1,7 +1,8 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-// The layers of DESIGN.md §1: only src/hono/ imports Hono, only src/core/crypto.ts imports noble.
+// The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/) import Hono, only
+// src/core/crypto.ts imports noble.
 const noHono = { group: ['hono', 'hono/*'], message: 'Only src/hono/ imports Hono.' }
 const noNoble = {
   group: ['@noble/*'],
@@ -23,7 +24,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  restrictImports(['src/**/*.ts'], ['src/core/crypto.ts', 'src/hono/**'], [noHono, noNoble]),
+  restrictImports(
+    ['src/**/*.ts'],
+    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**'],
+    [noHono, noNoble]
+  ),
+  restrictImports(['src/auth/**/*.ts'], [], [noNoble]),
   restrictImports(['src/core/crypto.ts'], [], [noHono]),
   restrictImports(['src/hono/**/*.ts'], [], [noNoble])
 )

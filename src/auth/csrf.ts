@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- csrfProtection() is Hono middleware (DESIGN.md §11); types only
 import type { MiddlewareHandler } from 'hono'
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { constantTimeEqual } from '../cookie/constant-time.js'

@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- requireUser() is Hono middleware (DESIGN.md §11); types only
 import type { MiddlewareHandler } from 'hono'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'

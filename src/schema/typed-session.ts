@@ -7,7 +7,8 @@ import type {
   input,
   output,
 } from 'zod/v4/core'
-import { safeEncode, safeParse } from 'zod/v4/core'
+import { safeParse } from 'zod/v4/core'
+import { safeEncode } from './zod-encode.js'
 import { SessionError, isSessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import type { Session } from '../core/session.js'

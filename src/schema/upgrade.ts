@@ -1,5 +1,6 @@
 import type { $ZodIssue } from 'zod/v4/core'
-import { safeEncode, safeParse } from 'zod/v4/core'
+import { safeParse } from 'zod/v4/core'
+import { safeEncode } from './zod-encode.js'
 import { SessionError } from '../core/errors.js'
 import { cloneJson, type JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
