@@ -135,6 +135,16 @@ export const variants: readonly Variant[] = [
     build: async () => (await ours()).buildRoomyMemoryApp(SECRET),
   },
   {
+    name: 'ours-read-rolling',
+    label: 'typed-sessions, route that only reads a rolling session (touchAfter: 60)',
+    group: 'ours',
+    visitors: ['returning'],
+    path: '/read',
+    counter: false,
+    stateful: true,
+    build: async () => (await ours()).buildRollingMemoryApp(SECRET),
+  },
+  {
     name: 'ours-untouched',
     label: 'typed-sessions, route that never touches the session',
     group: 'ours',

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { MemoryStore, type SessionStore } from 'typed-sessions'
+import { Expiry, MemoryStore, type SessionStore } from 'typed-sessions'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { counterSession } from '../../schemas/counter.js'
 import { CountingStore } from '../counting-store.js'
@@ -15,11 +15,22 @@ const MAX_SESSIONS = 10_000
  * The counter of examples/counter.ts (verify, load, increment, save, Set-Cookie) on `store`,
  * wrapped so that its calls are counted; `/prime` stores a counter without counting.
  */
-function counterApp(secret: string, inner: SessionStore, cleanUp?: () => Promise<void>): FetchApp {
+function counterApp(
+  secret: string,
+  inner: SessionStore,
+  cleanUp?: () => Promise<void>,
+  rolling = false
+): FetchApp {
   const store = new CountingStore(inner)
   const app = new Hono<CounterEnv>()
   // Plain http on loopback, so no `Secure` attribute.
-  app.use(sessionMiddleware(counterSession, { secret, store, cookie: { secure: false } }))
+  const options = { secret, store, cookie: { secure: false } }
+  app.use(
+    sessionMiddleware(
+      counterSession,
+      rolling ? { ...options, expiry: Expiry.onInactivity(3600), touchAfter: 60 } : options
+    )
+  )
   app.get('/', async (c) => {
     const n = await c.var.session.get('counter')
     await c.var.session.set('counter', n + 1)
@@ -47,6 +58,14 @@ export async function buildFullMemoryApp(secret: string): Promise<FetchApp> {
 /** The counter on a MemoryStore with room for every session of the run: nothing is evicted. */
 export function buildRoomyMemoryApp(secret: string): FetchApp {
   return counterApp(secret, new MemoryStore({ maxSessions: 10_000_000 }))
+}
+
+/**
+ * A rolling session (`Expiry.onInactivity(3600)` with `touchAfter: 60`) on a MemoryStore with
+ * room: a read-only returning visitor slides its expiry without a write per request.
+ */
+export function buildRollingMemoryApp(secret: string): FetchApp {
+  return counterApp(secret, new MemoryStore({ maxSessions: 10_000_000 }), undefined, true)
 }
 
 /** The counter on a store with a server (or a file), cleaned up when the server stops. */
