@@ -226,12 +226,16 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
           : engine.wasSaved
             ? engine.expiryAge()
             : engine.storedExpiryAge()
+      const id = engine.id
       const value =
         records !== undefined
-          ? records.sealFor(engine.id)
-          : engine.wasSaved
-            ? signer!.sign(engine.id!)
-            : verified!.value
+          ? records.sealFor(id)
+          : !engine.wasSaved
+            ? verified!.value
+            : id === undefined
+              ? undefined
+              : signer!.sign(id)
+      // Saved, then flushed in the same request: nothing left to send.
       if (value === undefined) return writeHeaders(c, undefined, vary)
       return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)
     }

@@ -150,4 +150,29 @@ describe('sessions kept in the cookie', () => {
     const resealed = openCookie(sessionCookie(response)!.value)!
     expect([resealed.schemaVersion, resealed.data]).toEqual([2, { counter: 41 }])
   })
+
+  it('send nothing when the handler saved and then logged out', async () => {
+    const app = cookieStoreApp()
+    app.get('/save-then-flush', async (c) => {
+      await c.var.session.set('user', 'ada')
+      await c.var.session.save()
+      await c.var.session.flush()
+      return c.text('gone')
+    })
+    const response = await app.request('/save-then-flush')
+    expect([response.status, response.headers.getSetCookie()]).toEqual([200, []])
+  })
+
+  it('re-seal an unmodified session only when touchAfter says its expiry moved enough', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
+    const jar = new CookieJar(cookieStoreApp({ expiry: Expiry.onInactivity(3600), touchAfter: 60 }))
+    await jar.text('/')
+    vi.setSystemTime(new Date('2030-01-01T00:00:30Z'))
+    expect(sessionCookie(await jar.fetch('/peek'))).toBeUndefined()
+    vi.setSystemTime(new Date('2030-01-01T00:02:00Z'))
+    const touched = sessionCookie(await jar.fetch('/peek'))!
+    expect(openCookie(touched.value)!.expiresAt).toBe(Date.parse('2030-01-01T01:02:00Z'))
+    expect(openCookie(touched.value)!.data).toEqual({ counter: 1 })
+  })
 })
