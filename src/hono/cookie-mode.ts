@@ -49,6 +49,8 @@ export class SealedCookies {
    */
   open(values: readonly string[], maxCandidates: number): RequestRecords {
     for (let i = 0; i < values.length && i < maxCandidates; i++) {
+      // Never sealed that large: a stuffed header costs no decryption.
+      if (values[i]!.length > this.#maxCookieSize) continue
       const opened = this.#sealer.open(values[i]!)
       if (opened === undefined) continue
       const id = opened.record.key
