@@ -21,7 +21,7 @@ export interface OpenedCookie {
   readonly rotated: boolean
 }
 
-/** Every ASCII session id is 22 characters: any 22 stand in for it when measuring a cookie. */
+/** Session ids are 22 base64url characters, which JSON never escapes: any 22 measure the same. */
 const ID_STAND_IN = 'x'.repeat(22)
 
 /** Seals and opens the records of one middleware; built once, when the middleware is created. */
