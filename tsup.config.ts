@@ -4,6 +4,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'hono/index': 'src/hono/index.ts',
+    'auth/index': 'src/auth/index.ts',
+    'cli/main': 'src/cli/main.ts',
     sqlite: 'src/stores/sqlite-store.ts',
     redis: 'src/stores/redis-store.ts',
     postgres: 'src/stores/postgres-store.ts',
@@ -27,4 +29,6 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   treeshake: true,
+  // Loaded only for a TypeScript config on a Node that cannot run it (src/cli/config.ts).
+  external: ['tsx', 'tsx/esm/api'],
 })

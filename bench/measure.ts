@@ -20,6 +20,8 @@ export interface LoadSettings {
 
 /** What the load requests carry: nothing, or one session cookie per connection. */
 export interface LoadRequest {
+  /** The route every request asks for. */
+  path: string
   /**
    * `Cookie` headers, one per returning visitor: connection `i` sends `cookies[i % length]` on
    * every request, so no two connections share a session. Empty: no cookie.
@@ -53,12 +55,12 @@ export async function measure(
   load: LoadRequest
 ): Promise<Measurement> {
   const options = (duration: number) => ({
-    url: `http://127.0.0.1:${server.port}/`,
+    url: `http://127.0.0.1:${server.port}${load.path}`,
     connections: settings.connections,
     pipelining: settings.pipelining,
     duration,
     ...(settings.rate === undefined ? {} : { overallRate: settings.rate }),
-    ...(load.cookies.length === 0 ? {} : { setupClient: cookiePerConnection(load.cookies) }),
+    ...(load.cookies.length === 0 ? {} : { setupClient: cookiePerConnection(load) }),
   })
   if (settings.warmup > 0) await autocannon(options(settings.warmup))
   // Store calls first: the child answers once the requests in flight are done.
@@ -71,11 +73,11 @@ export async function measure(
 }
 
 /** Gives the clients of one run their cookies in turn: autocannon sets them up in order. */
-function cookiePerConnection(cookies: readonly string[]): (client: Client) => void {
+function cookiePerConnection({ path, cookies }: LoadRequest): (client: Client) => void {
   let next = 0
   return (client) => {
     const cookie = cookies[next++ % cookies.length]!
-    client.setRequests([{ method: 'GET', path: '/', headers: { cookie } }])
+    client.setRequests([{ method: 'GET', path, headers: { cookie } }])
   }
 }
 

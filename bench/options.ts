@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util'
+import type { ConcurrencySettings } from './concurrency.js'
 import type { LoadSettings } from './measure.js'
 import type { MigrationSettings } from './migration.js'
 
 /** What `npm run bench` was asked to do. */
 export interface BenchOptions {
   load: LoadSettings
+  concurrency: ConcurrencySettings
+  /** A smoke run: short windows, one round; it writes neither the chart nor the README. */
+  quick: boolean
   migration: MigrationSettings
   /** Variant (and migration benchmark) names to run, in the registry's order; all when absent. */
   only: readonly string[] | undefined
@@ -21,8 +25,10 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
                       [--rounds <n>] [--rate <req/s>] [--only <name,...>] [--profile <dir>]
---only takes server variants (e.g. ours-returning,ours-returning-redis) and the in-process
-migration benchmarks (migrate-store, lazy-upgrade); a store variant whose server is down is n/a.
+--only takes server variants (e.g. ours,ours-redis; bare is always measured, for the ratios),
+concurrency, and the in-process migration benchmarks (migrate-store, lazy-upgrade); a store
+whose server is down is n/a. Only a full run (no --quick, no --only) writes
+bench/results/chart.svg and the README's tables; every run writes bench/results/latest.md.
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win); REDIS_URL,
 DATABASE_URL (PostgreSQL), MYSQL_URL for the store variants.`
 
@@ -57,6 +63,8 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, quick ? 0.5 : 2),
       duration,
     },
+    quick,
+    concurrency: { sizes: [10, 50], bursts: quick ? 1 : 3 },
     migration: quick ? { bulkRounds: 3, lazyRounds: 9 } : { bulkRounds: 7, lazyRounds: 51 },
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,

@@ -1,261 +1,217 @@
 import { cpus } from 'node:os'
+import type { ConcurrencyOutcome } from './concurrency.js'
+import { renderConcurrency } from './concurrency-report.js'
 import type { StoreCalls } from './counting-store.js'
-import type { Measurement, LoadSettings } from './measure.js'
-import {
-  median,
-  type BulkMigrationResult,
-  type LazyUpgradeResult,
-  type MigrationBench,
-  type MigrationResult,
-  type MigrationSettings,
-} from './migration.js'
-import type { Variant } from './variants.js'
+import type { LoadSettings, Measurement } from './measure.js'
+import { renderMigrationSection, type MigrationOutcome } from './migration-report.js'
+import type { MigrationSettings } from './migration.js'
+import type { BenchCase, Visitor } from './variants.js'
 
-/** One line of the table: measured, or not available with the reason. */
+export type { MigrationOutcome } from './migration-report.js'
+
+/** One case in one round: measured, or not available with the reason. */
 export type Outcome =
-  | { variant: Variant; measurement: Measurement }
-  | {
-      variant: Variant
-      unavailable: string
-      /** The variant's store server could not be reached (not a failure of ours). */
-      serverDown: boolean
-    }
+  | (BenchCase & { measurement: Measurement })
+  | (BenchCase & { unavailable: string; serverDown: boolean })
 
-/** One migration benchmark: its numbers, or why it failed. */
-export type MigrationOutcome =
-  { bench: MigrationBench; result: MigrationResult } | { bench: MigrationBench; failed: string }
+/** A case over all rounds: medians, and its efficiency vs bare Hono taken round by round. */
+export interface CaseSummary extends BenchCase {
+  /** Why it could not be measured in some round (then no figures are shown). */
+  unavailable?: { reason: string; serverDown: boolean }
+  /** The round with the median CPU per request. */
+  median?: Measurement
+  /** bare CPU/req ÷ this case's CPU/req, per round, in round order. */
+  ratios: number[]
+}
 
 /** Context printed above the tables. */
 export interface ReportContext {
   command: string
   load: LoadSettings
   migration: MigrationSettings
-  /** How many interleaved rounds each server variant was measured in (the median is shown). */
   rounds: number
   date: Date
 }
 
-/** Bulk migration throughput that `migrateStore` must reach, in records per second. */
-const BULK_TARGET = 50_000
-
-/** A run is flagged when load requests failed: non-2xx answers, connection errors, timeouts. */
-export function hasLoadErrors(measurement: Measurement): boolean {
-  return measurement.non2xx + measurement.errors + measurement.timeouts > 0
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length / 2
+  return sorted.length % 2 === 1
+    ? sorted[Math.floor(middle)]!
+    : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** The Markdown report: context, the tables, what each variant is, and how to read them. */
+/** Folds a case's rounds, each compared with bare Hono's measurement of the same round. */
+export function summarize(
+  benchCase: BenchCase,
+  runs: readonly Outcome[],
+  bareRuns: readonly Outcome[]
+): CaseSummary {
+  const failure = runs.find((run) => 'unavailable' in run)
+  if (failure !== undefined && 'unavailable' in failure) {
+    const { unavailable: reason, serverDown } = failure
+    return { ...benchCase, unavailable: { reason, serverDown }, ratios: [] }
+  }
+  const measured = runs.map((run) => (run as { measurement: Measurement }).measurement)
+  const byCpu = [...measured].sort((a, b) => a.cpuPerRequestUs - b.cpuPerRequestUs)
+  const ratios = measured.flatMap((m, round) => {
+    const bare = bareRuns[round]
+    return bare && 'measurement' in bare
+      ? [bare.measurement.cpuPerRequestUs / m.cpuPerRequestUs]
+      : []
+  })
+  return { ...benchCase, median: byCpu[Math.floor((byCpu.length - 1) / 2)]!, ratios }
+}
+
+/** A run is flagged when load requests failed: non-2xx answers, connection errors, timeouts. */
+export function hasLoadErrors(m: Measurement): boolean {
+  return m.non2xx + m.errors + m.timeouts > 0
+}
+
+/**
+ * Cases that fail the run: load errors, and ours not measured, except a store whose server is
+ * down (n/a) unless `strict` (CI), where that fails too.
+ */
+export function failedCases(summaries: readonly CaseSummary[], strict = false): CaseSummary[] {
+  return summaries.filter((s) =>
+    s.median !== undefined
+      ? hasLoadErrors(s.median)
+      : s.variant.group !== 'peer' && (strict || s.unavailable?.serverDown !== true)
+  )
+}
+
+const VISITOR_LABEL: Record<Visitor, string> = {
+  anonymous: '–',
+  new: 'new',
+  returning: 'returning',
+}
+
+/** `0.52 (0.49–0.55)`: the median ratio and its spread over the rounds. */
+export function formatRatio(ratios: readonly number[]): string {
+  if (ratios.length === 0) return '–'
+  const spread =
+    ratios.length > 1
+      ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+      : ''
+  return `${median(ratios).toFixed(2)}${spread}`
+}
+
+/** The efficiency table, one row per variant and visitor: shared by the report and the README. */
+export function renderTable(summaries: readonly CaseSummary[]): string[] {
+  return [
+    '| variant | visitor | server CPU µs/req | vs bare Hono (spread over rounds) | target | store calls/req | req/s |',
+    '| --- | --- | ---: | ---: | --- | --- | ---: |',
+    ...summaries.map(renderRow),
+  ]
+}
+
+function renderRow(s: CaseSummary): string {
+  const target = s.variant.targets?.[s.visitor]
+  const targetText = target === undefined ? '' : `≥ ${target.toFixed(2)}`
+  const name = s.variant.group === 'ours' ? `**${s.variant.label}**` : s.variant.label
+  const cells = (rest: string[]) => `| ${[name, VISITOR_LABEL[s.visitor], ...rest].join(' | ')} |`
+  if (s.median === undefined) {
+    return cells([
+      `n/a: ${(s.unavailable?.reason ?? '').replaceAll('|', '\\|')}`,
+      '',
+      targetText,
+      '',
+      '',
+    ])
+  }
+  const m = s.median
+  const ratio = median(s.ratios)
+  const verdict =
+    target === undefined ? '' : `${targetText} ${ratio >= target ? 'met' : '**missed**'}`
+  const errors = hasLoadErrors(m) ? ` ⚠ ${m.non2xx} non-2xx, ${m.errors} errors` : ''
+  return cells([
+    m.cpuPerRequestUs.toFixed(1),
+    formatRatio(s.ratios),
+    verdict,
+    renderCalls(m.storeCallsPerRequest, s),
+    Math.round(m.requestsPerSecond).toLocaleString('en-US') + errors,
+  ])
+}
+
+/** Below this, a per-request count rounds to 0 in the table. */
+const NEGLIGIBLE = 0.005
+const perRequest = (value: number) => (Number.isNaN(value) ? '?' : String(Number(value.toFixed(2))))
+
+function renderCalls(calls: StoreCalls | undefined, s: CaseSummary): string {
+  if (calls === undefined) return ''
+  const parts = (['create', 'load', 'save', 'delete'] as const)
+    .filter((key) => calls[key] >= NEGLIGIBLE)
+    .map((key) => `${perRequest(calls[key])} ${key}`)
+  const text = parts.length === 0 ? '0' : parts.join(' + ')
+  const limit = s.variant.callTarget
+  if (limit === undefined || s.visitor !== 'returning') return text
+  const met =
+    calls.load < limit.load + NEGLIGIBLE &&
+    calls.save < limit.save + NEGLIGIBLE &&
+    calls.create < NEGLIGIBLE &&
+    calls.delete < NEGLIGIBLE
+  return met ? text : `${text} (**over** ${limit.load} load + ${limit.save} save)`
+}
+
+/** Bare Hono against plain `node:http` in the same rounds: the baseline's own sanity check. */
+export function renderCrossCheck(summaries: readonly CaseSummary[]): string {
+  const cpu = (name: string) => summaries.find((s) => s.variant.name === name)?.median
+  const bare = cpu('bare')
+  const node = cpu('node-http')
+  if (bare === undefined || node === undefined) return ''
+  const added = bare.cpuPerRequestUs - node.cpuPerRequestUs
+  const verdict =
+    added >= 0
+      ? `Hono and its Node adapter add ${added.toFixed(1)} µs`
+      : 'bare Hono measured below plain node:http, which it cannot be: read the spreads as noise'
+  return (
+    `Cross-check: bare Hono costs ${bare.cpuPerRequestUs.toFixed(1)} µs/req, a plain \`node:http\` ` +
+    `server ${node.cpuPerRequestUs.toFixed(1)} µs/req in the same rounds (${verdict}).`
+  )
+}
+
+/** The Markdown report: context, the efficiency table, concurrency, migrations. */
 export function renderReport(
-  outcomes: readonly Outcome[],
+  summaries: readonly CaseSummary[],
+  concurrency: readonly ConcurrencyOutcome[],
   migrations: readonly MigrationOutcome[],
   context: ReportContext
 ): string {
   const cpu = cpus()
+  const { load } = context
+  const failed = failedCases(summaries)
   return [
     '# typed-sessions: server efficiency',
     '',
     `- Command: \`${context.command}\``,
     `- Node ${process.version}, ${process.platform}/${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
     `- Date: ${context.date.toISOString()}`,
-    ...(outcomes.length === 0 ? [] : renderServerSection(outcomes, context)),
-    ...(migrations.length === 0 ? [] : renderMigrationSection(migrations, context)),
-  ].join('\n')
-}
-
-function renderServerSection(outcomes: readonly Outcome[], context: ReportContext): string[] {
-  const bare = outcomes.find((o) => o.variant.name === 'bare')
-  const bareCpu =
-    bare !== undefined && 'measurement' in bare ? bare.measurement.cpuPerRequestUs : undefined
-  const { load } = context
-  const flagged = outcomes.filter((o) => 'measurement' in o && hasLoadErrors(o.measurement))
-  const stores = outcomes.some((o) => o.variant.service !== undefined)
-  return [
-    `- Load: autocannon, ${load.connections} connections, pipelining ${load.pipelining}, ` +
-      `${load.warmup} s warm-up then a ${load.duration} s measured window, over loopback; ` +
-      'each server in its own process, the load generator sharing the cores. ' +
-      `Every variant measured in ${context.rounds} interleaved round(s); the median round is shown.`,
-    `- Returning visitors: ${load.connections} sessions primed before the load, one per ` +
-      'connection; each connection sends its own cookie on every request.',
-    '- Targets: returning visitor ≥ 0.60 of bare, untouched ≥ 0.95 of bare; a returning ' +
-      'visitor costs at most 1 + 1 store round trips (one read, one write, compare-and-set included).',
-    '',
-    '## Server CPU per request',
-    '',
-    '| variant | req/s | p99 ms | server CPU µs/req | efficiency vs bare | target | store calls/req (load+save) | load errors |',
-    '| --- | ---: | ---: | ---: | ---: | --- | --- | --- |',
-    ...outcomes.map((o) => renderRow(o, bareCpu)),
-    '',
-    ...(flagged.length === 0
+    `- Load: autocannon, ${load.connections} connections, ${load.warmup} s warm-up then ${load.duration} s ` +
+      `measured, ${context.rounds} interleaved round(s); server CPU = user + system of the server process.`,
+    ...(summaries.length === 0
       ? []
-      : [`**Flagged:** load errors in ${flagged.map((o) => o.variant.name).join(', ')}.`, '']),
-    'Server CPU is the server process’s user + system time over the measured window (from',
-    '`process.cpuUsage()`) divided by the requests completed in it, so it does not depend on how',
-    'much of the cores the load generator took. Efficiency vs bare = bare CPU/req ÷ variant CPU/req.',
-    'Repeated runs of one variant on a shared 2-core machine differ by up to about 10 %; read',
-    'smaller gaps as noise. A `--quick` run is a smoke test: its windows are too short to compare.',
-    '',
-    'Returning visitors are different people: before the load, one session per connection is',
-    'created (a first visit, or `/prime` for the untouched route), and each autocannon connection',
-    'replays its own cookie. Concurrent requests therefore never hit the same session, for ours',
-    'and for the peers alike. (Replaying one cookie from every connection, as earlier runs did,',
-    'makes concurrent requests of one session conflict, which costs ours compare-and-set retries',
-    'that real visitors do not cause.) A cookie-held session (`hono-sessions-cookie`,',
-    '`@hono/session`) is replayed as primed, so its count does not advance; it still decrypts,',
-    'updates and re-encrypts the data on every request.',
-    '',
-    'Store calls/req counts the `create`, `load`, `save` and `delete` calls our session engine',
-    'made on its store (through a pass-through counting wrapper, `bench/counting-store.ts`) over',
-    'the measured window, divided by the requests answered in it; `+n create` / `+n delete` are',
-    'shown when not zero. Every call of these stores is one network round trip to its server',
-    '(one statement, command or script each, verified by the store authors against the servers’',
-    'own counters, and spot-checked while writing this benchmark: per counter request, Redis',
-    '`INFO commandstats` gained one `GET` and one `EVALSHA`, PostgreSQL',
-    '`pg_stat_database.xact_commit` two, MySQL/MariaDB `Com_stmt_execute` two), so **store',
-    'calls = round trips**; a compare-and-set `save` is one of them.',
-    ...(stores
-      ? [
+      : [
           '',
-          'The server CPU of a networked store (Redis, PostgreSQL, MySQL/MariaDB) is the Node',
-          'process only: it **excludes the database server’s own CPU**, which runs on the same',
-          '2 cores and so also lowers req/s. SQLite runs inside the server process, so its work',
-          'is included. Compare stores by req/s and p99 as well as by CPU per request. A store',
-          'variant whose server cannot be reached is n/a and does not fail the run. Each run uses',
-          'its own table (`bench_sessions_<random>`) or Redis key prefix (`bench:<random>:`) and',
-          'a temp SQLite file, all removed when the variant’s server stops.',
-        ]
-      : []),
-    '',
-    ...outcomes.map((o) => `- \`${o.variant.name}\`: ${o.variant.description}`),
-    '',
-  ]
-}
-
-function renderRow(outcome: Outcome, bareCpu: number | undefined): string {
-  const { variant } = outcome
-  const target = variant.target === undefined ? '' : `≥ ${variant.target.toFixed(2)}`
-  if (!('measurement' in outcome)) {
-    return `| ${variant.name} | n/a (${outcome.unavailable.replaceAll('|', '\\|')}) | | | | ${target} | | |`
-  }
-  const m = outcome.measurement
-  const efficiency = bareCpu === undefined ? undefined : bareCpu / m.cpuPerRequestUs
-  const verdict =
-    variant.target === undefined || efficiency === undefined
-      ? target
-      : `${target} ${efficiency >= variant.target ? 'met' : '**missed**'}`
-  const errors = hasLoadErrors(m)
-    ? `⚠ ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts`
-    : 'none'
-  return [
-    '',
-    variant.name,
-    Math.round(m.requestsPerSecond).toLocaleString('en-US'),
-    m.p99Ms.toFixed(0),
-    m.cpuPerRequestUs.toFixed(1),
-    efficiency === undefined ? '–' : efficiency.toFixed(2),
-    verdict,
-    renderCalls(m.storeCallsPerRequest, variant),
-    errors,
-    '',
-  ]
-    .join(' | ')
-    .trim()
-}
-
-/** A count per request: two decimals, without trailing zeros (`1`, `1.02`). */
-function perRequest(value: number): string {
-  return Number.isNaN(value) ? '?' : String(Number(value.toFixed(2)))
-}
-
-/** Below this, a per-request count rounds to 0 in the table. */
-const NEGLIGIBLE = 0.005
-
-function renderCalls(calls: StoreCalls | undefined, variant: Variant): string {
-  if (calls === undefined) return '–'
-  const extra = (['create', 'delete'] as const)
-    .filter((key) => calls[key] >= NEGLIGIBLE)
-    .map((key) => `, +${perRequest(calls[key])} ${key}`)
-    .join('')
-  const text = `${perRequest(calls.load)} + ${perRequest(calls.save)}${extra}`
-  const limit = variant.callTarget
-  if (limit === undefined) return text
-  const met =
-    calls.load < limit.load + NEGLIGIBLE &&
-    calls.save < limit.save + NEGLIGIBLE &&
-    calls.create < NEGLIGIBLE &&
-    calls.delete < NEGLIGIBLE
-  return `${text} (≤ ${limit.load} + ${limit.save} ${met ? 'met' : '**missed**'})`
-}
-
-function renderMigrationSection(
-  migrations: readonly MigrationOutcome[],
-  context: ReportContext
-): string[] {
-  const { bulkRounds, lazyRounds } = context.migration
-  return [
-    '',
-    '## Schema migrations (in process, no HTTP)',
-    '',
-    `Run in the benchmark runner’s own process before the servers; each figure is the median of ` +
-      `the measured rounds (bulk: ${bulkRounds}, lazy: ${lazyRounds}), after unmeasured ` +
-      'warm-up rounds. Records are small (`{ count: i }`) and live in a MemoryStore, so this is ' +
-      'the library’s own cost: with a server store, its round trips come on top.',
-    '',
-    ...migrations.flatMap(renderMigration),
-    ...migrations.map((m) => `- \`${m.bench.name}\`: ${m.bench.description}`),
-    '',
-  ]
-}
-
-function renderMigration(outcome: MigrationOutcome): string[] {
-  if ('failed' in outcome) return [`**${outcome.bench.name} failed:** ${outcome.failed}`, '']
-  const { result } = outcome
-  return result.kind === 'bulk' ? renderBulk(result) : renderLazy(result)
-}
-
-function rate(value: number): string {
-  return Math.round(value).toLocaleString('en-US')
-}
-
-function spread(values: readonly number[], format: (value: number) => string): string {
-  return `${format(Math.min(...values))} – ${format(Math.max(...values))}`
-}
-
-function renderBulk(result: BulkMigrationResult): string[] {
-  const met = result.migrateRate >= BULK_TARGET
-  return [
-    `### Bulk migration: \`migrateStore\`, ${result.records.toLocaleString('en-US')} records, version 1 → 3`,
-    '',
-    '| run | records/s (median) | range over rounds | ms per run (median) | target |',
-    '| --- | ---: | ---: | ---: | --- |',
-    `| migrate (batchSize ${result.batchSize}) | ${rate(result.migrateRate)} | ${spread(result.migrateRates, rate)} | ${((result.records / result.migrateRate) * 1000).toFixed(0)} | ≥ ${rate(BULK_TARGET)} ${met ? 'met' : '**missed**'} |`,
-    `| dry run (reads and upgrades, saves nothing) | ${rate(result.dryRunRate)} | ${spread(result.dryRunRates, rate)} | ${((result.records / result.dryRunRate) * 1000).toFixed(0)} | |`,
-    '',
-    'Each round fills a fresh store (not timed), dry-runs it, then migrates it; every round checks',
-    'that all records were migrated (none invalid, no conflicts) and end at version 3.',
-    '',
-  ]
-}
-
-function renderLazy(result: LazyUpgradeResult): string[] {
-  const us = (value: number) => value.toFixed(2)
-  const ratio = result.upgradeUs / result.currentUs
-  const ratios = result.upgradeUsPerRound.map((u, i) => u / (result.currentUsPerRound[i] ?? u))
-  return [
-    '### Lazy upgrade on load vs a current-version load',
-    '',
-    '| record loaded | µs per load (median) | range over rounds |',
-    '| --- | ---: | ---: |',
-    `| version 3 (current): no upgrade | ${us(result.currentUs)} | ${spread(result.currentUsPerRound, us)} |`,
-    `| version 1: upgraded v1 → v2 → v3 | ${us(result.upgradeUs)} | ${spread(result.upgradeUsPerRound, us)} |`,
-    '',
-    `Upgrade cost: **${us(result.upgradeUs - result.currentUs)} µs** per load more, ` +
-      `**${ratio.toFixed(2)}×** a current-version load (ratio of medians; median of the ` +
-      `per-round ratios ${median(ratios).toFixed(2)}×). Each round loads ` +
-      `${result.recordsPerVersion.toLocaleString('en-US')} sessions of each version once, on ` +
-      'fresh `Session` objects, sequentially; the version-1 records are re-seeded before every ' +
-      'round (a load never writes back, the save at the end of a request would), and which set ' +
-      'goes first alternates. The version-1 load is checked to upgrade (data migrated, session ' +
-      'due a save) and the version-3 one not to. Not included: the save that persists the ' +
-      'upgrade at the end of the request, which a returning request makes anyway when it writes.',
-    '',
-  ]
+          '## Server CPU per request',
+          '',
+          ...renderTable(summaries),
+          '',
+          renderCrossCheck(summaries),
+          ...(failed.length === 0
+            ? []
+            : [
+                '',
+                `**Failed:** ${failed.map((s) => `${s.variant.name} (${s.visitor})`).join(', ')}.`,
+              ]),
+          '',
+          'Efficiency is bare Hono’s CPU per request divided by the case’s, taken within each',
+          'round (so a drift of the shared machine cancels) and shown as the median with its',
+          'spread over rounds. Returning visitors: one session per connection, primed before the',
+          'load. New visitors send no cookie, so every request creates a session. Store calls',
+          'count the engine’s calls on its store (each one network round trip for the server',
+          'stores); the CPU of a networked store’s server is not included.',
+        ]),
+    ...renderConcurrency(concurrency),
+    ...(migrations.length === 0 ? [] : renderMigrationSection(migrations, context.migration)),
+  ].join('\n')
 }

@@ -1,44 +1,52 @@
 /**
  * `npm run bench`: server CPU per request of the session middleware against bare Hono and the
- * peer libraries, on each store; then, in this process, the schema migration benchmarks. Each
- * server variant is served by its own child process; this process only generates load and reads
- * the child's CPU time (and store calls) around the measured window. See `--help`.
+ * peer libraries, new and returning visitors, on each store; the concurrency benchmark; then, in
+ * this process, the schema migration benchmarks. Each server variant is served by its own child
+ * process; this process only generates load and reads the child's CPU time around the measured
+ * window. A full run (no `--quick`, no `--only`) also writes the chart and the README table.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { renderChart } from './chart.js'
 import { ServerUnavailable, startServer } from './child.js'
+import { runConcurrency, type ConcurrencyOutcome } from './concurrency.js'
 import { measure } from './measure.js'
 import { findMigrationBench, migrationBenches, type MigrationBench } from './migration.js'
 import { readOptions, type BenchOptions } from './options.js'
-import { hasLoadErrors, renderReport, type MigrationOutcome, type Outcome } from './report.js'
-import { checkVariant } from './sanity.js'
-import { variants, type Variant } from './variants.js'
+import { updateReadme } from './readme.js'
+import {
+  failedCases,
+  renderReport,
+  summarize,
+  type CaseSummary,
+  type MigrationOutcome,
+  type Outcome,
+} from './report.js'
+import { checkCase } from './sanity.js'
+import { variants, type BenchCase } from './variants.js'
 
-const RESULTS = fileURLToPath(new URL('./results/latest.md', import.meta.url))
+const results = (file: string) => fileURLToPath(new URL(`./results/${file}`, import.meta.url))
 
-async function runVariant(variant: Variant, options: BenchOptions): Promise<Outcome> {
+async function runCase(benchCase: BenchCase, options: BenchOptions): Promise<Outcome> {
+  const { variant } = benchCase
   let server
   try {
     server = await startServer(variant.name, options.profileDir)
-    const visitors = options.load.connections
-    const load = await checkVariant(variant, `http://127.0.0.1:${server.port}/`, visitors)
-    const measurement = await measure(server, options.load, load)
-    return { variant, measurement }
+    const origin = `http://127.0.0.1:${server.port}`
+    const load = await checkCase(benchCase, origin, options.load.connections)
+    return { ...benchCase, measurement: await measure(server, options.load, load) }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    console.error(`  ${variant.name}: ${reason}`)
+    console.error(`  ${variant.name} (${benchCase.visitor}): ${reason}`)
     // Only "its server is down" is n/a for one of ours; anything else is a failure.
     const serverDown = variant.service !== undefined && error instanceof ServerUnavailable
-    return { variant, unavailable: reason, serverDown }
+    return { ...benchCase, unavailable: reason, serverDown }
   } finally {
     await server?.stop()
   }
 }
 
-async function runMigrationBench(
-  bench: MigrationBench,
-  options: BenchOptions
-): Promise<MigrationOutcome> {
+async function runMigrationBench(bench: MigrationBench, options: BenchOptions) {
   try {
     return { bench, result: await bench.run(options.migration) }
   } catch (error) {
@@ -48,79 +56,85 @@ async function runMigrationBench(
   }
 }
 
-/** The round with the median server CPU per request; a variant that ever failed is its failure. */
-function medianOutcome(runs: Outcome[]): Outcome {
-  const failure = runs.find((run) => !('measurement' in run))
-  if (failure !== undefined) return failure
-  const measured = runs as Extract<Outcome, { measurement: unknown }>[]
-  const sorted = [...measured].sort(
-    (a, b) => a.measurement.cpuPerRequestUs - b.measurement.cpuPerRequestUs
+function selectCases(only: readonly string[] | undefined): BenchCase[] {
+  const all = variants.flatMap((variant) =>
+    variant.visitors.map((visitor) => ({ variant, visitor }))
   )
-  return sorted[Math.floor((sorted.length - 1) / 2)]!
-}
-
-interface Selection {
-  variants: readonly Variant[]
-  migrations: readonly MigrationBench[]
-}
-
-function select(only: readonly string[] | undefined): Selection {
-  if (only === undefined) return { variants, migrations: migrationBenches }
-  const known = [...variants.map((v) => v.name), ...migrationBenches.map((b) => b.name)]
-  for (const name of only) {
-    if (!known.includes(name)) {
-      throw new Error(`Unknown benchmark "${name}"; known: ${known.join(', ')}.`)
-    }
-  }
-  return {
-    variants: only.flatMap((name) => variants.filter((v) => v.name === name)),
-    migrations: only.flatMap((name) => findMigrationBench(name) ?? []),
-  }
+  if (only === undefined) return all
+  const named = (name: string) => all.filter((c) => c.variant.name === name)
+  // Ratios need bare Hono in the same rounds.
+  return all.filter((c) => c.variant.name === 'bare' || only.some((n) => named(n).includes(c)))
 }
 
 let options: BenchOptions
-let selected: Selection
 try {
   options = readOptions(process.argv.slice(2), process.env)
-  selected = select(options.only)
+  const known = [...variants.map((v) => v.name), ...migrationBenches.map((b) => b.name)]
+  for (const name of options.only ?? []) {
+    if (!known.includes(name) && name !== 'concurrency') {
+      throw new Error(`Unknown benchmark "${name}"; known: ${known.join(', ')}, concurrency.`)
+    }
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error)
   process.exit(2)
 }
+const only = options.only
 const date = new Date()
 // In-process and first, while this process has done nothing else yet.
 const migrations: MigrationOutcome[] = []
-for (const bench of selected.migrations) {
+for (const bench of only === undefined
+  ? migrationBenches
+  : only.flatMap((name) => findMigrationBench(name) ?? [])) {
   console.error(`benchmarking ${bench.name}…`)
   migrations.push(await runMigrationBench(bench, options))
 }
-// Interleaved rounds: every variant once per round, so a drift of this shared machine (other
-// processes, thermal state) lands on every variant alike; each variant's median round is kept.
-const rounds: Outcome[][] = selected.variants.map(() => [])
-for (let round = 1; round <= options.rounds; round++) {
-  for (const [index, variant] of selected.variants.entries()) {
-    console.error(`benchmarking ${variant.name} (round ${round} of ${options.rounds})…`)
-    rounds[index]!.push(await runVariant(variant, options))
+// Interleaved rounds: every case once per round, so a drift of this shared machine (other
+// processes, thermal state) lands on every case alike; ratios are taken within a round.
+const cases =
+  only === undefined || only.some((n) => variants.some((v) => v.name === n))
+    ? selectCases(only)
+    : []
+const rounds: Outcome[][] = []
+for (let round = 1; round <= options.rounds && cases.length > 0; round++) {
+  const outcomes: Outcome[] = []
+  for (const benchCase of cases) {
+    console.error(`benchmarking ${benchCase.variant.name}, ${benchCase.visitor} (round ${round})…`)
+    outcomes.push(await runCase(benchCase, options))
   }
+  rounds.push(outcomes)
 }
-const outcomes = rounds.map(medianOutcome)
+const summaries: CaseSummary[] = cases.map((benchCase, index) =>
+  summarize(
+    benchCase,
+    rounds.map((round) => round[index]!),
+    rounds.map((round) => round[0]!)
+  )
+)
+let concurrency: ConcurrencyOutcome[] = []
+if (only === undefined || only.includes('concurrency')) {
+  console.error('benchmarking concurrent updates of one session…')
+  concurrency = await runConcurrency(options.concurrency)
+}
 
-const report = renderReport(outcomes, migrations, {
-  command: options.command,
-  load: options.load,
-  migration: options.migration,
-  rounds: options.rounds,
-  date,
-})
+const context = { ...options, date }
+const report = renderReport(summaries, concurrency, migrations, context)
 console.log(report)
-await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true })
-await writeFile(RESULTS, report)
-console.error(`written to ${RESULTS}`)
+await mkdir(results(''), { recursive: true })
+const full = only === undefined && !options.quick
+await writeFile(results('latest.md'), report)
+if (summaries.length > 0) {
+  await writeFile(results(full ? 'chart.svg' : 'latest.svg'), renderChart(summaries, context))
+}
+if (full) await updateReadme(summaries, concurrency, context)
+console.error(`written to ${results('latest.md')}${full ? ', chart.svg and README.md' : ''}`)
 
-// A peer library that cannot run, or a store whose server is down, is reported, not fatal;
-// ours failing, load errors, or a failed migration benchmark are.
+// A peer that cannot run, or a store whose server is down, is reported, not fatal; ours
+// failing, load errors, a failed concurrency check or a failed migration benchmark are.
+// In CI (as in the store tests) a store whose server is down fails the run instead.
+const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 const failed =
-  outcomes.some((o) =>
-    'measurement' in o ? hasLoadErrors(o.measurement) : !o.variant.peer && !o.serverDown
-  ) || migrations.some((m) => 'failed' in m)
+  failedCases(summaries, ci).length > 0 ||
+  concurrency.some((c) => c.failed !== undefined || (ci && c.unavailable !== undefined)) ||
+  migrations.some((m) => 'failed' in m)
 if (failed) process.exitCode = 1

@@ -1,67 +1,54 @@
 import type { LoadRequest } from './measure.js'
-import type { Variant } from './variants.js'
+import type { BenchCase } from './variants.js'
 
 const COUNT = /^Current count: (\d+)$/
 
 /**
- * Checks a variant before loading it: 200 with the expected body; for a returning visitor, that
- * the cookie from a priming request is really used (the count goes up) and, on a counter, that
- * the response sets a cookie; on a route that never touches the session, that it sets none.
- * Then primes `visitors` sessions, one per load connection: returning visitors are different
- * people, so concurrent requests never share a session (as they would replaying one cookie).
- * Returns what the load requests carry; throws with a sentence on the first failed check.
+ * Checks a variant before loading it, then returns what the load requests carry. Every route
+ * answers 200 "Current count: N". A new visitor's request sets a cookie (on a counter); a
+ * returning visitor's cookie is really used (the count goes up); a route that does not count
+ * sets no cookie. Returning visitors are different people: one session is primed per load
+ * connection, so concurrent requests never share a session. Throws on the first failed check.
  */
-export async function checkVariant(
-  variant: Variant,
-  baseUrl: string,
+export async function checkCase(
+  { variant, visitor }: BenchCase,
+  origin: string,
   visitors: number
 ): Promise<LoadRequest> {
-  const first = await get(baseUrl, undefined)
+  const url = `${origin}${variant.path}`
+  const first = await get(url, undefined)
   expect(first.count === 0, `a first request answers "Current count: 0", got "${first.body}"`)
-  if (variant.counter) expect(first.cookie !== undefined, 'a first counter request sets a cookie')
-  if (variant.visitor === 'none') return { cookies: [] }
-
-  // The untouched route sets no cookie: prime it on the counter of the same middleware instead.
-  const cookie = first.cookie ?? (await primeCookie(variant, baseUrl))
-  const second = await get(baseUrl, cookie)
+  if (visitor === 'anonymous') return { path: variant.path, cookies: [] }
+  if (visitor === 'new') {
+    expect(first.cookie !== undefined, 'a new visitor of a counter gets a cookie')
+    const again = await get(url, undefined)
+    expect(again.count === 0, `a request without a cookie starts at 0, got "${again.body}"`)
+    return { path: variant.path, cookies: [] }
+  }
+  const prime = async () => {
+    const reply = await get(variant.counter ? url : `${origin}/prime`, undefined)
+    expect(reply.cookie !== undefined, `"${variant.name}" sets a cookie on a first visit`)
+    return reply.cookie
+  }
+  const cookie = await prime()
+  const second = await get(url, cookie)
   if (!variant.counter) {
-    expect(
-      second.count === 0,
-      `a route that does not count answers "Current count: 0", got "${second.body}"`
-    )
+    expect(second.count === 0, `a route that does not count answers 0, got "${second.body}"`)
     expect(second.cookie === undefined, 'a route that changes nothing sets no cookie')
   } else {
     expect(second.count === 1, `the primed cookie is used: count 1 expected, got "${second.body}"`)
     expect(second.cookie !== undefined, 'a returning counter request sets a cookie')
     // A server-side session counts on with the same cookie; a cookie-held one needs the new one.
-    const third = await get(baseUrl, variant.stateful ? cookie : (second.cookie ?? cookie))
+    const third = await get(url, variant.stateful ? cookie : second.cookie)
     expect(
       third.count === 2,
       `the count increases across requests: 2 expected, got "${third.body}"`
     )
   }
   const cookies = [cookie]
-  while (cookies.length < visitors) {
-    cookies.push(
-      variant.counter
-        ? await firstVisitCookie(variant, baseUrl)
-        : await primeCookie(variant, baseUrl)
-    )
-  }
+  while (cookies.length < visitors) cookies.push(await prime())
   expect(new Set(cookies).size === cookies.length, 'each primed visitor gets its own cookie')
-  return { cookies }
-}
-
-async function firstVisitCookie(variant: Variant, baseUrl: string): Promise<string> {
-  const visit = await get(baseUrl, undefined)
-  expect(visit.cookie !== undefined, `"${variant.name}" sets a cookie on a first visit`)
-  return visit.cookie ?? ''
-}
-
-async function primeCookie(variant: Variant, baseUrl: string): Promise<string> {
-  const primed = await get(`${baseUrl}prime`, undefined)
-  expect(primed.cookie !== undefined, `"${variant.name}" has a /prime route that sets a cookie`)
-  return primed.cookie ?? ''
+  return { path: variant.path, cookies }
 }
 
 interface Reply {

@@ -3,6 +3,7 @@
  * IPC channel. Serves the variant on 127.0.0.1 (a free port), reports the port, and answers CPU
  * usage and store-call queries so the runner can measure this process alone.
  */
+import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { ServiceUnavailable } from './apps/stores.js'
 import type { ChildMessage, ParentMessage } from './protocol.js'
@@ -29,7 +30,9 @@ function answer(): void {
  * Counts the requests of a variant whose store calls are counted: a request is counted once its
  * response is produced, when all its store calls are made.
  */
-function counting(fetch: FetchApp['fetch']): FetchApp['fetch'] {
+type Fetch = NonNullable<FetchApp['fetch']>
+
+function counting(fetch: Fetch): Fetch {
   return (request) => {
     inFlight++
     const response = fetch(request)
@@ -104,11 +107,21 @@ process.on('SIGTERM', () => void exit(0))
 
 try {
   app = await findVariant(process.argv[2] ?? '').build()
-  // Requests are counted only where store calls are: the other variants run `fetch` as it is.
-  const fetch = app.storeCalls === undefined ? app.fetch : counting(app.fetch)
-  serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-    send({ type: 'ready', port: info.port })
-  })
+  if (app.listener !== undefined) {
+    const server = createServer(app.listener)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 })
+    })
+  } else if (app.fetch !== undefined) {
+    // Requests are counted only where store calls are: the other variants run `fetch` as it is.
+    const fetch = app.storeCalls === undefined ? app.fetch : counting(app.fetch.bind(app))
+    serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      send({ type: 'ready', port: info.port })
+    })
+  } else {
+    throw new Error('the variant built neither a fetch handler nor a node:http listener')
+  }
 } catch (error) {
   send({
     type: 'failed',

@@ -1,13 +1,21 @@
+import type { RequestListener } from 'node:http'
 import type { StoreCalls } from './counting-store.js'
 
-/** What a child process serves: anything with Hono's `fetch`. */
+/** What a child process serves: Hono's `fetch`, or a plain `node:http` listener. */
 export interface FetchApp {
-  fetch: (request: Request) => Response | Promise<Response>
+  fetch?: (request: Request) => Response | Promise<Response>
+  listener?: RequestListener
   /** The store calls made so far, for a variant whose store is wrapped in a `CountingStore`. */
   storeCalls?: () => StoreCalls
   /** Removes what the variant left outside the process (a table, keys, a file); run at exit. */
   cleanUp?: () => Promise<void>
 }
+
+/**
+ * Who sends the load: `anonymous` (no cookie, no session: the baselines), `new` (no cookie, so
+ * every request creates a session) or `returning` (each connection replays its own session).
+ */
+export type Visitor = 'anonymous' | 'new' | 'returning'
 
 /** Store calls per returning-visitor request that a variant must not exceed. */
 export interface CallTarget {
@@ -15,186 +23,144 @@ export interface CallTarget {
   save: number
 }
 
-/** What a benchmarked server variant is, and how the runner checks and loads it. */
+/** A benchmarked server: one short app, measured once per visitor kind it lists. */
 export interface Variant {
   name: string
-  /** One line for the report. */
-  description: string
-  /** `returning`: requests carry a cookie from a priming request; `none`: no cookie. */
-  visitor: 'returning' | 'none'
+  /** One line for the table and the chart. */
+  label: string
+  /** `peer`: another library; if it cannot run, the report says n/a and the run goes on. */
+  group: 'baseline' | 'ours' | 'peer'
+  visitors: readonly Visitor[]
+  /** The route the load requests (`/prime` creates a returning visitor's session on ours). */
+  path: string
+  /** The route counts (a session value goes up per request); else it answers count 0. */
+  counter: boolean
   /** The session lives on the server, so replaying one cookie increments the same count. */
   stateful: boolean
-  /** The route touches the session (a counter) rather than returning a constant body. */
-  counter: boolean
-  /** A peer library's variant: if it cannot run, the report says n/a and the run goes on. */
-  peer: boolean
-  /** Efficiency vs bare that this variant must reach, if it is one of ours with a target. */
-  target?: number
-  /** Store calls (= round trips) per request that this variant must not exceed. */
+  /** Efficiency vs bare that this variant must reach, per visitor. */
+  targets?: Partial<Record<Visitor, number>>
+  /** Store calls (= round trips) per returning request that this variant must not exceed. */
   callTarget?: CallTarget
-  /**
-   * The server the variant's store needs (e.g. `PostgreSQL`). When it cannot be reached, the
-   * report says n/a and the run goes on, as for a peer; any other failure is fatal.
-   */
+  /** The server the variant's store needs; unreachable, the variant is n/a, not a failure. */
   service?: string
   /** Builds the app; runs in the child process only, so each library loads on its own. */
-  build: () => Promise<FetchApp>
+  build: () => FetchApp | Promise<FetchApp>
+}
+
+/** One measurement: a variant under one kind of visitor. */
+export interface BenchCase {
+  variant: Variant
+  visitor: Visitor
 }
 
 /** At least 32 characters: our cookie signer, hono-sessions' iron and @hono/session's HKDF. */
 const SECRET = 'bench-only secret, at least 32 characters long'
-
-/** One read and one write per returning-visitor request, the compare-and-set included. */
+const BOTH = ['new', 'returning'] as const
+const ANONYMOUS = ['anonymous'] as const
 const ONE_READ_ONE_WRITE: CallTarget = { load: 1, save: 1 }
 
+const baselines = () => import('./apps/baselines.js')
+const ours = () => import('./apps/ours.js')
+const honoSessions = () => import('./apps/hono-sessions.js')
+
+function baseline(name: string, label: string, build: Variant['build']): Variant {
+  const flags = { counter: false, stateful: false, path: '/' }
+  return { name, label, group: 'baseline', visitors: ANONYMOUS, ...flags, build }
+}
+
+function storeVariant(kind: 'sqlite' | 'redis' | 'postgres' | 'mysql', label: string): Variant {
+  const service = { sqlite: undefined, redis: 'Redis', postgres: 'PostgreSQL', mysql: 'MySQL' }
+  return {
+    name: `ours-${kind}`,
+    label: `typed-sessions counter, ${label}`,
+    group: 'ours',
+    visitors: BOTH,
+    path: '/',
+    counter: true,
+    stateful: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    ...(service[kind] && { service: service[kind] }),
+    build: async () => (await ours()).buildStoreApp(SECRET, kind),
+  }
+}
+
+function peer(name: string, label: string, stateful: boolean, build: Variant['build']): Variant {
+  return { name, label, group: 'peer', visitors: BOTH, path: '/', counter: true, stateful, build }
+}
+
 export const variants: readonly Variant[] = [
+  baseline('bare', 'bare Hono, no middleware', async () => ({
+    fetch: (await baselines()).buildBareApp().fetch,
+  })),
+  baseline('node-http', 'plain node:http server (cross-check of bare)', async () => ({
+    listener: (await baselines()).plainNodeListener,
+  })),
+  baseline('plain-cookie', 'Hono setting one plain cookie (the floor)', async () => ({
+    fetch: (await baselines()).buildPlainCookieApp().fetch,
+  })),
+  baseline('empty-middleware', 'Hono + one empty async middleware', async () => ({
+    fetch: (await baselines()).buildEmptyMiddlewareApp().fetch,
+  })),
   {
-    name: 'bare',
-    description: 'Hono, no middleware, constant body',
-    visitor: 'none',
-    peer: false,
-    stateful: false,
-    counter: false,
-    build: async () => (await import('./apps/bare.js')).buildBareApp(),
-  },
-  {
-    name: 'hono-empty-middleware',
-    description:
-      'Hono + one empty async middleware (`await next()`): the floor for any middleware, for reference',
-    visitor: 'none',
-    peer: false,
-    stateful: false,
-    counter: false,
-    build: async () => (await import('./apps/bare.js')).buildEmptyMiddlewareApp(),
-  },
-  {
-    name: 'ours-returning',
-    description: 'typed-sessions counter, MemoryStore, returning visitor',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
+    name: 'ours',
+    label: 'typed-sessions counter, MemoryStore full (at maxSessions)',
+    group: 'ours',
+    visitors: BOTH,
+    path: '/',
     counter: true,
-    target: 0.6,
+    stateful: true,
+    targets: { new: 0.5, returning: 0.6 },
     callTarget: ONE_READ_ONE_WRITE,
-    build: async () => (await import('./apps/ours.js')).buildCounterApp(SECRET),
+    build: async () => (await ours()).buildFullMemoryApp(SECRET),
   },
   {
-    name: 'ours-returning-sqlite',
-    description:
-      'typed-sessions counter, SqliteStore (better-sqlite3, temp file, WAL, synchronous at its default FULL), returning visitor',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
+    name: 'ours-roomy',
+    label: 'typed-sessions counter, MemoryStore with room (no eviction)',
+    group: 'ours',
+    visitors: ['new'],
+    path: '/',
     counter: true,
-    callTarget: ONE_READ_ONE_WRITE,
-    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'sqlite'),
-  },
-  {
-    name: 'ours-returning-redis',
-    description:
-      'typed-sessions counter, RedisStore (ioredis, one connection; REDIS_URL or 127.0.0.1:6379), returning visitor',
-    visitor: 'returning',
-    peer: false,
     stateful: true,
-    counter: true,
-    callTarget: ONE_READ_ONE_WRITE,
-    service: 'Redis',
-    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'redis'),
-  },
-  {
-    name: 'ours-returning-postgres',
-    description:
-      'typed-sessions counter, PostgresStore (pg.Pool, 10 connections; DATABASE_URL or 127.0.0.1:5432/test), returning visitor',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
-    counter: true,
-    callTarget: ONE_READ_ONE_WRITE,
-    service: 'PostgreSQL',
-    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'postgres'),
-  },
-  {
-    name: 'ours-returning-mysql',
-    description:
-      'typed-sessions counter, MySqlStore (mysql2/promise pool, 10 connections; MYSQL_URL or 127.0.0.1:3306/test), returning visitor',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
-    counter: true,
-    callTarget: ONE_READ_ONE_WRITE,
-    service: 'MySQL/MariaDB',
-    build: async () => (await import('./apps/ours.js')).buildStoreCounterApp(SECRET, 'mysql'),
+    targets: { new: 0.5 },
+    build: async () => (await ours()).buildRoomyMemoryApp(SECRET),
   },
   {
     name: 'ours-read',
-    description:
-      'typed-sessions middleware, returning visitor whose request only reads the session (no save, no Set-Cookie)',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
+    label: 'typed-sessions, route that only reads the session',
+    group: 'ours',
+    visitors: ['returning'],
+    path: '/read',
     counter: false,
-    build: async () => (await import('./apps/ours.js')).buildReadOnlyApp(SECRET),
+    stateful: true,
+    build: async () => (await ours()).buildRoomyMemoryApp(SECRET),
   },
   {
     name: 'ours-untouched',
-    description: 'typed-sessions middleware, route never touches the session, valid cookie',
-    visitor: 'returning',
-    peer: false,
-    stateful: true,
+    label: 'typed-sessions, route that never touches the session',
+    group: 'ours',
+    visitors: ['returning'],
+    path: '/untouched',
     counter: false,
-    target: 0.95,
-    build: async () => (await import('./apps/ours.js')).buildUntouchedApp(SECRET),
-  },
-  {
-    name: 'ours-new',
-    description:
-      'typed-sessions counter, no cookie: a new session per request (store evicts at 10,000)',
-    visitor: 'none',
-    peer: false,
     stateful: true,
-    counter: true,
-    build: async () => (await import('./apps/ours.js')).buildCounterApp(SECRET),
+    targets: { returning: 0.95 },
+    build: async () => (await ours()).buildRoomyMemoryApp(SECRET),
   },
-  {
-    name: 'hono-sessions-cookie',
-    description: 'hono-sessions counter, CookieStore (iron-encrypted data in the cookie)',
-    visitor: 'returning',
-    peer: true,
-    stateful: false,
-    counter: true,
-    build: async () =>
-      (await import('./apps/hono-sessions.js')).buildHonoSessionsApp('cookie', SECRET),
-  },
-  {
-    name: 'hono-sessions-memory',
-    description: 'hono-sessions counter, MemoryStore, session id iron-encrypted in the cookie',
-    visitor: 'returning',
-    peer: true,
-    stateful: true,
-    counter: true,
-    build: async () =>
-      (await import('./apps/hono-sessions.js')).buildHonoSessionsApp('memory', SECRET),
-  },
-  {
-    name: 'hono-sessions-memory-plain',
-    description:
-      'hono-sessions counter, MemoryStore, no encryptionKey (raw UUID cookie): its fastest mode',
-    visitor: 'returning',
-    peer: true,
-    stateful: true,
-    counter: true,
-    build: async () =>
-      (await import('./apps/hono-sessions.js')).buildHonoSessionsApp('memory', undefined),
-  },
-  {
-    name: '@hono/session',
-    description: '@hono/session counter (jose JWE: data encrypted in the cookie)',
-    visitor: 'returning',
-    peer: true,
-    stateful: false,
-    counter: true,
-    build: async () => (await import('./apps/hono-session.js')).buildHonoSessionApp(SECRET),
-  },
+  storeVariant('sqlite', 'SqliteStore (better-sqlite3, WAL file)'),
+  storeVariant('redis', 'RedisStore (ioredis)'),
+  storeVariant('postgres', 'PostgresStore (pg.Pool)'),
+  storeVariant('mysql', 'MySqlStore (mysql2 pool, MariaDB)'),
+  peer('hono-sessions-plain', 'hono-sessions, MemoryStore, raw id (fastest)', true, async () =>
+    (await honoSessions()).buildHonoSessionsApp('memory', undefined)
+  ),
+  peer('hono-sessions', 'hono-sessions, MemoryStore, encrypted id', true, async () =>
+    (await honoSessions()).buildHonoSessionsApp('memory', SECRET)
+  ),
+  peer('hono-sessions-cookie', 'hono-sessions, CookieStore (iron)', false, async () =>
+    (await honoSessions()).buildHonoSessionsApp('cookie', SECRET)
+  ),
+  peer('@hono/session', '@hono/session (jose JWE cookie)', false, async () =>
+    (await import('./apps/hono-session.js')).buildHonoSessionApp(SECRET)
+  ),
 ]
 
 /** The variant called `name`, or a message listing the known names. */

@@ -17,7 +17,7 @@ describe('the migration example', () => {
     expect(await (await jar.fetch('/')).json()).toEqual({ counter: 1, user: null })
     expect(await store.load(recordKeyOf(id!))).toMatchObject({
       schemaVersion: 3,
-      data: { counter: 1 },
+      data: { counter: 1, role: 'guest' },
     })
     await jar.fetch('/login/ada', { method: 'POST' })
     expect(await (await jar.fetch('/')).json()).toEqual({ counter: 2, user: 'ada' })
@@ -33,7 +33,7 @@ describe('the migration example', () => {
     expect(await migrateStore(appSession, store)).toMatchObject({ migrated: 50, invalid: 0 })
     expect(await store.load(recordKeyOf(ids[7]!))).toMatchObject({
       schemaVersion: 3,
-      data: { counter: 7 },
+      data: { counter: 7, role: 'customer' },
     })
   })
 })

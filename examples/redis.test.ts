@@ -3,6 +3,7 @@ import { recordKeyOf } from 'typed-sessions'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { CookieJar } from '../test/helpers/http.js'
 import { countTwoVisitors } from '../test/helpers/http.js'
+import { HttpCookieJar, listen } from '../test/helpers/server.js'
 import { services, skipReasonFor } from '../test/helpers/services.js'
 import { app, redis, store } from './redis.js'
 
@@ -46,5 +47,25 @@ describe.skipIf(skipReason !== undefined)('the Redis counter example', () => {
     expect(stored.data).toStrictEqual({ counter: 3 })
     expect(await redis.pttl(key)).toBeGreaterThan(0)
     expect(await redis.exists(redisKeyOf(bob))).toBe(1)
+  })
+
+  it('counts behind a real HTTP server, the cookie carried by a fetch cookie jar', async () => {
+    const server = await listen(app)
+    try {
+      const alice = new HttpCookieJar(server.url)
+      const bob = new HttpCookieJar(server.url)
+      const counts = [
+        await alice.text('/'),
+        await alice.text('/'),
+        await bob.text('/'),
+        await alice.text('/'),
+      ]
+      expect(counts).toEqual([0, 1, 0, 2].map((n) => `Current count: ${n}`))
+      const key = `${store.prefix}${recordKeyOf(alice.cookies.get('id')!.split('.')[0]!)}`
+      sessionKeys.push(key, `${store.prefix}${recordKeyOf(bob.cookies.get('id')!.split('.')[0]!)}`)
+      expect(JSON.parse((await redis.get(key)) ?? 'null')).toMatchObject({ data: { counter: 3 } })
+    } finally {
+      await server.close()
+    }
   })
 })

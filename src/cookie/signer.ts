@@ -1,5 +1,6 @@
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { SessionError } from '../core/errors.js'
+import { RecentCache } from '../core/recent-cache.js'
 import { isSessionIdShape } from '../core/session-id.js'
 import { constantTimeEqual } from './constant-time.js'
 import { createHmacSha256, hkdfSha256, type KeyedHmacSha256 } from '../core/crypto.js'
@@ -9,6 +10,9 @@ const TAG_LENGTH = 43 // 32 bytes of HMAC-SHA256, unpadded base64url
 const VALUE_LENGTH = ID_LENGTH + 1 + TAG_LENGTH
 const DOT = 0x2e
 const MIN_SECRET_LENGTH = 32
+// A random 32-character secret has ~25 distinct characters (base64url) or ~15 (hex); fewer than
+// 8 means a repeated or patterned string (`'a'.repeat(32)`), which an attacker guesses first.
+const MIN_DISTINCT_CHARACTERS = 8
 const DEFAULT_CACHE_SIZE = 10_000
 
 const encoder = new TextEncoder()
@@ -53,9 +57,8 @@ export interface CookieSignerOptions {
 export class CookieSigner {
   /** One keyed MAC per secret, the current one first. */
   readonly #macs: readonly KeyedHmacSha256[]
-  readonly #cacheSize: number
-  readonly #verified = new Map<string, VerifiedCookie>()
-  readonly #signed = new Map<string, string>()
+  readonly #verified: RecentCache<VerifiedCookie>
+  readonly #signed: RecentCache<string>
   // Scratch buffers: verify and sign are synchronous, so one set per signer is never shared.
   readonly #idBytes = new Uint8Array(ID_LENGTH)
   readonly #expected = new Uint8Array(32)
@@ -80,7 +83,8 @@ export class CookieSigner {
         '`cacheSize` must be a non-negative integer (0 disables the cache).'
       )
     }
-    this.#cacheSize = cacheSize
+    this.#verified = new RecentCache(cacheSize)
+    this.#signed = new RecentCache(cacheSize)
     const name = encoder.encode(cookieName)
     const prefix = encoder.encode(`${cookieName}=`)
     this.#macs = secretsOf(secret).map((text) =>
@@ -103,7 +107,7 @@ export class CookieSigner {
       )
     }
     const value = `${id}.${toBase64url(this.#tag(0, id))}`
-    remember(this.#signed, id, value, this.#cacheSize)
+    this.#signed.set(id, value)
     return value
   }
 
@@ -137,7 +141,7 @@ export class CookieSigner {
         value: rotated ? this.sign(id) : value,
         rotated,
       })
-      remember(this.#verified, value, verified, this.#cacheSize)
+      this.#verified.set(value, verified)
       return verified
     }
     return undefined
@@ -150,13 +154,6 @@ export class CookieSigner {
     for (let i = 0; i < ID_LENGTH; i++) bytes[i] = id.charCodeAt(i)
     return this.#macs[index]!(bytes, this.#expected)
   }
-}
-
-/** Inserts into a map bounded to `max` entries, dropping the oldest insertion when full. */
-function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
-  if (max === 0) return
-  if (cache.size >= max) cache.delete(cache.keys().next().value!)
-  cache.set(key, value)
 }
 
 /** The secrets of the ring, checked; messages never contain a secret. */
@@ -186,6 +183,15 @@ function secretsOf(secret: unknown): readonly string[] {
       throw new SessionError(
         'CONFIG',
         `${label} is shorter than ${MIN_SECRET_LENGTH} characters, too weak to sign cookies. Use ${HOW_TO_FIX}`
+      )
+    }
+    if (new Set(item).size < MIN_DISTINCT_CHARACTERS) {
+      throw new SessionError(
+        'CONFIG',
+        `${label} has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters: a repeated or ` +
+          'patterned string is guessed first, whatever its length. Generate a random one with ' +
+          '`node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"` (or ' +
+          '`openssl rand -base64 32`) and keep it in the environment, such as SESSION_SECRET.'
       )
     }
     return item

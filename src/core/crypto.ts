@@ -9,9 +9,25 @@ import { toBase64url } from './base64url.js'
 
 const encoder = new TextEncoder()
 
+// A fresh SHA-256 state, copied into one scratch instance per call (as the HMAC below does), and
+// scratch buffers for the text and the digest: a record key then allocates only its string.
+const sha256Initial = sha256.create()
+const sha256Scratch = sha256Initial.clone()
+const textScratch = new Uint8Array(256)
+const digestScratch = new Uint8Array(32)
+
 /** SHA-256 of the UTF-8 bytes of `text`, as unpadded base64url (43 characters). */
 export function sha256Base64url(text: string): string {
-  return toBase64url(sha256(encoder.encode(text)))
+  sha256Initial._cloneInto(sha256Scratch)
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short text always fits the scratch buffer.
+  if (text.length * 3 <= textScratch.length) {
+    const { written } = encoder.encodeInto(text, textScratch)
+    sha256Scratch.update(textScratch.subarray(0, written))
+  } else {
+    sha256Scratch.update(encoder.encode(text))
+  }
+  sha256Scratch.digestInto(digestScratch)
+  return toBase64url(digestScratch)
 }
 
 /**

@@ -1,15 +1,34 @@
 import { sha256Base64url } from './crypto.js'
 import { toBase64url } from './base64url.js'
+import { RecentCache } from './recent-cache.js'
+
+const ID_BYTES = 16
+/** Ids drawn per `crypto.getRandomValues` call: a call costs about as much as a SHA-256 of an id. */
+const IDS_PER_DRAW = 256
+const pool = new Uint8Array(ID_BYTES * IDS_PER_DRAW)
+let next = pool.length
 
 /** A new session id: 128 bits from `crypto.getRandomValues`, base64url, 22 characters. */
 export function generateSessionId(): string {
-  return toBase64url(crypto.getRandomValues(new Uint8Array(16)))
+  if (next === pool.length) {
+    crypto.getRandomValues(pool)
+    next = 0
+  }
+  const bytes = pool.subarray(next, next + ID_BYTES)
+  next += ID_BYTES
+  const id = toBase64url(bytes)
+  // Each 16 bytes are handed out once; wiping them keeps no copy of a live id in the pool.
+  bytes.fill(0)
+  return id
 }
 
 /** True for a string that has the shape of a session id (22 base64url characters). */
 export function isSessionIdShape(id: string): boolean {
   return id.length === 22 && /^[A-Za-z0-9_-]{21}[AQgw]$/.test(id)
 }
+
+/** Returning visitors skip a SHA-256 per request: the keys of recent ids are kept. */
+const recordKeys = new RecentCache<string>(10_000)
 
 /**
  * The store key of a session id: SHA-256 of the id, base64url. Stores never see the raw id,
@@ -19,13 +38,8 @@ export function recordKeyOf(id: string): string {
   let key = recordKeys.get(id)
   if (key === undefined) {
     key = sha256Base64url(id)
-    // Bounded: drop the oldest entry (Map order) once full. Only verified or fresh ids get here.
-    if (recordKeys.size >= RECORD_KEY_CACHE) recordKeys.delete(recordKeys.keys().next().value!)
+    // Only verified or fresh ids get here, so the cache cannot be filled with chosen input.
     recordKeys.set(id, key)
   }
   return key
 }
-
-/** Returning visitors skip a SHA-256 per request: the keys of recent ids are kept. */
-const RECORD_KEY_CACHE = 10_000
-const recordKeys = new Map<string, string>()

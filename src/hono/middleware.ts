@@ -227,14 +227,15 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
             ? engine.expiryAge()
             : engine.storedExpiryAge()
       const id = engine.id
+      // The cookie the request came with is the right value while its id and key still hold.
       const value =
         records !== undefined
           ? records.sealFor(id)
-          : !engine.wasSaved
-            ? verified!.value
-            : id === undefined
+          : engine.wasSaved && (rotated || id !== verified?.id)
+            ? id === undefined
               ? undefined
               : signer!.sign(id)
+            : verified?.value
       // Saved, then flushed in the same request: nothing left to send.
       if (value === undefined) return writeHeaders(c, undefined, vary)
       return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)

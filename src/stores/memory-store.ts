@@ -1,97 +1,74 @@
-import { SessionError } from '../core/errors.js'
-import type { Expiry } from '../core/expiry.js'
+import { unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
+import { KeyIndex } from './memory-index.js'
+import {
+  MEMORY_RECORD_OVERHEAD,
+  resolveMemoryStoreOptions,
+  type MemoryStoreOptions,
+} from './memory-store-options.js'
+import { ExpiryHeap } from './memory-expiry-heap.js'
+import { PROBATION, PROTECTED, RecencyLists } from './memory-recency.js'
+import { RecordSlab } from './memory-slab.js'
 
-/** Options of `MemoryStore`. */
-export interface MemoryStoreOptions {
-  /**
-   * The most records the store holds; inserting beyond it evicts expired records first, then the
-   * least recently used.
-   * @default 10_000
-   */
-  maxSessions?: number
-  /** The clock, in epoch milliseconds (inject one in tests). @default Date.now */
-  now?: () => number
-}
+export { MEMORY_RECORD_OVERHEAD, type MemoryStoreOptions }
 
-/** One held record: its data as a JSON string, the other fields as they are. */
-interface Entry {
-  readonly key: string
-  readonly data: string
-  readonly createdAt: number
-  readonly expiresAt: number
-  readonly version: number
-  readonly schemaVersion: number
-  readonly expiry: Expiry | undefined
-  /** The access count when the entry last moved to the back of the LRU order. */
-  movedAt: number
-}
-
-const DEFAULT_MAX_SESSIONS = 10_000
-/** Entries the incremental sweep checks per write. */
+/** The share of `maxSessions` and `maxBytes` that returning sessions may hold. */
+const PROTECTED_SHARE = 0.8
+/** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
-/** After a full sweep at the bound, skip full sweeps for `maxSessions / FULL_SWEEP_SPACING` inserts. */
-const FULL_SWEEP_SPACING = 8
+/** Expired records `deleteExpired` deletes between two yields to the event loop. */
+const DELETE_CHUNK = 1024
 
 /*
- * Reclaiming expired records without scanning them all on every request:
- *
- * 1. The Map is kept in (nearly) least-recently-used order: `load` and `save` move their entry
- *    to the back by deleting and re-inserting it, so the first entry is the one used longest
- *    ago. An entry moved within the last `maxSessions / 4` accesses is not moved again: it is
- *    already in the back quarter, and skipping the move keeps a busy session's requests cheap.
- * 2. Incremental sweep: every write advances a long-lived Map iterator (the "cursor") by
- *    SWEEP_STEP entries and deletes the expired ones it passes; when it reaches the end, the next
- *    write starts a new pass. Map iterators are live (they skip deleted entries and reach entries
- *    appended later), and a request appends at most a couple of positions while the cursor
- *    advances SWEEP_STEP, so a pass always completes: every expired record is reclaimed within
- *    about `size / 2` writes, at a constant cost per write.
- * 3. At the bound: inserting a new key into a full store first sweeps the whole Map for expired
- *    records, then, if still full, evicts the least recently used. A full sweep costs `size`, so
- *    after one the next `maxSessions / FULL_SWEEP_SPACING` at-bound inserts evict the LRU
- *    directly (the incremental sweep keeps reclaiming meanwhile): amortized, a constant number of
- *    checks per insert even when the store is full of live sessions.
+ * Why the store survives a flood and a million records:
+ * - Segmented LRU. A new record starts on probation; one that is loaded or saved again after its
+ *   creation moves to the protected segment. Eviction takes expired records first, then the
+ *   least recently used on probation, and the protected segment only when probation is empty.
+ *   So a flood of one-time sessions (cookie-less requests that write) churns probation and
+ *   cannot evict a user who came back. The protected segment holds at most PROTECTED_SHARE of
+ *   the bounds; beyond it, its least recently used record is demoted to probation.
+ * - Expired records are ordered in a min-heap by `expiresAt`: each write reclaims up to
+ *   SWEEP_STEP expired ones (O(1) when none is due), and eviction finds an expired record in
+ *   O(1), so no write ever scans the store, whatever its size.
+ * - The records live in a slab of parallel arrays indexed by slot (the Map holds key → slot),
+ *   the recency lists and the heap in typed arrays: every operation is O(1) or O(log n), and a
+ *   million records cost a few hundred bytes each with no per-record object besides the strings.
  */
 
 /**
- * The embedded default store: a bounded in-process `Map`. Records are held as JSON strings, so the
+ * The embedded default store: a bounded in-process map. Records are held as JSON strings, so the
  * engine and the store never share mutable objects, exactly like a store with a server. Sessions do
  * not survive a restart and are not shared between processes; use a server store for that.
  * @example
- * const store = new MemoryStore({ maxSessions: 50_000 })
+ * const store = new MemoryStore({ maxSessions: 50_000, maxBytes: 256 * 1024 * 1024 })
  * await store.create({ key, data: {}, createdAt: now, expiresAt: now + 3_600_000, version: 0, schemaVersion: 0 })
  * const record = await store.load(key)
  */
 export class MemoryStore implements SessionStore {
-  readonly #entries = new Map<string, Entry>()
+  readonly #slots: KeyIndex
+  readonly #slab: RecordSlab
+  readonly #recency: RecencyLists
+  readonly #expiries: ExpiryHeap
   readonly #maxSessions: number
+  readonly #maxBytes: number
   readonly #now: () => number
-  #cursor: Iterator<Entry> | undefined
-  #accesses = 0
-  #fullSweepCooldown = 0
+  #bytes = 0
+  #protectedBytes = 0
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS
-    if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) {
-      throw new SessionError(
-        'CONFIG',
-        `MemoryStore options.maxSessions takes an integer >= 1, got ${maxSessions}. Pass e.g. 10_000.`
-      )
-    }
-    const now = options.now ?? Date.now
-    if (typeof now !== 'function') {
-      throw new SessionError(
-        'CONFIG',
-        'MemoryStore options.now takes a function returning epoch milliseconds, e.g. () => Date.now().'
-      )
-    }
+    const { maxSessions, maxBytes, now, capacity } = resolveMemoryStoreOptions(options)
     this.#maxSessions = maxSessions
+    this.#maxBytes = maxBytes
     this.#now = now
+    this.#slots = new KeyIndex(capacity)
+    this.#slab = new RecordSlab(capacity)
+    this.#expiries = new ExpiryHeap(capacity)
+    this.#recency = new RecencyLists(capacity)
   }
 
   /**
@@ -100,7 +77,15 @@ export class MemoryStore implements SessionStore {
    * @example if (store.size > 9_000) console.warn('session store nearly full')
    */
   get size(): number {
-    return this.#entries.size
+    return this.#slots.size
+  }
+
+  /**
+   * The bytes the store counts its records for (see `maxBytes`).
+   * @example if (store.bytes > 0.9 * maxBytes) console.warn('session store nearly full')
+   */
+  get bytes(): number {
+    return this.#bytes
   }
 
   /**
@@ -109,26 +94,29 @@ export class MemoryStore implements SessionStore {
    */
   async create(record: SessionRecord): Promise<boolean> {
     const now = this.#now()
-    const existing = this.#entries.get(record.key)
-    if (existing !== undefined && existing.expiresAt > now) return false
-    this.#write(record, existing !== undefined, now)
+    const slot = this.#slots.get(record.key)
+    if (slot !== undefined) {
+      if (this.#slab.expiresAt[slot]! > now) return false
+      this.#remove(slot)
+    }
+    this.#insert(record, now)
     return true
   }
 
   /**
    * The record with this key as a fresh object, or `undefined` if missing or expired (an expired
-   * record found here is removed).
+   * record found here is removed). A record loaded after its creation becomes protected.
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return undefined
-    if (entry.expiresAt <= this.#now()) {
-      this.#entries.delete(key)
+    const slot = this.#slots.get(key)
+    if (slot === undefined) return undefined
+    if (this.#slab.expiresAt[slot]! <= this.#now()) {
+      this.#remove(slot)
       return undefined
     }
-    this.#touch(entry)
-    return toRecord(entry)
+    this.#promote(slot)
+    return this.#slab.read(slot)
   }
 
   /**
@@ -138,16 +126,20 @@ export class MemoryStore implements SessionStore {
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
     const now = this.#now()
-    const existing = this.#entries.get(record.key)
-    if (expectedVersion !== undefined) {
-      if (existing === undefined) return false
-      if (existing.expiresAt <= now) {
-        this.#entries.delete(record.key)
+    let slot = this.#slots.get(record.key)
+    if (slot !== undefined && this.#slab.expiresAt[slot]! <= now) {
+      this.#remove(slot)
+      slot = undefined
+    }
+    if (slot === undefined) {
+      if (expectedVersion !== undefined) return false
+      this.#insert(record, now)
+    } else {
+      if (expectedVersion !== undefined && this.#slab.version[slot] !== expectedVersion) {
         return false
       }
-      if (existing.version !== expectedVersion) return false
+      this.#replace(slot, record, now)
     }
-    this.#write(record, existing !== undefined, now)
     return true
   }
 
@@ -156,36 +148,44 @@ export class MemoryStore implements SessionStore {
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    this.#entries.delete(key)
+    const slot = this.#slots.get(key)
+    if (slot !== undefined) this.#remove(slot)
   }
 
   /**
    * Deletes every expired record now and returns how many it deleted. Not needed for boundedness
-   * (writes reclaim expired records incrementally), but frees memory at once.
+   * (writes reclaim expired records), but frees memory at once. A large backlog is deleted in
+   * chunks, yielding to the event loop between them.
    * @example setInterval(() => void store.deleteExpired(), 60_000)
    */
   async deleteExpired(): Promise<number> {
-    return this.#sweepAll(this.#now())
+    const now = this.#now()
+    let deleted = 0
+    for (;;) {
+      const slot = this.#expiries.first()
+      if (slot === -1 || this.#expiries.timeOf(slot) > now) return deleted
+      this.#remove(slot)
+      if (++deleted % DELETE_CHUNK === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    }
   }
 
   /**
    * Every live record, each exactly once, as fresh objects. The keys are snapshotted when the
    * scan starts and the records are read `batchSize` at a time: a record deleted or expired before
    * its batch is read is skipped, an updated one is yielded as its batch reads it, and records
-   * created after the scan started are not yielded. Loads and saves during the scan (which reorder
-   * the store) never make a record appear twice.
+   * created after the scan started are not yielded. A scan does not count as a use of a record.
    * @example for await (const record of store.scan({ batchSize: 500 })) count++
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
-    const keys = Array.from(this.#entries.keys())
+    const keys = this.#slots.keys()
     for (let start = 0; start < keys.length; start += batchSize) {
       const now = this.#now()
       const batch: SessionRecord[] = []
-      for (const key of keys.slice(start, start + batchSize)) {
-        const entry = this.#entries.get(key)
-        if (entry !== undefined && entry.expiresAt > now) {
-          batch.push(toRecord(entry))
+      for (let i = start; i < Math.min(start + batchSize, keys.length); i++) {
+        const slot = this.#slots.get(keys[i]!)
+        if (slot !== undefined && this.#slab.expiresAt[slot]! > now) {
+          batch.push(this.#slab.read(slot))
         }
       }
       yield* batch
@@ -193,100 +193,109 @@ export class MemoryStore implements SessionStore {
   }
 
   /**
-   * Drops every record. The store stays usable (empty) afterwards.
+   * Drops every record and releases their memory. The store stays usable (empty) afterwards.
    * @example await store.close()
    */
   async close(): Promise<void> {
-    this.#entries.clear()
-    this.#cursor = undefined
-    this.#fullSweepCooldown = 0
+    this.#slots.clear()
+    this.#slab.reset()
+    this.#recency.reset()
+    this.#expiries.reset()
+    this.#bytes = this.#protectedBytes = 0
   }
 
-  /** Moves `entry` to the back of the LRU order, unless it moved there recently. */
-  #touch(entry: Entry): void {
-    const accesses = ++this.#accesses
-    if (accesses - entry.movedAt <= this.#maxSessions >>> 2) return
-    entry.movedAt = accesses
-    this.#entries.delete(entry.key)
-    this.#entries.set(entry.key, entry)
-  }
-
-  /** Stores `record` as the most recently used entry, reclaiming room first. */
-  #write(record: SessionRecord, replacing: boolean, now: number): void {
-    // Only the contract's fields, the data serialized: later changes to `record` cannot reach us.
-    const entry: Entry = {
-      key: record.key,
-      data: JSON.stringify(record.data),
-      createdAt: record.createdAt,
-      expiresAt: record.expiresAt,
-      version: record.version,
-      schemaVersion: record.schemaVersion,
-      expiry: record.expiry === undefined ? undefined : { ...record.expiry },
-      movedAt: 0,
+  /** The bytes `record` is counted for, its data serialized as `data`; refuses a record over maxBytes. */
+  #sizeOf(record: SessionRecord, data: string): number {
+    const size =
+      MEMORY_RECORD_OVERHEAD + record.key.length + data.length + (record.token?.length ?? 0)
+    if (size > this.#maxBytes) {
+      throw unstorableValue(
+        `the session takes about ${size} bytes, more than the MemoryStore's maxBytes (${this.#maxBytes}). Keep less in the session, or raise maxBytes.`
+      )
     }
+    return size
+  }
+
+  /** Writes `record` over the one in `slot`, then makes room if it grew past `maxBytes`. */
+  #replace(slot: number, record: SessionRecord, now: number): void {
+    const data = JSON.stringify(record.data)
+    const growth = this.#sizeOf(record, data) - this.#slab.size[slot]!
+    this.#slab.write(slot, record, data, this.#slab.size[slot]! + growth)
+    this.#expiries.update(slot, record.expiresAt)
+    this.#bytes += growth
+    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes += growth
+    this.#promote(slot)
     this.#sweepStep(now)
-    const previous = replacing ? this.#entries.get(record.key) : undefined
-    if (previous !== undefined) {
-      // Replaced in place (Map.set keeps the position), then moved back like a load would be.
-      entry.movedAt = previous.movedAt
-      this.#entries.set(record.key, entry)
-      this.#touch(entry)
-      return
-    }
-    if (this.#entries.size >= this.#maxSessions) this.#makeRoom(now)
-    entry.movedAt = ++this.#accesses
-    this.#entries.set(record.key, entry)
+    if (this.#bytes > this.#maxBytes) this.#makeRoom(0, now, slot)
   }
 
-  /** Advances the incremental sweep by SWEEP_STEP entries (see the comment at the top). */
+  /** Adds a record whose key the store does not hold, on probation, making room first. */
+  #insert(record: SessionRecord, now: number): void {
+    const data = JSON.stringify(record.data)
+    const size = this.#sizeOf(record, data)
+    this.#sweepStep(now)
+    this.#makeRoom(size, now, -1)
+    const slot = this.#slab.allocate()
+    this.#slab.write(slot, record, data, size)
+    this.#slots.add(record.key, slot)
+    this.#recency.append(slot, PROBATION)
+    this.#expiries.insert(slot, record.expiresAt)
+    this.#bytes += size
+  }
+
+  /** Removes the record in `slot` from every structure. */
+  #remove(slot: number): void {
+    const size = this.#slab.size[slot]!
+    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes -= size
+    this.#bytes -= size
+    this.#slots.remove(this.#slab.keyOf(slot))
+    this.#recency.remove(slot)
+    this.#expiries.remove(slot)
+    this.#slab.release(slot)
+  }
+
+  /** A use after creation: to the back of the protected segment, demoting beyond its share. */
+  #promote(slot: number): void {
+    if (this.#recency.segmentOf(slot) === PROBATION) {
+      this.#protectedBytes += this.#slab.size[slot]!
+    }
+    this.#recency.moveToBack(slot, PROTECTED)
+    const maxCount = Math.max(1, Math.floor(this.#maxSessions * PROTECTED_SHARE))
+    const maxBytes = this.#maxBytes * PROTECTED_SHARE
+    while (this.#recency.count(PROTECTED) > maxCount || this.#protectedBytes > maxBytes) {
+      const demoted = this.#recency.first(PROTECTED)
+      if (demoted === slot) break
+      this.#protectedBytes -= this.#slab.size[demoted]!
+      this.#recency.moveToBack(demoted, PROBATION)
+    }
+  }
+
+  /** Reclaims up to SWEEP_STEP expired records, the earliest first. */
   #sweepStep(now: number): void {
-    this.#cursor ??= this.#entries.values()
     for (let i = 0; i < SWEEP_STEP; i++) {
-      const next = this.#cursor.next()
-      if (next.done === true) {
-        this.#cursor = undefined // the next write starts a new pass
-        return
+      const slot = this.#expiries.first()
+      if (slot === -1 || this.#expiries.timeOf(slot) > now) return
+      this.#remove(slot)
+    }
+  }
+
+  /**
+   * Evicts until one more record of `incoming` bytes fits: expired records first, then
+   * probation, then the protected segment; never `keep` (the record being written).
+   */
+  #makeRoom(incoming: number, now: number, keep: number): void {
+    const records = incoming === 0 ? 0 : 1
+    while (
+      this.#slots.size + records > this.#maxSessions ||
+      this.#bytes + incoming > this.#maxBytes
+    ) {
+      let victim = this.#expiries.first()
+      if (victim === -1 || this.#expiries.timeOf(victim) > now) {
+        victim = this.#recency.first(PROBATION)
+        if (victim === -1 || victim === keep) victim = this.#recency.first(PROTECTED)
       }
-      if (next.value.expiresAt <= now) this.#entries.delete(next.value.key)
+      if (victim === -1 || victim === keep) return
+      this.#remove(victim)
     }
   }
-
-  /** Frees one slot in a full store: expired records first, else the least recently used. */
-  #makeRoom(now: number): void {
-    if (this.#fullSweepCooldown === 0) {
-      this.#sweepAll(now)
-      this.#fullSweepCooldown = Math.ceil(this.#maxSessions / FULL_SWEEP_SPACING)
-    } else {
-      this.#fullSweepCooldown--
-    }
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size < this.#maxSessions) break
-      this.#entries.delete(key) // Map order is LRU order: the first key is used longest ago
-    }
-  }
-
-  #sweepAll(now: number): number {
-    let deleted = 0
-    for (const entry of this.#entries.values()) {
-      if (entry.expiresAt <= now) {
-        this.#entries.delete(entry.key)
-        deleted++
-      }
-    }
-    return deleted
-  }
-}
-
-/** A fresh record from an entry: the caller may change it freely. */
-function toRecord(entry: Entry): SessionRecord {
-  const record: SessionRecord = {
-    key: entry.key,
-    data: JSON.parse(entry.data) as SessionRecord['data'],
-    createdAt: entry.createdAt,
-    expiresAt: entry.expiresAt,
-    version: entry.version,
-    schemaVersion: entry.schemaVersion,
-  }
-  if (entry.expiry !== undefined) record.expiry = { ...entry.expiry }
-  return record
 }

@@ -1,6 +1,5 @@
-import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
+import { SessionError, attemptStore } from '../core/errors.js'
+import { decodeRecord } from './stored-record.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -65,33 +64,18 @@ function updateOf(record: SessionRecord): Filter {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set }
 }
 
-const isNumber = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value)
-
-/** The record of a document; throws for one it cannot decode (the caller classifies it). */
-function recordOf(document: SessionDocument): SessionRecord {
-  const { _id: key, version, createdAt, schemaVersion } = document
-  const expiresAt = document.expiresAt instanceof Date ? document.expiresAt.getTime() : NaN
-  if (typeof key !== 'string') throw new TypeError('_id is not a string')
-  if (![version, expiresAt, createdAt, schemaVersion].every(isNumber)) {
-    throw new TypeError('version, expiresAt, createdAt or schemaVersion is not a number or date')
-  }
-  const data: unknown = typeof document.data === 'string' ? JSON.parse(document.data) : undefined
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new TypeError('data is not a JSON object as text')
-  }
-  const record: SessionRecord = {
-    key,
-    data: data as JsonObject,
-    createdAt,
-    expiresAt,
-    version,
-    schemaVersion,
-  }
-  const expiry = parseExpiry(document.expiry)
-  if (expiry !== undefined) record.expiry = expiry
-  if (typeof document.token === 'string') record.token = document.token
-  return record
+/** The record of a document; a document it cannot decode throws `corruptRecord`. */
+function recordOf(key: string, document: SessionDocument): SessionRecord {
+  return decodeRecord(key, {
+    key: document._id,
+    data: document.data,
+    createdAt: document.createdAt,
+    expiresAt: document.expiresAt instanceof Date ? document.expiresAt.getTime() : undefined,
+    version: document.version,
+    schemaVersion: document.schemaVersion,
+    expiry: document.expiry,
+    token: document.token,
+  })
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -171,12 +155,7 @@ export class MongoStore implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     const document = await attemptStore('load', () => this.#collection.findOne({ _id: key }))
     if (document === null || document === undefined) return undefined
-    let record: SessionRecord
-    try {
-      record = recordOf(document as SessionDocument)
-    } catch (cause) {
-      throw corruptRecord(key, cause)
-    }
+    const record = recordOf(key, document as SessionDocument)
     return record.expiresAt > Date.now() ? record : undefined
   }
 
@@ -226,7 +205,7 @@ export class MongoStore implements SessionStore {
       for (const document of batch) {
         let record: SessionRecord | undefined
         try {
-          record = recordOf(document)
+          record = recordOf(String(document._id), document)
         } catch {
           record = undefined
         }

@@ -137,7 +137,7 @@ function senderOf(client: IoRedisClient | NodeRedisClient): Send {
  */
 export class RedisStore implements SessionStore {
   readonly #send: Send
-  readonly #scanTargets: () => readonly Send[]
+  readonly #scanTargets: () => Promise<readonly Send[]>
   readonly #prefix: string
 
   constructor(client: RedisStoreClient, options: RedisStoreOptions = {}) {
@@ -156,11 +156,17 @@ export class RedisStore implements SessionStore {
     }
     this.#send = senderOf(client)
     const io = client as IoRedisClient
-    // A cluster answers SCAN from one node only: walk every master.
+    // A cluster answers SCAN from one node only: walk every master. A Cluster that is still
+    // connecting knows none yet: a first command waits (in its offline queue) until it is ready.
     this.#scanTargets =
       typeof io.nodes === 'function'
-        ? () => (io.nodes?.('master') ?? []).map(senderOf)
-        : () => [this.#send]
+        ? async () => {
+            if ((io.nodes?.('master') ?? []).length === 0) await this.#send(['PING'])
+            const masters = io.nodes?.('master') ?? []
+            if (masters.length === 0) throw new Error('the Redis Cluster client knows no masters')
+            return masters.map(senderOf)
+          }
+        : async () => [this.#send]
     this.#prefix = prefix
   }
 
@@ -250,7 +256,7 @@ export class RedisStore implements SessionStore {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     const pattern = `${escapeRedisGlob(this.#prefix)}*`
     const seen = new Set<string>()
-    const targets = await attemptStore('scan', async () => this.#scanTargets())
+    const targets = await attemptStore('scan', () => this.#scanTargets())
     for (const scanNode of targets) {
       let cursor = '0'
       do {

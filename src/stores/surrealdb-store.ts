@@ -1,7 +1,6 @@
 import { BoundExcluded, RecordId, RecordIdRange, Table } from 'surrealdb'
-import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
+import { SessionError, attemptStore } from '../core/errors.js'
+import { decodeRecord } from './stored-record.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -69,33 +68,18 @@ function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
   return content
 }
 
-const isNumber = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value)
-
-/** The record of a document; throws for one it cannot decode (the caller classifies it). */
-function recordOf(document: SessionDocument): SessionRecord {
-  const key = document.id?.id
-  const { version, expiresAt, createdAt, schemaVersion } = document
-  if (typeof key !== 'string') throw new TypeError('the record id is not a string key')
-  if (![version, expiresAt, createdAt, schemaVersion].every(isNumber)) {
-    throw new TypeError('version, expiresAt, createdAt or schemaVersion is not a number')
-  }
-  const data: unknown = typeof document.data === 'string' ? JSON.parse(document.data) : undefined
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new TypeError('data is not a JSON object as text')
-  }
-  const record: SessionRecord = {
-    key,
-    data: data as JsonObject,
-    createdAt,
-    expiresAt,
-    version,
-    schemaVersion,
-  }
-  const expiry = parseExpiry(document.expiry)
-  if (expiry !== undefined) record.expiry = expiry
-  if (typeof document.token === 'string') record.token = document.token
-  return record
+/** The record of a document; a document it cannot decode throws `corruptRecord`. */
+function recordOf(key: string, document: SessionDocument): SessionRecord {
+  return decodeRecord(key, {
+    key: document.id?.id,
+    data: document.data,
+    createdAt: document.createdAt,
+    expiresAt: document.expiresAt,
+    version: document.version,
+    schemaVersion: document.schemaVersion,
+    expiry: document.expiry,
+    token: document.token,
+  })
 }
 
 /**
@@ -170,12 +154,7 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
   async load(key: string): Promise<SessionRecord | undefined> {
     const [document] = await this.#query('load', 'SELECT * FROM ONLY $id', { id: this.#id(key) })
     if (document === null || document === undefined) return undefined
-    let record: SessionRecord
-    try {
-      record = recordOf(document as SessionDocument)
-    } catch (cause) {
-      throw corruptRecord(key, cause)
-    }
+    const record = recordOf(key, document as SessionDocument)
     return record.expiresAt > Date.now() ? record : undefined
   }
 
@@ -244,7 +223,7 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
       for (const document of batch) {
         let record: SessionRecord | undefined
         try {
-          record = recordOf(document)
+          record = recordOf(String(document.id?.id), document)
         } catch {
           record = undefined
         }

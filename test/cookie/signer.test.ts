@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { generateSessionId } from '../../src/core/session-id.js'
@@ -177,8 +178,39 @@ describe('CookieSigner rejects tampered and malformed values', () => {
     expect(signer.verify(value)).toBeDefined()
     const last = value.at(-1) === 'A' ? 'Q' : 'A'
     expect(signer.verify(value.slice(0, -1) + last)).toBeUndefined()
-    expect(signer.verify(`X${value.slice(1)}`)).toBeUndefined()
+    // The first character swapped for another one, so the id always changes.
+    const first = value[0] === 'X' ? 'Y' : 'X'
+    expect(signer.verify(`${first}${value.slice(1)}`)).toBeUndefined()
     expect(signer.verify(value)).toBeDefined()
+  })
+})
+
+describe('CookieSigner known-answer vectors', () => {
+  // Pinned values: HMAC-SHA256 over `${name}=${id}` under HKDF-SHA256(secret, salt 'typed-sessions
+  // cookie signing v1', info name). Signing with the raw secret, another salt or another message
+  // changes every one of them, and every cookie already issued would stop verifying.
+  const vectors = [
+    [SECRET, 'id', 'AAAAAAAAAAAAAAAAAAAAAA', 'p-lvvGG07wWniLiJmoayjGNwAb5SqkzG9cf1vH9JboQ'],
+    [SECRET, '__Host-sid', 'ZZZZ-_0123456789abcdeQ', 'JzXrPnZ1Z7qyr_7d8t-cQM5hdHCjTsPxRZRTuKS0fs4'],
+    [OLD_SECRET, 'id', 'AAAAAAAAAAAAAAAAAAAAAA', 'vm821WaH20l_hQTUnBlD3hyt2fO-IA0ZNzR4P39-_a8'],
+  ] as const
+
+  it.each(vectors)(
+    'signs with %s for cookie %s the id %s as the pinned value',
+    (secret, name, id, tag) => {
+      expect(new CookieSigner(secret, name).sign(id)).toBe(`${id}.${tag}`)
+      expect(new CookieSigner(secret, name).verify(`${id}.${tag}`)?.id).toBe(id)
+    }
+  )
+
+  it('agrees with an independent HKDF + HMAC from node:crypto', () => {
+    for (const [secret, name, id, tag] of vectors) {
+      const key = hkdfSync('sha256', secret, 'typed-sessions cookie signing v1', name, 32)
+      const expected = createHmac('sha256', Buffer.from(key))
+        .update(`${name}=${id}`)
+        .digest('base64url')
+      expect(expected).toBe(tag)
+    }
   })
 })
 
@@ -231,8 +263,36 @@ describe('CookieSigner configuration errors', () => {
   })
 
   it('accepts a secret of exactly 32 characters and rejects one of 31', () => {
-    expect(() => new CookieSigner('x'.repeat(32), 'id')).not.toThrow()
-    configErrorOf(() => new CookieSigner('x'.repeat(31), 'id'))
+    const varied = 'abcdefgh'.repeat(4)
+    expect(() => new CookieSigner(varied, 'id')).not.toThrow()
+    expect(configErrorOf(() => new CookieSigner(varied.slice(1), 'id')).message).toMatch(
+      /shorter than 32/
+    )
+  })
+
+  it('refuses a long secret with fewer than 8 distinct characters, saying how to make one', () => {
+    for (const weak of ['a'.repeat(32), 'ab'.repeat(40), 'abcdefg'.repeat(5)]) {
+      const error = configErrorOf(() => new CookieSigner(weak, 'id'))
+      expect(error.message).toMatch(/fewer than 8 distinct characters/)
+      expect(error.message).toContain("crypto.randomBytes(32).toString('base64url')")
+      expect(error.message).not.toContain(weak)
+    }
+  })
+
+  it('refuses a weak previous secret in a key ring, naming its position', () => {
+    const error = configErrorOf(() => new CookieSigner([SECRET, 'x'.repeat(40)], 'id'))
+    expect(error.message).toContain('`secret[1]`')
+    expect(error.message).toMatch(/distinct characters/)
+  })
+
+  it('accepts the secrets the tests, examples and benchmarks use', () => {
+    const secrets = [
+      'test secret: at least thirty-two characters long',
+      'dev-only secret: set SESSION_SECRET in production',
+      'bench-only secret, at least 32 characters long',
+      '0123456789abcdef0123456789abcdef', // 16 bytes as hex, the shortest common random secret
+    ]
+    for (const secret of secrets) expect(() => new CookieSigner(secret, 'id')).not.toThrow()
   })
 
   it('rejects an empty array', () => {

@@ -118,6 +118,20 @@ describe('sha256Base64url', () => {
     expect(sha256Base64url('')).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU')
   })
 
+  it('hashes a million "a" (longer than its scratch buffer) to the FIPS 180-2 digest', () => {
+    const digest = 'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0'
+    const expected = Buffer.from(digest, 'hex').toString('base64url')
+    expect(sha256Base64url('a'.repeat(1_000_000))).toBe(expected)
+  })
+
+  it('gives each input its own digest when calls alternate between short and long text', () => {
+    const short = sha256Base64url('abc')
+    const long = sha256Base64url('x'.repeat(300))
+    expect(sha256Base64url('abc')).toBe(short)
+    expect(sha256Base64url('x'.repeat(300))).toBe(long)
+    expect(short).not.toBe(long)
+  })
+
   it('hashes the UTF-8 bytes of non-ASCII text', () => {
     expect(sha256Base64url('héllo 🍪')).toBe('335FGxGcTXImY2d5YJEGK657mevB5T-_6jlX9rWOsD0')
   })

@@ -62,9 +62,12 @@ describe('migrateStore', () => {
     expect(await store.load('v1-42')).toMatchObject({
       schemaVersion: 3,
       version: 1,
-      data: { counter: 42 },
+      data: { counter: 42, role: 'customer' },
     })
-    expect(await store.load('v2')).toMatchObject({ schemaVersion: 3, data: { counter: 9 } })
+    expect(await store.load('v2')).toMatchObject({
+      schemaVersion: 3,
+      data: { counter: 9, role: 'customer' },
+    })
     // Left alone: the policy applies when a request loads them.
     expect(await store.load('broken')).toMatchObject({ schemaVersion: 1 })
     expect(await store.load('future')).toMatchObject({ schemaVersion: 4 })
@@ -100,7 +103,10 @@ describe('migrateStore', () => {
     const report = await migrateStore(appSession, racing)
     expect(report).toMatchObject({ scanned: 2, migrated: 1, current: 1, conflicts: 0 })
     // The request's value survived, and was then migrated.
-    expect(await store.load('busy')).toMatchObject({ schemaVersion: 3, data: { counter: 5 } })
+    expect(await store.load('busy')).toMatchObject({
+      schemaVersion: 3,
+      data: { counter: 5, role: 'customer' },
+    })
     expect(await store.load('upgraded-meanwhile')).toMatchObject({ data: { counter: 7 } })
   })
 

@@ -54,12 +54,21 @@ describe('lazy upgrade on load', () => {
   it('a v3 app reads a v1 session upgraded, and saves it under v3 though it only read', async () => {
     const { request, store, key } = await seeded(appSession, 1, { count: 7 })
     expect(await (await request('/counter')).json()).toEqual({ counter: 7 })
-    expect(await store.load(key)).toMatchObject({ schemaVersion: 3, data: { counter: 7 } })
+    expect(await store.load(key)).toMatchObject({
+      schemaVersion: 3,
+      data: { counter: 7, role: 'customer' },
+    })
+  })
+
+  it('runs the last step on the data of the one before: a first visit becomes a guest', async () => {
+    const { request, store, key } = await seeded(appSession, 1, { count: 0 })
+    expect(await (await request('/raw')).json()).toEqual({ counter: 0, role: 'guest' })
+    expect((await store.load(key))!.data).toEqual({ counter: 0, role: 'guest' })
   })
 
   it('runs every step in turn: a v2 session too', async () => {
     const { request, store, key } = await seeded(appSession, 2, { counter: 4 })
-    expect(await (await request('/raw')).json()).toEqual({ counter: 4 })
+    expect(await (await request('/raw')).json()).toEqual({ counter: 4, role: 'customer' })
     expect(await store.load(key)).toMatchObject({ schemaVersion: 3, version: 1 })
   })
 
@@ -110,6 +119,7 @@ describe('lazy upgrade on load', () => {
     const history = defineSession(
       versioned(z.object({ count: z.number() })).migrate(appSchemaV3, (v1) => ({
         counter: v1.count,
+        role: 'guest' as const,
       })),
       { onInvalid: (info) => (seen.push(info), 'drop') }
     )
@@ -127,8 +137,8 @@ describe('lazy upgrade on load', () => {
   it('keeps a "__proto__" key in stored data from polluting anything while migrating', async () => {
     const data = JSON.parse('{"count": 3, "__proto__": {"polluted": true}}')
     const { request, store, key } = await seeded(appSession, 1, data)
-    expect(await (await request('/raw')).json()).toEqual({ counter: 3 })
+    expect(await (await request('/raw')).json()).toEqual({ counter: 3, role: 'customer' })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(Object.keys((await store.load(key))!.data)).toEqual(['counter'])
+    expect(Object.keys((await store.load(key))!.data)).toEqual(['counter', 'role'])
   })
 })

@@ -1,0 +1,135 @@
+// eslint-disable-next-line no-restricted-imports -- csrfProtection() is Hono middleware (DESIGN.md §11); types only
+import type { MiddlewareHandler } from 'hono'
+import { fromBase64url, toBase64url } from '../core/base64url.js'
+import { constantTimeEqual } from '../cookie/constant-time.js'
+import { SessionError } from '../core/errors.js'
+import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
+import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
+import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
+
+/** The keys of a session schema whose value is a string: where the CSRF secret can be kept. */
+export type CsrfKey<S extends SessionSchema> = {
+  [K in SessionKey<S>]: string extends NonNullable<SessionValue<S, K>> ? K : never
+}[SessionKey<S>]
+
+/** Options of `createCsrf`. */
+export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
+  /** The session definition the app's `sessionMiddleware` uses. */
+  definition: SessionDefinition<S>
+  /** The session key that keeps the secret, declared as `z.string().optional()`. */
+  key: K
+  /** The form field a form post carries the token in. @default '_csrf' */
+  field?: string
+  /** The request header a `fetch()` carries the token in. @default 'x-csrf-token' */
+  header?: string
+  /** The `c.var` key the session middleware uses. @default 'session' */
+  contextKey?: string
+}
+
+/** What `createCsrf` returns. */
+export interface Csrf<S extends SessionSchema> {
+  /** The form field name to put the token in (`<input type="hidden" name=...>`). */
+  readonly field: string
+  /** The header name for scripts. */
+  readonly header: string
+  /**
+   * A token for a form or a script: a new masking of the session's secret each call (so a
+   * compressed page never repeats it: BREACH), the secret created and stored on first use.
+   */
+  token(session: TypedSession<S>): Promise<string>
+  /** True when `token` was issued for this session (constant-time). */
+  verify(session: TypedSession<S>, token: unknown): Promise<boolean>
+  /**
+   * Hono middleware: a request with an unsafe method (anything but GET, HEAD, OPTIONS, TRACE)
+   * needs a valid token in the header or, for a form post, the form field; else 403.
+   */
+  protect(): MiddlewareHandler
+}
+
+const SECRET_BYTES = 32
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
+
+/**
+ * Session-bound CSRF tokens for form posts (the synchronizer-token pattern, as Django's): the
+ * session keeps a random secret; each page gets a masked copy; unsafe requests must return one.
+ * @example
+ * const csrf = createCsrf({ definition: appSession, key: 'csrf' })
+ * app.use(csrf.protect())
+ * app.get('/form', async (c) => c.html(`<input type="hidden" name="${csrf.field}"
+ *   value="${await csrf.token(c.var.session)}">`))
+ */
+export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
+  options: CsrfOptions<S, K>
+): Csrf<S> {
+  if (typeof options !== 'object' || options === null) {
+    throw new SessionError('CONFIG', "createCsrf(options) needs { definition, key: 'csrf' }.")
+  }
+  const { definition, key, field = '_csrf', header = 'x-csrf-token' } = options
+  checkSchemaKey(definition, key, 'createCsrf', `${String(key)}: z.string().optional()`)
+  for (const [name, value] of [
+    ['field', field],
+    ['header', header],
+  ] as const) {
+    if (typeof value !== 'string' || value === '') {
+      throw new SessionError(
+        'CONFIG',
+        `createCsrf \`${name}\` is a non-empty string; omit it for the default.`
+      )
+    }
+  }
+  const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
+
+  /** The stored secret's bytes, or undefined when there is none (or it is not ours). */
+  const secretOf = async (session: TypedSession<S>): Promise<Uint8Array | undefined> => {
+    const stored = await session.get(key)
+    const bytes = typeof stored === 'string' ? fromBase64url(stored) : undefined
+    return bytes?.length === SECRET_BYTES ? bytes : undefined
+  }
+
+  const csrf: Csrf<S> = {
+    field,
+    header,
+    async token(session) {
+      let secret = await secretOf(session)
+      if (secret === undefined) {
+        secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES))
+        await session.set(key, toBase64url(secret) as never)
+      }
+      // token = mask || (secret XOR mask): the same secret, different bytes on every page.
+      const token = new Uint8Array(SECRET_BYTES * 2)
+      crypto.getRandomValues(token.subarray(0, SECRET_BYTES))
+      for (let i = 0; i < SECRET_BYTES; i++) token[SECRET_BYTES + i] = secret[i]! ^ token[i]!
+      return toBase64url(token)
+    },
+    async verify(session, token) {
+      if (typeof token !== 'string' || token.length > 100) return false
+      const bytes = fromBase64url(token)
+      if (bytes?.length !== SECRET_BYTES * 2) return false
+      const secret = await secretOf(session)
+      if (secret === undefined) return false
+      const unmasked = new Uint8Array(SECRET_BYTES)
+      for (let i = 0; i < SECRET_BYTES; i++) unmasked[i] = bytes[i]! ^ bytes[SECRET_BYTES + i]!
+      return constantTimeEqual(unmasked, secret)
+    },
+    protect() {
+      return async function csrfProtection(c, next) {
+        if (SAFE_METHODS.has(c.req.method)) return next()
+        let token: unknown = c.req.header(header)
+        if (token === undefined && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
+          // Hono caches the parsed body, so the handler can still call c.req.parseBody().
+          token = (await c.req.parseBody())[field]
+        }
+        const session = sessionOf<S>(c, contextKey, 'csrf.protect()')
+        if (!(await csrf.verify(session, token))) {
+          return c.text(
+            'The form has expired or did not come from this site; reload it and try again.',
+            403
+          )
+        }
+        await next()
+      }
+    },
+  }
+  return csrf
+}

@@ -1,0 +1,205 @@
+// eslint-disable-next-line no-restricted-imports -- requireUser() is Hono middleware (DESIGN.md §11); types only
+import type { MiddlewareHandler } from 'hono'
+import { constantTimeEqual } from '../cookie/constant-time.js'
+import { SessionError } from '../core/errors.js'
+import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
+import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
+import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
+
+/** The keys of a session schema whose value is an object with an `id`: where a login is kept. */
+export type UserKey<S extends SessionSchema> = {
+  [K in SessionKey<S>]: NonNullable<SessionValue<S, K>> extends { id: unknown } ? K : never
+}[SessionKey<S>]
+
+/** The type of the user id kept under `K`. */
+export type UserIdOf<S extends SessionSchema, K extends UserKey<S>> =
+  NonNullable<SessionValue<S, K>> extends { id: infer Id } ? Id : never
+
+/** Options of `createAuth`. */
+export interface AuthOptions<S extends SessionSchema, K extends UserKey<S>, User> {
+  /** The session definition the app's `sessionMiddleware` uses. */
+  definition: SessionDefinition<S>
+  /**
+   * The session key that holds the login, declared in the schema as
+   * `z.object({ id: <your id schema>, authHash: z.string().optional() }).optional()`.
+   */
+  userKey: K
+  /** The id of a user, as the session stores it (never the whole user: it would go stale). */
+  idOf: (user: User) => UserIdOf<S, K>
+  /**
+   * Loads the user of a stored id on each request that asks who is logged in. Return
+   * `undefined` for a user that no longer exists or must not log in (disabled): the session is
+   * then logged out.
+   */
+  loadUser: (id: UserIdOf<S, K>) => Promise<User | undefined> | User | undefined
+  /**
+   * A string that changes whenever the user's credentials do (a password version, or a hash of
+   * the password hash; never the password). Stored at login and compared on every request, so
+   * changing the password logs out every other session (axum-login's session auth hash).
+   * @default undefined (no check)
+   */
+  authHash?: (user: User) => string
+  /** The `c.var` key the session middleware uses. @default 'session' */
+  contextKey?: string
+}
+
+/** Options of `requireUser`. */
+export interface RequireUserOptions {
+  /**
+   * Where to send a visitor who is not logged in (a 302 with `?next=<path>`); without it the
+   * answer is a 401.
+   * @default undefined
+   */
+  redirectTo?: string
+}
+
+/** What `createAuth` returns: login helpers bound to one session definition. */
+export interface Auth<S extends SessionSchema, User> {
+  /**
+   * Logs `user` in: a new session id (against session fixation), then the user's id and auth
+   * hash stored under the user key. Call it after checking the credentials.
+   */
+  login(session: TypedSession<S>, user: User): Promise<void>
+  /** Logs out: deletes the stored session; the response removes the cookie. */
+  logout(session: TypedSession<S>): Promise<void>
+  /**
+   * The logged-in user, loaded with `loadUser` (once per request). A user that no longer loads,
+   * or whose auth hash changed since the login, is logged out and reads as `undefined`.
+   */
+  currentUser(session: TypedSession<S>): Promise<User | undefined>
+  /**
+   * Hono middleware for routes that need a login: puts the user on `c.var.user`, else answers
+   * 401, or redirects to `redirectTo`.
+   */
+  requireUser(options?: RequireUserOptions): MiddlewareHandler<{ Variables: { user: User } }>
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Login, logout and a `requireUser()` middleware over a typed session (axum-login's model).
+ * @example
+ * const appSession = defineSession(z.object({
+ *   user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
+ * }))
+ * const auth = createAuth({
+ *   definition: appSession,
+ *   userKey: 'user',
+ *   idOf: (user: User) => user.id,
+ *   loadUser: (id) => users.findActive(id),
+ *   authHash: (user) => String(user.passwordVersion),
+ * })
+ * app.post('/login', async (c) => { await auth.login(c.var.session, user); return c.redirect('/') })
+ * app.get('/me', auth.requireUser({ redirectTo: '/login' }), (c) => c.text(c.var.user.name))
+ */
+export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
+  options: AuthOptions<S, K, User>
+): Auth<S, User> {
+  if (typeof options !== 'object' || options === null) {
+    throw new SessionError(
+      'CONFIG',
+      'createAuth(options) needs { definition, userKey, idOf, loadUser }.'
+    )
+  }
+  const { definition, userKey, idOf, loadUser, authHash } = options
+  checkSchemaKey(
+    definition,
+    userKey,
+    'createAuth',
+    `${String(userKey)}: z.object({ id: z.string(), authHash: z.string().optional() }).optional()`
+  )
+  for (const [name, value] of [
+    ['idOf', idOf],
+    ['loadUser', loadUser],
+  ] as const) {
+    if (typeof value !== 'function') {
+      throw new SessionError(
+        'CONFIG',
+        `createAuth needs \`${name}\`, a function; got ${typeof value}.`
+      )
+    }
+  }
+  if (authHash !== undefined && typeof authHash !== 'function') {
+    throw new SessionError('CONFIG', '`authHash` is a function of the user; omit it for no check.')
+  }
+  const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
+  // One answer per request: the session object lives exactly as long as its request.
+  const resolved = new WeakMap<TypedSession<S>, Promise<User | undefined>>()
+
+  const hashOf = (user: User): string => {
+    const hash = authHash!(user)
+    if (typeof hash !== 'string' || hash === '') {
+      throw new SessionError('INVALID_VALUE', '`authHash` must return a non-empty string.')
+    }
+    return hash
+  }
+
+  const resolve = async (session: TypedSession<S>): Promise<User | undefined> => {
+    const stored = (await session.get(userKey)) as
+      { id: UserIdOf<S, K>; authHash?: string } | undefined
+    if (stored === undefined) return undefined
+    const user = await loadUser(stored.id)
+    // Compared as bytes in constant time: the stored hash must not leak through timings.
+    const stale =
+      user === undefined ||
+      (authHash !== undefined &&
+        (stored.authHash === undefined ||
+          !constantTimeEqual(encoder.encode(stored.authHash), encoder.encode(hashOf(user)))))
+    if (!stale) return user
+    await session.flush()
+    return undefined
+  }
+
+  const auth: Auth<S, User> = {
+    async login(session, user) {
+      const stored = {
+        id: idOf(user),
+        ...(authHash === undefined ? {} : { authHash: hashOf(user) }),
+      }
+      await session.cycleId()
+      // `set` validates the value against the key's schema at run time.
+      await session.set(userKey, stored as never)
+      resolved.set(session, Promise.resolve(user))
+    },
+    async logout(session) {
+      await session.flush()
+      resolved.set(session, Promise.resolve(undefined))
+    },
+    currentUser(session) {
+      let answer = resolved.get(session)
+      if (answer === undefined) {
+        answer = resolve(session)
+        resolved.set(session, answer)
+        // A failed load (the user database is down) is not remembered: the next call retries.
+        answer.catch(() => resolved.delete(session))
+      }
+      return answer
+    },
+    requireUser(requireOptions = {}) {
+      const { redirectTo } = requireOptions
+      if (
+        redirectTo !== undefined &&
+        (typeof redirectTo !== 'string' || !redirectTo.startsWith('/'))
+      ) {
+        throw new SessionError(
+          'CONFIG',
+          `requireUser({ redirectTo }) takes a path on this site such as '/login'; got ${String(redirectTo)}.`
+        )
+      }
+      return async function requireUser(c, next) {
+        const user = await auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()'))
+        if (user === undefined) {
+          if (redirectTo === undefined) return c.text('Log in to see this page.', 401)
+          const url = new URL(c.req.url)
+          const separator = redirectTo.includes('?') ? '&' : '?'
+          return c.redirect(
+            `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
+          )
+        }
+        c.set('user', user)
+        await next()
+      }
+    },
+  }
+  return auth
+}

@@ -1,0 +1,67 @@
+import { Hono } from 'hono'
+import { describe, expectTypeOf, it } from 'vitest'
+import { z } from 'zod'
+import { defineSession } from 'typed-sessions'
+import { createAuth, createCsrf } from 'typed-sessions/auth'
+import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
+
+const appSession = defineSession(
+  z.object({
+    counter: z.number().default(0),
+    user: z.object({ id: z.number(), authHash: z.string().optional() }).optional(),
+    csrf: z.string().optional(),
+  })
+)
+interface Account {
+  id: number
+  email: string
+}
+
+describe('createAuth types', () => {
+  it('takes the id type from the user key, and puts the user on c.var.user', () => {
+    const auth = createAuth({
+      definition: appSession,
+      userKey: 'user',
+      idOf: (account: Account) => account.id,
+      loadUser: (id) => {
+        expectTypeOf(id).toEqualTypeOf<number>()
+        return { id, email: 'a@example.org' }
+      },
+    })
+    const app = new Hono<SessionEnv<typeof appSession>>()
+    app.use(sessionMiddleware(appSession, { secret: 'x'.repeat(32) }))
+    app.get('/me', auth.requireUser(), (c) => {
+      expectTypeOf(c.var.user).toEqualTypeOf<Account>()
+      return c.text(c.var.user.email)
+    })
+    expectTypeOf(auth.currentUser).returns.resolves.toEqualTypeOf<Account | undefined>()
+  })
+
+  it('accepts as user key only a key whose value has an id', () => {
+    createAuth({
+      definition: appSession,
+      // @ts-expect-error: counter holds a number, not { id }
+      userKey: 'counter',
+      idOf: (account: Account) => account.id,
+      loadUser: () => undefined,
+    })
+  })
+
+  it('refuses an idOf whose id type differs from the stored one', () => {
+    createAuth({
+      definition: appSession,
+      userKey: 'user',
+      // @ts-expect-error: the session stores a number id
+      idOf: (account: { id: string }) => account.id,
+      loadUser: () => undefined,
+    })
+  })
+})
+
+describe('createCsrf types', () => {
+  it('accepts as key only a key that holds a string', () => {
+    createCsrf({ definition: appSession, key: 'csrf' })
+    // @ts-expect-error: counter holds a number
+    createCsrf({ definition: appSession, key: 'counter' })
+  })
+})
