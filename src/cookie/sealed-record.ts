@@ -1,5 +1,11 @@
 import { fromBase64url, toBase64url } from '../core/base64url.js'
-import { deriveAeadKey, openAead, sealAead } from '../core/crypto.js'
+import {
+  AEAD_NONCE_LENGTH,
+  AEAD_TAG_LENGTH,
+  deriveAeadKey,
+  openAead,
+  sealAead,
+} from '../core/crypto.js'
 import { SessionError } from '../core/errors.js'
 import { parseExpiry } from '../core/expiry.js'
 import type { JsonObject } from '../core/json.js'
@@ -86,24 +92,17 @@ export class RecordSealer {
    * draws a fresh nonce, so sealing the same record twice gives two different values.
    */
   seal(record: SessionRecord, options: SealOptions = {}): string {
-    const payload: Payload = {
-      f: FORMAT,
-      k: record.key,
-      d: record.data,
-      c: record.createdAt,
-      e: record.expiresAt,
-      v: record.version,
-      s: record.schemaVersion,
-    }
-    if (record.expiry !== undefined) payload.x = record.expiry
-    if (record.token !== undefined) payload.t = record.token
-    if (options.absoluteExpiresAt !== undefined) payload.a = options.absoluteExpiresAt
-    const box = sealAead(
-      this.#keys[0]!,
-      encoder.encode(JSON.stringify(payload)),
-      this.#associatedData
-    )
-    return toBase64url(box)
+    return toBase64url(sealAead(this.#keys[0]!, plaintextOf(record, options), this.#associatedData))
+  }
+
+  /**
+   * The exact length of the value `seal(record, options)` returns, without sealing: a size check
+   * before the save costs one JSON serialization, not a second encryption.
+   */
+  sealedLength(record: SessionRecord, options: SealOptions = {}): number {
+    const boxLength = AEAD_NONCE_LENGTH + plaintextOf(record, options).length + AEAD_TAG_LENGTH
+    // Unpadded base64url: 4 characters per 3 bytes, and 2 or 3 for a last partial group.
+    return Math.ceil((boxLength * 4) / 3)
   }
 
   /**
@@ -122,6 +121,23 @@ export class RecordSealer {
     }
     return undefined
   }
+}
+
+/** The JSON bytes of the sealed payload of `record`. */
+function plaintextOf(record: SessionRecord, options: SealOptions): Uint8Array {
+  const payload: Payload = {
+    f: FORMAT,
+    k: record.key,
+    d: record.data,
+    c: record.createdAt,
+    e: record.expiresAt,
+    v: record.version,
+    s: record.schemaVersion,
+  }
+  if (record.expiry !== undefined) payload.x = record.expiry
+  if (record.token !== undefined) payload.t = record.token
+  if (options.absoluteExpiresAt !== undefined) payload.a = options.absoluteExpiresAt
+  return encoder.encode(JSON.stringify(payload))
 }
 
 /** Bytes a browser counts for the cookie `name=value` (both are ASCII here). */

@@ -9,6 +9,7 @@ export type SessionErrorCode =
   | 'CONFIG'
   | 'UNSUPPORTED'
   | 'RESPONSE_STARTED'
+  | 'COOKIE_TOO_LARGE'
 
 const brand = Symbol.for('typed-sessions.SessionError')
 

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { SealedCookies, type RequestRecords } from './cookie-mode.js'
 import { writeHeaders } from './response-headers.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
@@ -19,6 +20,7 @@ import {
 } from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
 import { corruptRecordPolicy, recordUpgrader } from '../schema/upgrade.js'
+import { CookieStore } from '../stores/cookie-store.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
 /**
@@ -54,8 +56,9 @@ export interface SessionMiddlewareOptions<K extends string = 'session'> {
    */
   touchAfter?: number
   /**
-   * Where sessions are stored. @default a MemoryStore shared by every middleware built from the
-   * same definition (per process, in memory: use a server store in production)
+   * Where sessions are stored; a `CookieStore` keeps the whole session in the cookie instead.
+   * @default a MemoryStore shared by every middleware built from the same definition (per
+   * process, in memory: use a server store in production)
    */
   store?: SessionStore
   /**
@@ -125,7 +128,6 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   checkPositive(options.touchAfter, 'touchAfter', 'a number of seconds', 'no rolling re-saves')
   const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
-  const signer = new CookieSigner(options.secret, cookie.name)
   checkPositive(
     options.absoluteTimeout,
     'absoluteTimeout',
@@ -136,6 +138,12 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
   checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
   const store = options.store ?? defaultStoreOf(definition)
+  // Cookie mode: the record itself travels sealed in the cookie instead of a signed id.
+  const sealed =
+    store instanceof CookieStore
+      ? new SealedCookies(store, options.secret, cookie.name, options.absoluteTimeout)
+      : undefined
+  const signer = sealed === undefined ? new CookieSigner(options.secret, cookie.name) : undefined
   if (store instanceof MemoryStore) warnOfMemoryStoreInProduction()
   const config: SessionConfig = {
     store,
@@ -152,17 +160,22 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
 
   return async function session(c, next) {
     let verified: VerifiedCookie | undefined
+    let records: RequestRecords | undefined
     const header = c.req.header('cookie')
-    if (header !== undefined) {
-      // Cookie tossing (a sibling domain setting the same name) is defeated by taking the first
-      // value that verifies, not the first value; only the first few are tried.
-      const values = readCookieValues(header, cookie.name)
+    // Cookie tossing (a sibling domain setting the same name) is defeated by taking the first
+    // value that verifies, not the first value; only the first few are tried.
+    const values = header === undefined ? [] : readCookieValues(header, cookie.name)
+    if (sealed !== undefined) {
+      records = sealed.open(values, MAX_COOKIE_CANDIDATES)
+      verified = records.opened
+    } else {
       for (let i = 0; i < values.length && i < MAX_COOKIE_CANDIDATES; i++) {
-        verified = signer.verify(values[i]!)
+        verified = signer!.verify(values[i]!)
         if (verified !== undefined) break
       }
     }
-    const engine = new Session(config, verified?.id, () => {
+    const requestConfig = records === undefined ? config : { ...config, store: records }
+    const engine = new Session(requestConfig, verified?.id, () => {
       // Before the handler builds its response, a header is a cheap part of it; the check
       // after the handler adds it only to a response built without Hono's helpers.
       if (!c.finalized) c.header('Vary', 'Cookie', { append: true })
@@ -173,7 +186,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     await next()
 
     try {
-      await finish(c, engine, verified)
+      await finish(c, engine, verified, records)
     } finally {
       // From here on the response is decided: a change from a stream would be lost, so it throws.
       engine.close()
@@ -181,7 +194,12 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   }
 
   /** After the handler: save and set the cookie, remove it, or leave it (DESIGN.md §5, §8). */
-  async function finish(c: Context, engine: Session, verified: VerifiedCookie | undefined) {
+  async function finish(
+    c: Context,
+    engine: Session,
+    verified: VerifiedCookie | undefined,
+    records: RequestRecords | undefined
+  ) {
     const rotated = verified?.rotated === true
     if (touchAfterMs !== undefined && !engine.isModified && isDueForTouch(engine, touchAfterMs)) {
       engine.touch()
@@ -208,11 +226,18 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
           : engine.wasSaved
             ? engine.expiryAge()
             : engine.storedExpiryAge()
+      const id = engine.id
       // The cookie the request came with is the right value while its id and key still hold.
       const value =
-        engine.wasSaved && (rotated || engine.id !== verified?.id)
-          ? signer.sign(engine.id!)
-          : verified!.value
+        records !== undefined
+          ? records.sealFor(id)
+          : engine.wasSaved && (rotated || id !== verified?.id)
+            ? id === undefined
+              ? undefined
+              : signer!.sign(id)
+            : verified?.value
+      // Saved, then flushed in the same request: nothing left to send.
+      if (value === undefined) return writeHeaders(c, undefined, vary)
       return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)
     }
     writeHeaders(c, undefined, vary)

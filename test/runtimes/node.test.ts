@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type * as Sqlite from 'typed-sessions/sqlite'
 import { importBuilt, loadBuiltPackage } from './load-package.js'
-import { scenarios } from './scenarios.js'
+import { cookieScenarios, scenarios } from './scenarios.js'
 
 // The runtime scenarios on Node, through vitest (npm run test:node-dist, after the build).
 const pkg = await loadBuiltPackage()
@@ -25,3 +25,11 @@ for (const [storeName, makeStore] of Object.entries(stores)) {
     }
   })
 }
+
+describe(`the built package on Node ${process.version}, CookieStore`, () => {
+  for (const scenario of cookieScenarios) {
+    it(scenario.name, async () => {
+      await expect(scenario.run(pkg, () => new pkg.core.CookieStore())).resolves.toBeUndefined()
+    })
+  }
+})

@@ -39,18 +39,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 function counterApp(
   { core, hono }: BuiltPackage,
   store: Core.SessionStore,
-  options: { secret?: string | string[]; expiry?: Core.Expiry } = {}
+  options: {
+    secret?: string | string[]
+    expiry?: Core.Expiry
+    absoluteTimeout?: number
+    cookieName?: string
+  } = {}
 ) {
   const session = core.defineSession(
-    z.object({ counter: z.number().int().default(0), user: z.string().optional() })
+    z.object({
+      counter: z.number().int().default(0),
+      user: z.string().optional(),
+      note: z.string().optional(),
+    })
   )
   const app = new Hono<HonoEntry.SessionEnv<typeof session>>()
   app.use(
     hono.sessionMiddleware(session, {
       secret: options.secret ?? SECRET,
       store,
-      cookie: { secure: false },
+      cookie: { secure: false, name: options.cookieName ?? 'id' },
       ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
+      ...(options.absoluteTimeout === undefined
+        ? {}
+        : { absoluteTimeout: options.absoluteTimeout }),
     })
   )
   app.get('/', async (c) => {
@@ -71,6 +83,11 @@ function counterApp(
     await c.var.session.flush()
     return c.text('out')
   })
+  app.post('/note', async (c) => {
+    await c.var.session.set('note', await c.req.text())
+    return c.text('noted')
+  })
+  app.onError((error, c) => c.text(core.isSessionError(error) ? error.code : String(error), 500))
   app.post('/bad', async (c) => {
     try {
       await c.var.session.set('counter', 'not a number' as never)
@@ -210,6 +227,141 @@ export const scenarios: Scenario[] = [
   },
 ]
 
+/**
+ * The scenarios of sessions kept in the cookie (`store: new CookieStore()`): `makeStore` makes a
+ * CookieStore. Some differ from the server-store ones on purpose: a replayed old cookie still
+ * opens (nothing on the server can revoke it), and the data travels encrypted.
+ */
+export const cookieScenarios: Scenario[] = [
+  {
+    name: 'a counter counts per visitor, with nothing kept on the server',
+    async run(pkg, makeStore) {
+      const app = counterApp(pkg, await makeStore())
+      const alice = new FetchJar(app)
+      const bob = new FetchJar(app)
+      const counts = [await alice.text('/'), await alice.text('/'), await bob.text('/')]
+      check([...counts, await alice.text('/')], ['0', '1', '0', '2'], 'counts')
+      const elsewhere = new FetchJar(counterApp(pkg, await makeStore()))
+      elsewhere.cookies.set('id', alice.cookies.get('id') ?? '')
+      check(await elsewhere.text('/peek'), '3 -', 'another app with the secret reads the cookie')
+    },
+  },
+  {
+    name: 'login cycles the id inside the sealed cookie and keeps the data',
+    async run(pkg, makeStore) {
+      const jar = new FetchJar(counterApp(pkg, await makeStore()))
+      await jar.text('/')
+      const before = jar.cookies.get('id')
+      await jar.text('/login', { method: 'POST' })
+      const after = jar.cookies.get('id')
+      check(after !== undefined && after !== before, true, 'a new cookie after login')
+      check(after?.includes('ada'), false, 'the data is encrypted')
+      check(await jar.text('/peek'), '1 ada', 'data kept across the new id')
+    },
+  },
+  {
+    name: 'logout removes the sealed cookie',
+    async run(pkg, makeStore) {
+      const jar = new FetchJar(counterApp(pkg, await makeStore()))
+      await jar.text('/login', { method: 'POST' })
+      const response = await jar.fetch('/logout', { method: 'POST' })
+      check(/Max-Age=0/.test(response.headers.get('set-cookie') ?? ''), true, 'a removal cookie')
+      check(jar.cookies.has('id'), false, 'the jar dropped the cookie')
+      check(await jar.text('/peek'), '0 -', 'no session after logout')
+    },
+  },
+  {
+    name: 'a tampered, truncated, foreign-key or foreign-name sealed cookie is no session',
+    async run(pkg, makeStore) {
+      const sealedBy = async (options: Parameters<typeof counterApp>[2], name = 'id') => {
+        const jar = new FetchJar(counterApp(pkg, await makeStore(), options))
+        await jar.text('/login', { method: 'POST' })
+        return jar.cookies.get(name) ?? ''
+      }
+      const value = await sealedBy({})
+      const flipped = value.slice(0, 30) + (value[30] === 'A' ? 'B' : 'A') + value.slice(31)
+      const forged = [
+        flipped,
+        value.slice(0, -2),
+        await sealedBy({ secret: OLD_SECRET }),
+        await sealedBy({ cookieName: 'other' }, 'other'),
+      ]
+      const app = counterApp(pkg, await makeStore())
+      const seen = []
+      for (const cookie of forged) {
+        const jar = new FetchJar(app)
+        jar.cookies.set('id', cookie)
+        const response = await jar.fetch('/peek')
+        seen.push(`${response.status} ${await response.text()}`)
+      }
+      check(seen, ['200 0 -', '200 0 -', '200 0 -', '200 0 -'], 'each forged cookie')
+      const genuine = new FetchJar(app)
+      genuine.cookies.set('id', value)
+      check(await genuine.text('/peek'), '0 ada', 'the genuine cookie')
+    },
+  },
+  {
+    name: 'a cookie sealed with the previous secret is read and re-sealed with the current one',
+    async run(pkg, makeStore) {
+      const jar = new FetchJar(counterApp(pkg, await makeStore(), { secret: OLD_SECRET }))
+      await jar.text('/')
+      const oldCookie = jar.cookies.get('id')
+      const rotated = new FetchJar(
+        counterApp(pkg, await makeStore(), { secret: [SECRET, OLD_SECRET] })
+      )
+      rotated.cookies.set('id', oldCookie ?? '')
+      check(await rotated.text('/peek'), '1 -', 'the session read under the old key')
+      const resealed = rotated.cookies.get('id')
+      check(resealed !== undefined && resealed !== oldCookie, true, 're-sealed with the new key')
+      const currentOnly = new FetchJar(counterApp(pkg, await makeStore(), { secret: SECRET }))
+      currentOnly.cookies.set('id', resealed ?? '')
+      check(await currentOnly.text('/peek'), '1 -', 'the re-sealed cookie opens with the new key')
+    },
+  },
+  {
+    name: 'a sealed cookie replayed after it expired is no session',
+    async run(pkg, makeStore) {
+      const expiry = pkg.core.Expiry.onInactivity(1)
+      const app = counterApp(pkg, await makeStore(), { expiry })
+      const jar = new FetchJar(app)
+      check([await jar.text('/'), await jar.text('/')], ['0', '1'], 'counts before expiry')
+      const kept = jar.cookies.get('id') ?? ''
+      await sleep(1100)
+      const replay = new FetchJar(app)
+      replay.cookies.set('id', kept)
+      check(await replay.text('/peek'), '0 -', 'after one second of inactivity')
+    },
+  },
+  {
+    name: 'the absolute timeout ends an active session by the server clock',
+    async run(pkg, makeStore) {
+      const expiry = pkg.core.Expiry.onInactivity(60)
+      const app = counterApp(pkg, await makeStore(), { expiry, absoluteTimeout: 1 })
+      const jar = new FetchJar(app)
+      check(await jar.text('/'), '0', 'the first visit')
+      await sleep(500)
+      check(await jar.text('/'), '1', 'active half a second later')
+      await sleep(600)
+      check(await jar.text('/peek'), '0 -', 'ended one second after creation')
+    },
+  },
+  {
+    name: 'a session too large for a cookie is refused with COOKIE_TOO_LARGE, and no cookie is set',
+    async run(pkg, makeStore) {
+      const jar = new FetchJar(counterApp(pkg, await makeStore()))
+      await jar.text('/')
+      const before = jar.cookies.get('id')
+      const response = await jar.fetch('/note', { method: 'POST', body: 'n'.repeat(5000) })
+      check([response.status, await response.text()], [500, 'COOKIE_TOO_LARGE'], 'refused')
+      check(response.headers.getSetCookie(), [], 'no Set-Cookie')
+      check(jar.cookies.get('id') === before, true, 'the previous cookie kept')
+      check(await jar.text('/peek'), '1 -', 'the previous session intact')
+      const fits = await jar.fetch('/note', { method: 'POST', body: 'n'.repeat(1000) })
+      check(fits.status, 200, 'a note that fits')
+    },
+  },
+]
+
 /** What one run of the scenarios found. */
 export interface ScenarioReport {
   passed: number
@@ -218,7 +370,8 @@ export interface ScenarioReport {
 }
 
 /**
- * Runs every scenario against `pkg` with stores from each factory of `stores` (named), printing
+ * Runs every scenario against `pkg` with stores from each factory of `stores` (named), then the
+ * cookie scenarios on a CookieStore, printing
  * one line per scenario and a closing `N passed, N failed` line through `log`.
  */
 export async function runScenarios(
@@ -228,8 +381,11 @@ export async function runScenarios(
   log: (line: string) => void = console.log
 ): Promise<ScenarioReport> {
   const report: ScenarioReport = { passed: 0, failed: 0, failures: [] }
-  for (const [storeName, makeStore] of Object.entries(stores)) {
-    for (const scenario of scenarios) {
+  type Run = [string, () => Core.SessionStore | Promise<Core.SessionStore>, Scenario[]]
+  const runs = Object.entries(stores).map(([name, make]): Run => [name, make, scenarios])
+  runs.push(['CookieStore', () => new pkg.core.CookieStore(), cookieScenarios])
+  for (const [storeName, makeStore, list] of runs) {
+    for (const scenario of list) {
       const title = `${runtime} · ${storeName} · ${scenario.name}`
       try {
         await scenario.run(pkg, makeStore)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type * as Cloudflare from 'typed-sessions/cloudflare'
 import { bindings, uniqueTableName } from '../../helpers/workerd.js'
 import { importBuilt, loadBuiltPackage } from '../load-package.js'
-import { scenarios } from '../scenarios.js'
+import { cookieScenarios, scenarios } from '../scenarios.js'
 
 // The runtime scenarios inside workerd (npm run test:workerd, after the build), on a MemoryStore
 // and on each Cloudflare store over miniflare's local bindings.
@@ -29,3 +29,11 @@ for (const [storeName, makeStore] of Object.entries(stores)) {
     }
   })
 }
+
+describe('the built package in workerd, CookieStore', () => {
+  for (const scenario of cookieScenarios) {
+    it(scenario.name, async () => {
+      await expect(scenario.run(pkg, () => new pkg.core.CookieStore())).resolves.toBeUndefined()
+    })
+  }
+})
