@@ -253,6 +253,21 @@ describe('every other case', () => {
     expect(setCookies(response)).toEqual([])
     expect(store.inner.size).toBe(0)
   })
+
+  it('does nothing for a session saved and then flushed by a request without a cookie', async () => {
+    const store = new TestStore()
+    const app = appWith(store)
+    app.post('/app/save-then-flush', async (c) => {
+      await c.var.session.set('user', 'ada')
+      await c.var.session.save()
+      await c.var.session.flush()
+      return c.text('gone')
+    })
+    const response = await app.request('/app/save-then-flush', { method: 'POST' })
+    expect(response.status).toBe(200)
+    expect(setCookies(response)).toEqual([])
+    expect(store.inner.size).toBe(0)
+  })
 })
 
 describe('Vary: Cookie', () => {
