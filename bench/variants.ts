@@ -145,6 +145,16 @@ export const variants: readonly Variant[] = [
     build: async () => (await ours()).buildRollingMemoryApp(SECRET),
   },
   {
+    name: 'ours-cookie',
+    label: 'typed-sessions counter, CookieStore (sealed in the cookie)',
+    group: 'ours',
+    visitors: BOTH,
+    path: '/',
+    counter: true,
+    stateful: false,
+    build: async () => (await ours()).buildCookieStoreApp(SECRET),
+  },
+  {
     name: 'ours-untouched',
     label: 'typed-sessions, route that never touches the session',
     group: 'ours',

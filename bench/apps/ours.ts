@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { Expiry, MemoryStore, type SessionStore } from 'typed-sessions'
+import { CookieStore, Expiry, MemoryStore, type SessionStore } from 'typed-sessions'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { counterSession } from '../../schemas/counter.js'
 import { CountingStore } from '../counting-store.js'
@@ -21,7 +21,9 @@ function counterApp(
   cleanUp?: () => Promise<void>,
   rolling = false
 ): FetchApp {
-  const store = new CountingStore(inner)
+  // The CookieStore keeps sessions in the cookie: there are no store calls to count.
+  const counting = inner instanceof CookieStore ? undefined : new CountingStore(inner)
+  const store = counting ?? inner
   const app = new Hono<CounterEnv>()
   // Plain http on loopback, so no `Secure` attribute.
   const options = { secret, store, cookie: { secure: false } }
@@ -42,7 +44,11 @@ function counterApp(
     await c.var.session.set('counter', 0)
     return c.text('primed')
   })
-  return { fetch: app.fetch, storeCalls: () => store.calls, ...(cleanUp && { cleanUp }) }
+  return {
+    fetch: app.fetch,
+    ...(counting && { storeCalls: () => counting.calls }),
+    ...(cleanUp && { cleanUp }),
+  }
 }
 
 /**
@@ -66,6 +72,11 @@ export function buildRoomyMemoryApp(secret: string): FetchApp {
  */
 export function buildRollingMemoryApp(secret: string): FetchApp {
   return counterApp(secret, new MemoryStore({ maxSessions: 10_000_000 }), undefined, true)
+}
+
+/** The counter with the whole session sealed in the cookie (no server state). */
+export function buildCookieStoreApp(secret: string): FetchApp {
+  return counterApp(secret, new CookieStore())
 }
 
 /** The counter on a store with a server (or a file), cleaned up when the server stops. */
