@@ -142,8 +142,26 @@ describe.skipIf(ownRedisSkip !== undefined)('RedisStore refuses as INVALID_VALUE
           store = new RedisStore(client)
         }
         const big = { s: 'x'.repeat(2 * 1024 * 1024) }
-        const cause = await invalidValueCause(store.create(makeRecord('big', { data: big })))
-        expect(String(cause.message)).toContain('invalid bulk length')
+        const refused = store.create(makeRecord('big', { data: big }))
+        if (driver === 'ioredis') {
+          const cause = await invalidValueCause(refused)
+          expect(String(cause.message)).toContain('invalid bulk length')
+        } else {
+          // Redis closes the connection right after its error reply; on a loaded machine
+          // node-redis can see the close first and report only that (seen once in CI), so
+          // the refusal is either classified or an outage, never a success, never a hang.
+          const error = await refused.then(
+            () => new Error('the store accepted the value'),
+            (e: unknown) => e
+          )
+          const code = isSessionError(error) ? error.code : String(error)
+          expect(['INVALID_VALUE', 'STORE_UNAVAILABLE']).toContain(code)
+          if (code === 'INVALID_VALUE') {
+            expect(String(((error as Error).cause as Error).message)).toContain(
+              'invalid bulk length'
+            )
+          }
+        }
         const next = makeRecord('next', { token: 'after-the-refusal' })
         expect(await store.create(next)).toBe(true)
         expect(await store.load('next')).toStrictEqual(next)
