@@ -128,6 +128,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   checkPositive(options.touchAfter, 'touchAfter', 'a number of seconds', 'no rolling re-saves')
   const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
+  const registration: Registration = { cookieName: cookie.name, contextKey }
   checkPositive(
     options.absoluteTimeout,
     'absoluteTimeout',
@@ -180,7 +181,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
       // after the handler adds it only to a response built without Hono's helpers.
       if (!c.finalized) c.header('Vary', 'Cookie', { append: true })
     })
-    checkCookieNameClash(c, cookie.name, contextKey)
+    checkCookieNameClash(c, registration)
     c.set(contextKey as never, new TypedSession(definition, engine) as never)
 
     await next()
@@ -293,21 +294,34 @@ function warnOfMemoryStoreInProduction(): void {
   )
 }
 
-const cookieNamesSeen = new WeakMap<Request, Map<string, string>>()
+/** Which session a middleware puts on the context, under which cookie name. */
+interface Registration {
+  readonly cookieName: string
+  readonly contextKey: string
+}
 
-/** Two session middlewares on one request must not read and write the same cookie. */
-function checkCookieNameClash(c: Context, cookieName: string, contextKey: string): void {
-  let seen = cookieNamesSeen.get(c.req.raw)
-  if (seen === undefined) {
-    cookieNamesSeen.set(c.req.raw, (seen = new Map()))
-  } else {
-    const other = seen.get(cookieName)
-    if (other !== undefined && other !== contextKey) {
+/** The context variable where the session middlewares of a request register. */
+const REGISTRATIONS = 'typed-sessions:middlewares'
+
+/**
+ * Two session middlewares on one request must not read and write the same cookie. The first
+ * middleware of a request stores its constant registration (no allocation per request); only a
+ * second one builds a list.
+ */
+function checkCookieNameClash(c: Context, registration: Registration): void {
+  const previous = c.get(REGISTRATIONS as never) as Registration | Registration[] | undefined
+  if (previous === undefined) return c.set(REGISTRATIONS as never, registration as never)
+  const all = Array.isArray(previous) ? previous : [previous]
+  for (const other of all) {
+    if (
+      other.cookieName === registration.cookieName &&
+      other.contextKey !== registration.contextKey
+    ) {
       throw new SessionError(
         'CONFIG',
-        `The sessions on c.var.${other} and c.var.${contextKey} both use the cookie "${cookieName}"; give each session middleware its own cookie name (cookie: { name }).`
+        `The sessions on c.var.${other.contextKey} and c.var.${registration.contextKey} both use the cookie "${registration.cookieName}"; give each session middleware its own cookie name (cookie: { name }).`
       )
     }
   }
-  seen.set(cookieName, contextKey)
+  c.set(REGISTRATIONS as never, [...all, registration] as never)
 }
