@@ -153,6 +153,7 @@ export function objectFromMap(data: Map<string, JsonValue>): JsonObject {
  * (`what` names it in the message, e.g. "The session").
  */
 export function checkJsonSize(value: JsonValue, maxBytes: number, what: string): void {
+  if (jsonBytesAtMost(value, maxBytes)) return
   let json: string
   try {
     json = JSON.stringify(value)
@@ -173,4 +174,23 @@ export function checkJsonSize(value: JsonValue, maxBytes: number, what: string):
     'INVALID_VALUE',
     `${what} takes ${bytes} bytes of JSON, over the session size limit of ${maxBytes} (maxSize). Keep large data in your database and only its id in the session, or raise maxSize.`
   )
+}
+
+/**
+ * True when a cheap upper bound shows that `value`'s JSON fits in `maxBytes` (most sessions:
+ * a few short keys with numbers, booleans and short strings), so no `JSON.stringify` is needed.
+ * Objects and arrays nested in it are not walked: for those it answers false.
+ */
+function jsonBytesAtMost(value: JsonValue, maxBytes: number): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  let bound = 2
+  for (const key in value) {
+    const item = value[key]
+    // A UTF-16 unit takes at most 6 bytes of JSON (an escape); a number at most 24 characters.
+    if (typeof item === 'string') bound += (key.length + item.length) * 6 + 6
+    else if (typeof item === 'object' && item !== null) return false
+    else bound += key.length * 6 + 30
+    if (bound > maxBytes) return false
+  }
+  return true
 }

@@ -10,7 +10,9 @@ export interface SaveLane {
 }
 
 interface LaneState extends SaveLane {
-  tail: Promise<void>
+  /** Saves waiting for their turn, in order; empty (and no promise made) when uncontended. */
+  readonly waiting: (() => void)[]
+  /** Saves in the lane: the running one and the waiting ones. */
   users: number
 }
 
@@ -34,27 +36,29 @@ export async function inSaveLane<T>(
   let byKey = lanes.get(store)
   if (byKey === undefined) lanes.set(store, (byKey = new Map()))
   let lane = byKey.get(key)
-  if (lane === undefined)
-    byKey.set(key, (lane = { last: undefined, tail: Promise.resolve(), users: 0 }))
-  lane.users++
-  const previous = lane.tail
-  let release!: () => void
-  lane.tail = new Promise<void>((resolve) => (release = resolve))
+  if (lane === undefined) byKey.set(key, (lane = { last: undefined, waiting: [], users: 0 }))
+  if (++lane.users > 1) await turnWithin(lane, maxWaitMs)
   try {
-    if (lane.users > 1) await settledWithin(previous, maxWaitMs)
     return await save(lane)
   } finally {
-    release()
+    lane.waiting.shift()?.()
     if (--lane.users === 0) byKey.delete(key)
   }
 }
 
-function settledWithin(previous: Promise<void>, ms: number): Promise<void> {
+/** Waits until the save before this one hands over its turn, or `ms` passes. */
+function turnWithin(lane: LaneState, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    void previous.then(() => {
+    const timer = setTimeout(() => {
+      // Gave up waiting: leave the queue, so the handover goes to the next one in line.
+      const index = lane.waiting.indexOf(go)
+      if (index >= 0) lane.waiting.splice(index, 1)
+      resolve()
+    }, ms)
+    const go = () => {
       clearTimeout(timer)
       resolve()
-    })
+    }
+    lane.waiting.push(go)
   })
 }
