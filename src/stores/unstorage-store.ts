@@ -1,6 +1,4 @@
 import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -8,6 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { KeyQueue } from './key-queue.js'
+import { decodeRecord, type StoredFields } from './stored-record.js'
 
 /**
  * The part of an unstorage `Storage` (`createStorage({ driver })`) the store uses. Declared here
@@ -57,36 +56,16 @@ function encode(record: SessionRecord): string {
 
 /** The record in a stored value; `corruptRecord` if it is not one this store wrote. */
 function decode(key: string, value: unknown): SessionRecord {
+  let stored: StoredFields
   try {
     if (typeof value !== 'string' || !value.startsWith(FORMAT_TAG)) {
       throw new TypeError('the value was not written by UnstorageStore')
     }
-    const stored = JSON.parse(value.slice(FORMAT_TAG.length)) as Record<string, unknown>
-    const { data, version, expiresAt, createdAt, schemaVersion, token } = stored
-    if (
-      typeof stored['key'] !== 'string' ||
-      typeof data !== 'object' ||
-      data === null ||
-      Array.isArray(data) ||
-      ![version, expiresAt, createdAt, schemaVersion].every((n) => typeof n === 'number')
-    ) {
-      throw new TypeError('the value does not hold a session record')
-    }
-    const record: SessionRecord = {
-      key: stored['key'],
-      data: data as JsonObject,
-      createdAt: createdAt as number,
-      expiresAt: expiresAt as number,
-      version: version as number,
-      schemaVersion: schemaVersion as number,
-    }
-    const expiry = parseExpiry(stored['expiry'])
-    if (expiry !== undefined) record.expiry = expiry
-    if (typeof token === 'string') record.token = token
-    return record
+    stored = JSON.parse(value.slice(FORMAT_TAG.length)) as StoredFields
   } catch (cause) {
     throw corruptRecord(key, cause)
   }
+  return decodeRecord(key, stored)
 }
 
 function decodeOrUndefined(key: string, value: unknown): SessionRecord | undefined {

@@ -1,6 +1,5 @@
 import { corruptRecord } from '../../core/errors.js'
-import { parseExpiry } from '../../core/expiry.js'
-import type { JsonObject } from '../../core/json.js'
+import { decodeRecord, type StoredFields } from '../stored-record.js'
 import type { SessionRecord } from '../../core/store.js'
 
 /*
@@ -48,31 +47,12 @@ export function encode(record: SessionRecord): string {
 
 /** The record in a file's text; `corruptRecord` if it is not one (truncated, edited by hand). */
 export function decode(key: string, text: string): SessionRecord {
+  let stored: StoredFields
   try {
-    const stored = JSON.parse(text) as Record<string, unknown>
-    const { data, version, expiresAt, createdAt, schemaVersion, token } = stored
-    if (
-      stored['key'] !== key ||
-      typeof data !== 'object' ||
-      data === null ||
-      Array.isArray(data) ||
-      ![version, expiresAt, createdAt, schemaVersion].every((n) => typeof n === 'number')
-    ) {
-      throw new TypeError('the file does not hold a session record')
-    }
-    const record: SessionRecord = {
-      key,
-      data: data as JsonObject,
-      createdAt: createdAt as number,
-      expiresAt: expiresAt as number,
-      version: version as number,
-      schemaVersion: schemaVersion as number,
-    }
-    const expiry = parseExpiry(stored['expiry'])
-    if (expiry !== undefined) record.expiry = expiry
-    if (typeof token === 'string') record.token = token
-    return record
+    stored = JSON.parse(text) as StoredFields
+    if (stored.key !== key) throw new TypeError('the file holds the record of another key')
   } catch (cause) {
     throw corruptRecord(key, cause)
   }
+  return decodeRecord(key, stored)
 }
