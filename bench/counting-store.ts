@@ -20,9 +20,11 @@ export function noStoreCalls(): StoreCalls {
 export class CountingStore implements SessionStore {
   readonly calls: StoreCalls = noStoreCalls()
   readonly #inner: SessionStore
+  readonly inProcess: boolean
 
   constructor(inner: SessionStore) {
     this.#inner = inner
+    this.inProcess = inner.inProcess === true
   }
 
   create(record: SessionRecord): Promise<boolean> {

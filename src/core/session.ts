@@ -110,6 +110,8 @@ export class Session {
   readonly #config: SessionConfig
   readonly #now: () => number
   readonly #storeTimeout: number
+  /** The timeout each store call is raced against; none for an in-process store. */
+  readonly #callTimeout: number | undefined
   readonly #onFirstAccess: (() => void) | undefined
   #id: string | undefined
   /** The live record the data is based on, if any. */
@@ -139,6 +141,7 @@ export class Session {
     this.#store = config.store
     this.#now = config.now ?? Date.now
     this.#storeTimeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
+    this.#callTimeout = config.store.inProcess === true ? undefined : this.#storeTimeout
     this.#id = id
     this.#onFirstAccess = onFirstAccess
   }
@@ -642,7 +645,7 @@ export class Session {
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
 
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return attemptStore(operation, run, this.#storeTimeout)
+    return attemptStore(operation, run, this.#callTimeout)
   }
 
   /** Applies a change to the data and records it for replay. */

@@ -54,6 +54,12 @@ export interface SessionStore {
   scan?(options?: ScanOptions): AsyncIterable<SessionRecord>
   /** Releases what the store holds (timers, connections it owns). */
   close?(): Promise<void>
+  /**
+   * True for a store whose calls never wait on I/O (the MemoryStore): they settle in the same
+   * turn, so the engine does not race them against `storeTimeout`. A store that talks to a
+   * server, a file or another thread must leave it unset. @default false
+   */
+  readonly inProcess?: boolean
 }
 
 /** How many records stores read or delete per round trip unless told otherwise. */

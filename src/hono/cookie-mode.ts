@@ -91,6 +91,8 @@ export class SealedCookies {
  * their own copy, and the cookie the browser keeps last wins.
  */
 export class RequestRecords implements SessionStore {
+  /** The records live in this object: no call waits on I/O. */
+  readonly inProcess = true
   readonly #cookies: SealedCookies
   readonly #records = new Map<string, SessionRecord>()
   /** The cookie the request brought, if one opened. */

@@ -187,7 +187,10 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     await next()
 
     try {
-      await finish(c, engine, verified, records)
+      // An untouched session needs nothing after the handler, not even an async step.
+      if (engine.isAccessed || alwaysSave || verified?.rotated === true) {
+        await finish(c, engine, verified, records)
+      }
     } finally {
       // From here on the response is decided: a change from a stream would be lost, so it throws.
       engine.close()
@@ -300,8 +303,11 @@ interface Registration {
   readonly contextKey: string
 }
 
-/** The context variable where the session middlewares of a request register. */
-const REGISTRATIONS = 'typed-sessions:middlewares'
+/**
+ * Where the session middlewares of a request register: a property of the context itself, not a
+ * `c.set` variable, which every `c.var` read of the app would copy.
+ */
+const REGISTRATIONS = Symbol('typed-sessions.middlewares')
 
 /**
  * Two session middlewares on one request must not read and write the same cookie. The first
@@ -309,8 +315,12 @@ const REGISTRATIONS = 'typed-sessions:middlewares'
  * second one builds a list.
  */
 function checkCookieNameClash(c: Context, registration: Registration): void {
-  const previous = c.get(REGISTRATIONS as never) as Registration | Registration[] | undefined
-  if (previous === undefined) return c.set(REGISTRATIONS as never, registration as never)
+  const holder = c as unknown as { [REGISTRATIONS]?: Registration | Registration[] }
+  const previous = holder[REGISTRATIONS]
+  if (previous === undefined) {
+    holder[REGISTRATIONS] = registration
+    return
+  }
   const all = Array.isArray(previous) ? previous : [previous]
   for (const other of all) {
     if (
@@ -323,5 +333,5 @@ function checkCookieNameClash(c: Context, registration: Registration): void {
       )
     }
   }
-  c.set(REGISTRATIONS as never, [...all, registration] as never)
+  holder[REGISTRATIONS] = [...all, registration]
 }

@@ -50,6 +50,8 @@ const DELETE_CHUNK = 1024
  * const record = await store.load(key)
  */
 export class MemoryStore implements SessionStore {
+  /** Its calls never wait on I/O: the engine does not race them against `storeTimeout`. */
+  readonly inProcess = true
   readonly #slots: KeyIndex
   readonly #slab: RecordSlab
   readonly #recency: RecencyLists

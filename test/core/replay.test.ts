@@ -107,6 +107,8 @@ describe('replaying a request on a fresher record', () => {
   })
 })
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 describe('a store that never answers', () => {
   const hung: SessionStore = {
     create: () => new Promise(() => {}),
@@ -128,6 +130,26 @@ describe('a store that never answers', () => {
     await rejection(creating.save(), 'STORE_UNAVAILABLE')
     expect(creating.id).toBeUndefined()
     expect(creating.wasSaved).toBe(false)
+  })
+
+  it('is not raced against storeTimeout when it declares itself inProcess (the MemoryStore)', async () => {
+    expect(new MemoryStore().inProcess).toBe(true)
+    // Slower than the timeout, yet declared in-process: the engine trusts it and waits.
+    const inner = new MemoryStore()
+    const slow = (inProcess: boolean): SessionStore => ({
+      inProcess,
+      create: async (record) => (await pause(80), inner.create(record)),
+      load: (key) => inner.load(key),
+      save: (record, version) => inner.save(record, version),
+      delete: (key) => inner.delete(key),
+    })
+    const trusted = new Session({ store: slow(true), storeTimeout: 20 })
+    await trusted.set('n', 1)
+    await trusted.save()
+    expect(trusted.wasSaved).toBe(true)
+    const timed = new Session({ store: slow(false), storeTimeout: 20 })
+    await timed.set('n', 1)
+    await rejection(timed.save(), 'STORE_UNAVAILABLE')
   })
 })
 
