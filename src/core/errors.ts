@@ -43,16 +43,21 @@ export function isSessionError(value: unknown): value is SessionError {
  * that has not settled by then fails too, its `cause` an error named `TimeoutError`: no request
  * waits on a store forever.
  */
-export async function attemptStore<T>(
+export function attemptStore<T>(
   operation: string,
   run: () => Promise<T>,
   timeoutMs?: number
 ): Promise<T> {
+  let pending: Promise<T>
   try {
-    return timeoutMs === undefined ? await run() : await settleWithin(run(), timeoutMs, operation)
+    pending = Promise.resolve(run())
   } catch (cause) {
-    throw storeFailure(operation, cause)
+    return Promise.reject(storeFailure(operation, cause))
   }
+  if (timeoutMs !== undefined) pending = settleWithin(pending, timeoutMs, operation)
+  return pending.catch((cause: unknown) => {
+    throw storeFailure(operation, cause)
+  })
 }
 
 function settleWithin<T>(pending: Promise<T>, timeoutMs: number, operation: string): Promise<T> {

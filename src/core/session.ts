@@ -209,7 +209,8 @@ export class Session {
   /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
   async get(key: string): Promise<JsonValue | undefined> {
     this.#access()
-    const value = await this.#current(key)
+    const current = this.#current(key)
+    const value = current instanceof Promise ? await current : current
     return value === undefined ? undefined : copyJson(value)
   }
 
@@ -222,7 +223,8 @@ export class Session {
     this.#change()
     const copy = cloneJson(value, key)
     this.#checkValueSize(key, copy)
-    const current = await this.#current(key)
+    const pending = this.#current(key)
+    const current = pending instanceof Promise ? await pending : pending
     if (current !== undefined && jsonEqual(current, copy)) return
     this.#apply({ op: 'set', key, value: copy })
   }
@@ -376,8 +378,7 @@ export class Session {
    */
   load(): Promise<void> {
     if (this.#loaded) return Promise.resolve()
-    this.#loading ??= this.#load().finally(() => (this.#loading = undefined))
-    return this.#loading
+    return (this.#loading ??= this.#load())
   }
 
   /**
@@ -585,7 +586,12 @@ export class Session {
 
   async #load(): Promise<void> {
     const key = this.#recordKey()
-    const state = key === undefined ? GONE : await this.#fetch(key, true)
+    let state: RecordState
+    try {
+      state = key === undefined ? GONE : await this.#fetch(key, true)
+    } finally {
+      this.#loading = undefined
+    }
     if (state.kind === 'live') {
       this.#data.rebase(this.#adopt(state.record))
     } else {
@@ -685,11 +691,11 @@ export class Session {
     }
   }
 
-  async #current(key: string): Promise<JsonValue | undefined> {
+  /** The current value of `key`, loading the record first if it is needed and not loaded. */
+  #current(key: string): JsonValue | undefined | Promise<JsonValue | undefined> {
     const value = this.#data.peek(key)
     if (value !== NOT_LOADED) return value
-    await this.load()
-    return this.#data.peek(key) as JsonValue | undefined
+    return this.load().then(() => this.#data.peek(key) as JsonValue | undefined)
   }
 
   #recordKey(): string | undefined {

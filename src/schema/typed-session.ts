@@ -16,6 +16,9 @@ import { describeIssues } from './issues.js'
 import { isPlainSchema } from './plain-schema.js'
 import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
 
+/** What `#read` gives for a key with no (valid) stored value: no object per read. */
+const ABSENT: unique symbol = Symbol('absent')
+
 type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
 /** The keys of a session schema. */
 export type SessionKey<S extends SessionSchema> = Extract<keyof ShapeOf<S>, string>
@@ -107,7 +110,7 @@ export class TypedSession<S extends SessionSchema> {
    */
   async get<K extends SessionKey<S>>(key: K): Promise<DeepReadonly<SessionReadValue<S, K>>> {
     const read = await this.#read(key)
-    if (read.present) return read.value as DeepReadonly<SessionReadValue<S, K>>
+    if (read !== ABSENT) return read as DeepReadonly<SessionReadValue<S, K>>
     // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
     const absent = safeParse(this.#schemaOf(key), undefined)
     return (absent.success ? absent.data : undefined) as DeepReadonly<SessionReadValue<S, K>>
@@ -122,7 +125,9 @@ export class TypedSession<S extends SessionSchema> {
     key: K,
     value: NoInfer<DeepReadonly<SessionValue<S, K>>>
   ): Promise<void> {
-    await this.#write(key, this.#encode(key, value))
+    const encoded = this.#encode(key, value)
+    if (encoded === undefined) await this.#session.delete(key)
+    else await this.#session.set(key, encoded)
   }
 
   /**
@@ -190,7 +195,7 @@ export class TypedSession<S extends SessionSchema> {
 
   /** True if `key` holds a value that fits its schema. */
   async has(key: SessionKey<S>): Promise<boolean> {
-    return (await this.#read(key)).present
+    return (await this.#read(key)) !== ABSENT
   }
 
   /** Removes `key`; returns whether it existed. Modified only if it existed. */
@@ -283,11 +288,6 @@ export class TypedSession<S extends SessionSchema> {
     return result.data
   }
 
-  async #write(key: string, encoded: unknown): Promise<void> {
-    if (encoded === undefined) await this.#session.delete(key)
-    else await this.#session.set(key, encoded)
-  }
-
   async #invalid(key: string, issues: readonly $ZodIssue[]): Promise<void> {
     this.#decideInvalid(key, issues)
     await this.#session.delete(key)
@@ -326,10 +326,10 @@ export class TypedSession<S extends SessionSchema> {
   }
 
   /**
-   * The stored value of `key` parsed by its schema. A stored value that fails it goes through
-   * the `onInvalid` policy and reads as absent.
+   * The stored value of `key` parsed by its schema, or `ABSENT`. A stored value that fails it
+   * goes through the `onInvalid` policy and reads as absent.
    */
-  async #read(key: string): Promise<{ present: true; value: unknown } | { present: false }> {
+  async #read(key: string): Promise<unknown> {
     const schema = this.#schemaOf(key)
     let stored: unknown
     try {
@@ -344,12 +344,12 @@ export class TypedSession<S extends SessionSchema> {
         input: undefined,
       }
       await this.#invalid(key, [issue])
-      return { present: false }
+      return ABSENT
     }
-    if (stored === undefined) return { present: false }
+    if (stored === undefined) return ABSENT
     const result = safeParse(schema, stored)
-    if (result.success) return { present: true, value: result.data }
+    if (result.success) return result.data
     await this.#invalid(key, result.error.issues)
-    return { present: false }
+    return ABSENT
   }
 }
