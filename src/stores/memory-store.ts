@@ -21,8 +21,15 @@ export { MEMORY_RECORD_OVERHEAD, type MemoryStoreOptions }
 const PROTECTED_SHARE = 0.8
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
-/** Expired records `deleteExpired` deletes between two yields to the event loop. */
+/** Expired records `deleteExpired` deletes at most between two yields to the event loop. */
 const DELETE_CHUNK = 1024
+/**
+ * Milliseconds of deleting after which `deleteExpired` yields early, checked every 128
+ * deletions: a chunk that meets the key index's Map shrinking (a rehash) or a garbage
+ * collection step still ends soon. (Where the clock is frozen during a request, on Workers, the
+ * count alone bounds it.)
+ */
+const DELETE_SLICE_MS = 1
 
 /*
  * Why the store survives a flood and a million records:
@@ -163,11 +170,21 @@ export class MemoryStore implements SessionStore {
   async deleteExpired(): Promise<number> {
     const now = this.#now()
     let deleted = 0
+    let chunk = 0
+    let sliceStart = performance.now()
     for (;;) {
       const slot = this.#expiries.first()
       if (slot === -1 || this.#expiries.timeOf(slot) > now) return deleted
       this.#remove(slot)
-      if (++deleted % DELETE_CHUNK === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+      deleted++
+      if (
+        ++chunk === DELETE_CHUNK ||
+        (chunk % 128 === 0 && performance.now() - sliceStart >= DELETE_SLICE_MS)
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        chunk = 0
+        sliceStart = performance.now()
+      }
     }
   }
 
