@@ -178,6 +178,11 @@ export class Session {
     return this.#saved
   }
 
+  /** True once the record was loaded (or there was none to load). */
+  get isLoaded(): boolean {
+    return this.#loaded
+  }
+
   /** True once the handler used the session in any way (Django's `accessed`). */
   get isAccessed(): boolean {
     return this.#accessed
@@ -645,7 +650,9 @@ export class Session {
       // Upgraded: saved under the current version at the end of this request.
       if (data !== undefined) this.#modified = true
     }
-    return new Map(data === undefined ? [] : Object.entries(data))
+    const map = new Map<string, JsonValue>()
+    for (const key in data) if (Object.hasOwn(data, key)) map.set(key, data[key]!)
+    return map
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────

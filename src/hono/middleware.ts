@@ -211,7 +211,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     const wantsSave = engine.isModified || alwaysSave
     if (!engine.isAccessed && !wantsSave && !rotated) return
     // Emptiness is only known once loaded (an unknown id turns out to be no session).
-    if (wantsSave || rotated) await engine.load()
+    if ((wantsSave || rotated) && !engine.isLoaded) await engine.load()
     const vary = engine.isAccessed
     if (!engine.isEmpty() && wantsSave && c.res.status < 500) await engine.save()
     // A concurrent login moved the session: the browser gets its new cookie from that request.
