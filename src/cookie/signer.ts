@@ -37,8 +37,9 @@ export interface VerifiedCookie {
 /** Tuning of a {@link CookieSigner}. */
 export interface CookieSignerOptions {
   /**
-   * How many verified values (and, separately, signed ids) to remember, so a returning cookie
-   * costs a map lookup instead of an HMAC. `0` disables the caches.
+   * How many verified values to remember, so a returning cookie costs a map lookup instead of
+   * an HMAC. `0` disables the cache. (Signing is not cached: a new session's value is signed
+   * once, and the middleware re-sends a returning visitor's verified value as it is.)
    * @default 10000
    */
   cacheSize?: number | undefined
@@ -58,7 +59,6 @@ export class CookieSigner {
   /** One keyed MAC per secret, the current one first. */
   readonly #macs: readonly KeyedHmacSha256[]
   readonly #verified: RecentCache<VerifiedCookie>
-  readonly #signed: RecentCache<string>
   // Scratch buffers: verify and sign are synchronous, so one set per signer is never shared.
   readonly #idBytes = new Uint8Array(ID_LENGTH)
   readonly #expected = new Uint8Array(32)
@@ -84,7 +84,6 @@ export class CookieSigner {
       )
     }
     this.#verified = new RecentCache(cacheSize)
-    this.#signed = new RecentCache(cacheSize)
     const name = encoder.encode(cookieName)
     const prefix = encoder.encode(`${cookieName}=`)
     this.#macs = secretsOf(secret).map((text) =>
@@ -97,8 +96,6 @@ export class CookieSigner {
    * @throws SessionError `INVALID_VALUE` when `id` is not a session id (22 base64url characters)
    */
   sign(id: string): string {
-    const cached = this.#signed.get(id)
-    if (cached !== undefined) return cached
     if (typeof id !== 'string' || !isSessionIdShape(id)) {
       // A value with another shape would never verify: fail loudly instead of losing sessions.
       throw new SessionError(
@@ -106,9 +103,7 @@ export class CookieSigner {
         'CookieSigner.sign expects a session id from generateSessionId() (22 base64url characters).'
       )
     }
-    const value = `${id}.${toBase64url(this.#tag(0, id))}`
-    this.#signed.set(id, value)
-    return value
+    return `${id}.${toBase64url(this.#tag(0, id))}`
   }
 
   /**

@@ -33,12 +33,17 @@ const recordKeys = new RecentCache<string>(10_000)
 /**
  * The store key of a session id: SHA-256 of the id, base64url. Stores never see the raw id,
  * so a leaked store (or its logs) cannot be replayed as cookies.
+ *
+ * `fresh` is for an id just drawn by `generateSessionId`: it cannot be cached yet, and most new
+ * sessions (bots, one-page visits) never come back, so caching each would cost about as much as
+ * the hash. A returning id is cached on its first return instead.
  */
-export function recordKeyOf(id: string): string {
+export function recordKeyOf(id: string, fresh = false): string {
+  if (fresh) return sha256Base64url(id)
   let key = recordKeys.get(id)
   if (key === undefined) {
     key = sha256Base64url(id)
-    // Only verified or fresh ids get here, so the cache cannot be filled with chosen input.
+    // Only verified ids get here, so the cache cannot be filled with chosen input.
     recordKeys.set(id, key)
   }
   return key

@@ -490,7 +490,7 @@ export class Session {
   async #insert(createdAt: number) {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
-      const { record, data } = this.#build(recordKeyOf(id), createdAt, 0)
+      const { record, data } = this.#build(recordKeyOf(id, true), createdAt, 0)
       if (await this.#call('create', () => this.#store.create(record))) return { id, record, data }
     }
     throw new SessionError(
