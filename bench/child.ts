@@ -12,17 +12,12 @@ export interface CpuTime {
   system: number
 }
 
-/** Requests answered by a server child so far, and its store calls (null if not counted). */
-export interface StoreCallCount {
-  requests: number
-  calls: StoreCalls | null
-}
-
 /** A running server child: its port, its CPU time and store calls on request, a way to stop it. */
 export interface ServerChild {
   port: number
   cpuTime: () => Promise<CpuTime>
-  storeCalls: () => Promise<StoreCallCount>
+  /** The store calls the child made so far (null if its store is not counted). */
+  storeCalls: () => Promise<StoreCalls | null>
   stop: () => Promise<void>
 }
 
@@ -93,9 +88,8 @@ async function queryCpu(child: ChildProcess): Promise<CpuTime> {
   return { user, system }
 }
 
-async function queryStoreCalls(child: ChildProcess): Promise<StoreCallCount> {
-  const { requests, calls } = await ask(child, 'store-calls')
-  return { requests, calls }
+async function queryStoreCalls(child: ChildProcess): Promise<StoreCalls | null> {
+  return (await ask(child, 'store-calls')).calls
 }
 
 /** SIGINT rather than SIGKILL, so that `--cpu-prof` gets to write its profile. */

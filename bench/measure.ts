@@ -1,5 +1,5 @@
 import autocannon, { type Client, type Result } from 'autocannon'
-import type { CpuTime, ServerChild, StoreCallCount } from './child.js'
+import type { CpuTime, ServerChild } from './child.js'
 import type { StoreCalls } from './counting-store.js'
 
 /** Load settings shared by every variant. */
@@ -63,7 +63,7 @@ export async function measure(
     ...(load.cookies.length === 0 ? {} : { setupClient: cookiePerConnection(load) }),
   })
   if (settings.warmup > 0) await autocannon(options(settings.warmup))
-  // Store calls first: the child answers once the requests in flight are done.
+  // Store calls first: the child answers once the requests still in flight have settled.
   const callsBefore = await server.storeCalls()
   const cpuBefore = await server.cpuTime()
   const result = await autocannon(options(settings.duration))
@@ -84,8 +84,8 @@ function cookiePerConnection({ path, cookies }: LoadRequest): (client: Client) =
 function summarize(
   result: Result,
   cpuUs: number,
-  before: StoreCallCount,
-  after: StoreCallCount
+  before: StoreCalls | null,
+  after: StoreCalls | null
 ): Measurement {
   const requests = result.requests.total
   return {
@@ -93,19 +93,26 @@ function summarize(
     requestsPerSecond: requests / result.duration,
     p99Ms: result.latency.p99,
     cpuPerRequestUs: requests > 0 ? cpuUs / requests : Number.NaN,
-    storeCallsPerRequest: callsPerRequest(before, after),
+    storeCallsPerRequest: callsPerRequest(before, after, requests),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
   }
 }
 
-function callsPerRequest(before: StoreCallCount, after: StoreCallCount): StoreCalls | undefined {
-  const [from, to] = [before.calls, after.calls]
+/**
+ * Store calls per request of the window: the calls made in it over the requests the load
+ * generator completed in it. A request in flight at either edge can shift a count by one, which
+ * against tens of thousands of requests is below the precision shown.
+ */
+function callsPerRequest(
+  from: StoreCalls | null,
+  to: StoreCalls | null,
+  requests: number
+): StoreCalls | undefined {
   if (from === null || to === null) return undefined
-  const answered = after.requests - before.requests
   const per = (key: keyof StoreCalls) =>
-    answered > 0 ? (to[key] - from[key]) / answered : Number.NaN
+    requests > 0 ? (to[key] - from[key]) / requests : Number.NaN
   return { create: per('create'), load: per('load'), save: per('save'), delete: per('delete') }
 }
 

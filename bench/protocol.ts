@@ -6,7 +6,7 @@ export type ChildMessage =
   /** `unavailable`: the variant's store server cannot be reached (n/a rather than a failure). */
   | { type: 'failed'; message: string; unavailable: boolean }
   | { type: 'cpu'; user: number; system: number }
-  /** Requests answered so far, and the store calls made (null when the store is not counted). */
-  | { type: 'store-calls'; requests: number; calls: StoreCalls | null }
+  /** The store calls made so far (null when the store is not counted). */
+  | { type: 'store-calls'; calls: StoreCalls | null }
 
 export type ParentMessage = { type: 'cpu' } | { type: 'store-calls' }

@@ -12,54 +12,15 @@ import { findVariant, type FetchApp } from './variants.js'
 /** Bounds the clean-up at exit (dropping a table), so a hung server cannot keep us alive. */
 const CLEAN_UP_TIMEOUT_MS = 10_000
 
-/** How long a store-calls query waits for the requests in flight to finish. */
-const DRAIN_TIMEOUT_MS = 2000
+/**
+ * How long a store-calls query waits first, so that requests still in flight when the load
+ * generator stopped have made their store calls. Requests are not counted here (that would add
+ * a promise callback to every request of the counted variants only): the runner divides by the
+ * requests the load generator completed.
+ */
+const SETTLE_MS = 20
 
 let app: FetchApp | undefined
-/** Requests whose response was produced, for store calls per request. */
-let answered = 0
-/** Requests begun and not yet answered. */
-let inFlight = 0
-
-function answer(): void {
-  inFlight--
-  answered++
-}
-
-/**
- * Counts the requests of a variant whose store calls are counted: a request is counted once its
- * response is produced, when all its store calls are made.
- */
-type Fetch = NonNullable<FetchApp['fetch']>
-
-function counting(fetch: Fetch): Fetch {
-  return (request) => {
-    inFlight++
-    const response = fetch(request)
-    if (!(response instanceof Promise)) {
-      answer()
-      return response
-    }
-    return response.then(
-      (value) => {
-        answer()
-        return value
-      },
-      (error: unknown) => {
-        answer()
-        throw error
-      }
-    )
-  }
-}
-
-/** Resolves once no request is in flight (or after DRAIN_TIMEOUT_MS), so counts are whole. */
-async function drained(): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS
-  while (inFlight > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-}
 
 function send(message: ChildMessage): void {
   process.send?.(message)
@@ -71,14 +32,10 @@ process.on('message', (message: ParentMessage) => {
     const { user, system } = process.cpuUsage()
     send({ type: 'cpu', user, system })
   } else if (message.type === 'store-calls') {
-    void drained().then(() => {
+    setTimeout(() => {
       const calls = app?.storeCalls?.()
-      send({
-        type: 'store-calls',
-        requests: answered,
-        calls: calls === undefined ? null : { ...calls },
-      })
-    })
+      send({ type: 'store-calls', calls: calls === undefined ? null : { ...calls } })
+    }, SETTLE_MS)
   }
 })
 
@@ -114,9 +71,7 @@ try {
       send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 })
     })
   } else if (app.fetch !== undefined) {
-    // Requests are counted only where store calls are: the other variants run `fetch` as it is.
-    const fetch = app.storeCalls === undefined ? app.fetch : counting(app.fetch.bind(app))
-    serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       send({ type: 'ready', port: info.port })
     })
   } else {
