@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { MemoryStore } from '../../src/stores/memory-store.js'
@@ -106,6 +106,38 @@ describe('MemoryStore expiry', () => {
     expect(store.size).toBe(4)
     expect(await store.deleteExpired()).toBe(3)
     expect(store.size).toBe(1)
+  })
+
+  it('deleteExpired yields to the event loop every 1,024 deletions, or after 1 ms of deleting', async () => {
+    /** Expires `count` records, then counts the event-loop turns that run during deleteExpired. */
+    async function turnsWhileDeleting(count: number): Promise<number> {
+      const clock = manualClock()
+      const store = new MemoryStore({ maxSessions: count, now: clock.read })
+      for (let i = 0; i < count; i++) await store.create(recordAt(clock.now, `k${i}`, 1_000))
+      clock.now += 1_000
+      let turns = 0
+      let deleting = true
+      const turn = () => {
+        turns++
+        if (deleting) setImmediate(turn)
+      }
+      setImmediate(turn)
+      expect(await store.deleteExpired()).toBe(count)
+      deleting = false
+      expect(store.size).toBe(0)
+      return turns
+    }
+    // By count: with the clock standing still (as on Workers), 3,000 records take three slices.
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now)
+    try {
+      expect(await turnsWhileDeleting(3000)).toBeGreaterThanOrEqual(2)
+      // By time: with each clock reading 1 ms later, a slice ends after 128 deletions.
+      clock.mockImplementation(() => (now += 1))
+      expect(await turnsWhileDeleting(1000)).toBeGreaterThanOrEqual(7)
+    } finally {
+      clock.mockRestore()
+    }
   })
 
   it('create replaces an expired record with the same key', async () => {
