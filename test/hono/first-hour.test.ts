@@ -69,10 +69,14 @@ describe('two sessions in one app', () => {
     app.get('/both', async (c) =>
       c.json({ user: await c.var.session.get('user'), operator: await c.var.admin.get('operator') })
     )
+    // The middlewares add their sessions to c.var and nothing else (their bookkeeping is not a
+    // variable that every c.var read would copy).
+    app.get('/vars', (c) => c.json(Object.keys(c.var).sort()))
     const jar = new CookieJar(app)
     await jar.fetch('/both', { method: 'POST' })
     expect([...jar.cookies.keys()].sort()).toEqual(['admin', 'id'])
     expect(await (await jar.fetch('/both')).json()).toEqual({ user: 'visitor', operator: 'root' })
+    expect(await (await jar.fetch('/vars')).json()).toEqual(['admin', 'session'])
   })
 
   it('refuses two context keys on one cookie name, with CONFIG', async () => {
