@@ -1,13 +1,18 @@
-import { SessionError, attemptStore, corruptRecord } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
+import { SessionError, attemptStore } from '../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { checkIdentifier } from './sql-support.js'
+import {
+  checkIdentifier,
+  recordFromRow,
+  recordsFromRows,
+  rowValues,
+  type SessionRow,
+} from './sql-support.js'
+import { sqliteStatements, sqliteTableScript, type SqliteStatementText } from './sqlite-sql.js'
 
 /** A value bound to a `?` placeholder. */
 export type LibsqlValue = string | number | bigint | null
@@ -40,77 +45,6 @@ export interface LibsqlStoreOptions {
 const DEFAULT_TABLE_NAME = 'sessions'
 /** Rows per `deleteExpired` statement: each is a short write, so writers are not starved. */
 const DELETE_BATCH_SIZE = 1000
-const COLUMNS = 'key, created_at, expires_at, version, schema_version, expiry, token, data'
-const ASSIGN_EXCLUDED =
-  'created_at = excluded.created_at, expires_at = excluded.expires_at, version = excluded.version, ' +
-  'schema_version = excluded.schema_version, expiry = excluded.expiry, token = excluded.token, ' +
-  'data = excluded.data'
-
-/**
- * The DDL of the session table, the same as `schemas/libsql.sql` for the default name. `data`
- * comes last: SQLite reads a row's columns in order, so checks of `expires_at` and `version`
- * never walk the overflow pages of a large `data`.
- */
-function libsqlSchema(table: string): string {
-  return `CREATE TABLE IF NOT EXISTS "${table}" (
-  key TEXT NOT NULL PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  version INTEGER NOT NULL,
-  schema_version INTEGER NOT NULL,
-  expiry TEXT,
-  token TEXT,
-  data TEXT NOT NULL
-);
-
-CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON "${table}" (expires_at);
-`
-}
-
-/** The values of `COLUMNS`, in order: JSON as text, absent optionals as NULL. */
-function rowValues(record: SessionRecord): LibsqlValue[] {
-  return [
-    record.key,
-    record.createdAt,
-    record.expiresAt,
-    record.version,
-    record.schemaVersion,
-    record.expiry === undefined ? null : JSON.stringify(record.expiry),
-    record.token ?? null,
-    JSON.stringify(record.data),
-  ]
-}
-
-/**
- * A record from a row; numbers may come back as bigints or strings (the client's `intMode`).
- * A row that does not decode is `corruptRecord`, so the engine applies `onInvalid`.
- */
-function recordFromRow(row: Record<string, unknown>): SessionRecord {
-  const key = String(row['key'])
-  try {
-    const data: unknown = JSON.parse(String(row['data']))
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new TypeError('data is not a JSON object')
-    }
-    const record: SessionRecord = {
-      key,
-      data: data as JsonObject,
-      createdAt: Number(row['created_at']),
-      expiresAt: Number(row['expires_at']),
-      version: Number(row['version']),
-      schemaVersion: Number(row['schema_version']),
-    }
-    const expiryText = row['expiry']
-    const expiry = parseExpiry(typeof expiryText === 'string' ? JSON.parse(expiryText) : undefined)
-    if (expiry !== undefined) record.expiry = expiry
-    const token = row['token']
-    if (typeof token === 'string') record.token = token
-    return record
-  } catch (cause) {
-    throw corruptRecord(key, cause)
-  }
-}
-
 /**
  * A session store in libSQL (Turso, or a local SQLite file through libSQL) over the
  * application's own `@libsql/client` client. Every operation is one statement, so one round trip
@@ -129,7 +63,7 @@ function recordFromRow(row: Record<string, unknown>): SessionRecord {
 export class LibsqlStore implements SessionStore {
   readonly #client: LibsqlClient
   readonly #table: string
-  readonly #sql: ReturnType<typeof statementsFor>
+  readonly #sql: SqliteStatementText
 
   constructor(client: LibsqlClient, options: LibsqlStoreOptions = {}) {
     if (typeof client !== 'object' || client === null || typeof client.execute !== 'function') {
@@ -143,7 +77,7 @@ export class LibsqlStore implements SessionStore {
       options.tableName ?? DEFAULT_TABLE_NAME,
       'LibsqlStore options.tableName'
     )
-    this.#sql = statementsFor(`"${this.#table}"`)
+    this.#sql = sqliteStatements(`"${this.#table}"`)
   }
 
   /**
@@ -151,7 +85,9 @@ export class LibsqlStore implements SessionStore {
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
-    await attemptStore('migrate', () => this.#client.executeMultiple(libsqlSchema(this.#table)))
+    await attemptStore('migrate', () =>
+      this.#client.executeMultiple(sqliteTableScript(this.#table))
+    )
   }
 
   /**
@@ -171,7 +107,7 @@ export class LibsqlStore implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     const { rows } = await this.#run('load', this.#sql.load, [key, Date.now()])
     const row = rows[0]
-    return row === undefined ? undefined : recordFromRow(row)
+    return row === undefined ? undefined : recordFromRow(row as unknown as SessionRow)
   }
 
   /**
@@ -183,10 +119,10 @@ export class LibsqlStore implements SessionStore {
     const [key, ...rest] = rowValues(record)
     const result =
       expectedVersion === undefined
-        ? await this.#run('save', this.#sql.upsert, [key ?? null, ...rest])
+        ? await this.#run('save', this.#sql.upsert, [key, ...rest])
         : await this.#run('save', this.#sql.compareAndSet, [
             ...rest,
-            key ?? null,
+            key,
             expectedVersion,
             Date.now(),
           ])
@@ -233,14 +169,8 @@ export class LibsqlStore implements SessionStore {
         after === undefined
           ? await this.#run('scan', this.#sql.scanFirst, [Date.now(), batchSize])
           : await this.#run('scan', this.#sql.scanNext, [after, Date.now(), batchSize])
-      const records: SessionRecord[] = []
-      for (const row of Array.from(rows)) {
-        try {
-          records.push(recordFromRow(row))
-        } catch {
-          // A corrupt row is the engine's to judge when it is loaded; a bulk scan moves on.
-        }
-      }
+      // A corrupt row is the engine's to judge when it is loaded; a bulk scan moves on.
+      const records = recordsFromRows(Array.from(rows) as unknown as SessionRow[])
       yield* records
       if (rows.length < batchSize) return
       after = String(rows[rows.length - 1]?.['key'])
@@ -249,28 +179,5 @@ export class LibsqlStore implements SessionStore {
 
   #run(operation: string, sql: string, args: LibsqlValue[]): Promise<LibsqlResult> {
     return attemptStore(operation, () => this.#client.execute({ sql, args }))
-  }
-}
-
-/** The store's statements for the quoted table name. */
-function statementsFor(table: string) {
-  const select = `SELECT ${COLUMNS} FROM ${table}`
-  const placeholders = '?, ?, ?, ?, ?, ?, ?, ?'
-  return {
-    // A live row makes the conflict update's WHERE false (0 rows), an expired one is replaced:
-    // the collision is decided in one atomic statement.
-    create: `INSERT INTO ${table} (${COLUMNS}) VALUES (${placeholders})
-      ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${table}.expires_at <= ?`,
-    load: `${select} WHERE key = ? AND expires_at > ?`,
-    upsert: `INSERT INTO ${table} (${COLUMNS}) VALUES (${placeholders})
-      ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`,
-    compareAndSet: `UPDATE ${table} SET created_at = ?, expires_at = ?, version = ?,
-      schema_version = ?, expiry = ?, token = ?, data = ?
-      WHERE key = ? AND version = ? AND expires_at > ?`,
-    delete: `DELETE FROM ${table} WHERE key = ?`,
-    deleteExpired: `DELETE FROM ${table} WHERE key IN
-      (SELECT key FROM ${table} WHERE expires_at <= ? LIMIT ?)`,
-    scanFirst: `${select} WHERE expires_at > ? ORDER BY key LIMIT ?`,
-    scanNext: `${select} WHERE key > ? AND expires_at > ? ORDER BY key LIMIT ?`,
   }
 }

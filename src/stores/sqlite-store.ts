@@ -6,6 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
+import { sqliteTableScript, sqliteStatements, type SqliteStatementText } from './sqlite-sql.js'
 import { sqliteDriverOf } from './sqlite-driver.js'
 import type { SessionRow } from './sql-support.js'
 
@@ -35,53 +36,12 @@ export interface SqliteStoreOptions {
   tableName?: string
 }
 
-interface Statements {
-  create: SqliteStatement
-  load: SqliteStatement
-  upsert: SqliteStatement
-  compareAndSet: SqliteStatement
-  delete: SqliteStatement
-  deleteExpired: SqliteStatement
-  scanFirst: SqliteStatement
-  scanNext: SqliteStatement
-}
+/** `sqliteStatements`, prepared. */
+type Statements = Record<keyof SqliteStatementText, SqliteStatement>
 
 const DEFAULT_TABLE_NAME = 'sessions'
 /** Rows per `deleteExpired` statement: each is its own short write, so writers are not starved. */
 const DELETE_BATCH_SIZE = 1000
-
-const COLUMNS = 'key, data, created_at, expires_at, version, schema_version, expiry, token'
-const ASSIGN_EXCLUDED =
-  'data = excluded.data, created_at = excluded.created_at, expires_at = excluded.expires_at, ' +
-  'version = excluded.version, schema_version = excluded.schema_version, expiry = excluded.expiry, ' +
-  'token = excluded.token'
-
-/** The non-key columns of `rowValues`, in its order. */
-const ASSIGN_PARAMETERS =
-  'data = ?, created_at = ?, expires_at = ?, version = ?, schema_version = ?, expiry = ?, token = ?'
-
-/**
- * The DDL of the session table, the same as `schemas/sqlite.sql` for the default name.
- * `data` is the last column because SQLite reads a row's columns in order: with a large `data`
- * first, checking `expires_at` or `version` would walk its overflow pages. Not `WITHOUT ROWID`:
- * it stores whole rows in the key's B-tree, which measured no faster for 200-byte sessions and
- * about half as fast for 2 KB ones.
- */
-function sqliteSchema(table: string): string {
-  return `CREATE TABLE IF NOT EXISTS "${table}" (
-  key TEXT NOT NULL PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  version INTEGER NOT NULL,
-  schema_version INTEGER NOT NULL,
-  expiry TEXT,
-  token TEXT,
-  data TEXT NOT NULL
-);
-
-CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON "${table}" (expires_at);
-`
-}
 
 /**
  * A session store in a SQLite database through better-sqlite3, the application's own connection.
@@ -125,7 +85,7 @@ export class SqliteStore implements SessionStore {
    */
   async migrate(): Promise<void> {
     try {
-      this.#db.exec(sqliteSchema(this.#table))
+      this.#db.exec(sqliteTableScript(this.#table))
       this.#addTokenColumn()
     } catch (error) {
       throw storeFailure('migrate', error)
@@ -260,32 +220,10 @@ export class SqliteStore implements SessionStore {
   /** The statements, prepared on first use (after `migrate`) and reused. */
   #prepared(): Statements {
     if (this.#statements !== undefined) return this.#statements
-    const table = `"${this.#table}"`
-    const db = this.#db
-    const select = `SELECT ${COLUMNS} FROM ${table}`
-    this.#statements = {
-      // One statement: a live row makes the conflict update's WHERE false (0 changes), an
-      // expired one is overwritten, so a collision is decided atomically.
-      create: db.prepare(
-        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${table}.expires_at <= ?`
-      ),
-      load: db.prepare(`${select} WHERE key = ? AND expires_at > ?`),
-      upsert: db.prepare(
-        `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`
-      ),
-      compareAndSet: db.prepare(
-        `UPDATE ${table} SET ${ASSIGN_PARAMETERS} WHERE key = ? AND version = ? AND expires_at > ?`
-      ),
-      delete: db.prepare(`DELETE FROM ${table} WHERE key = ?`),
-      deleteExpired: db.prepare(
-        `DELETE FROM ${table} WHERE key IN
-         (SELECT key FROM ${table} WHERE expires_at <= ? LIMIT ?)`
-      ),
-      scanFirst: db.prepare(`${select} WHERE expires_at > ? ORDER BY key LIMIT ?`),
-      scanNext: db.prepare(`${select} WHERE key > ? AND expires_at > ? ORDER BY key LIMIT ?`),
-    }
+    const sql = sqliteStatements(`"${this.#table}"`)
+    this.#statements = Object.fromEntries(
+      Object.entries(sql).map(([name, text]) => [name, this.#db.prepare(text)])
+    ) as Statements
     return this.#statements
   }
 }

@@ -1,13 +1,18 @@
-import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
-import { parseExpiry } from '../../core/expiry.js'
-import type { JsonObject } from '../../core/json.js'
+import { SessionError, attemptStore } from '../../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../../core/store.js'
-import { checkIdentifier } from '../sql-support.js'
+import {
+  checkIdentifier,
+  recordFromRow,
+  recordsFromRows,
+  rowValues,
+  type SessionRow,
+} from '../sql-support.js'
+import { sqliteStatements, sqliteTableStatements, type SqliteStatementText } from '../sqlite-sql.js'
 import type { D1DatabaseBinding, D1StatementBinding } from './bindings.js'
 
 /** Options of `D1Store`. */
@@ -20,41 +25,12 @@ export interface D1StoreOptions {
   tableName?: string
 }
 
-interface D1Row {
-  key: string
-  created_at: number
-  expires_at: number
-  version: number
-  schema_version: number
-  expiry: string | null
-  token: string | null
-  data: string
-}
-
-const COLUMNS = 'key, created_at, expires_at, version, schema_version, expiry, token, data'
-const PLACEHOLDERS = '?, ?, ?, ?, ?, ?, ?, ?'
-const ASSIGN_EXCLUDED =
-  'created_at = excluded.created_at, expires_at = excluded.expires_at, version = excluded.version, ' +
-  'schema_version = excluded.schema_version, expiry = excluded.expiry, token = excluded.token, ' +
-  'data = excluded.data'
 /** Rows per `deleteExpired` statement: D1 runs one statement at a time per database. */
 const DELETE_BATCH_SIZE = 1000
 
-/** The DDL of the D1 session table: the SQLite store's table, plus the write token. */
+/** The DDL of the D1 session table (the SQLite store's table), one statement each. */
 export function d1Schema(table: string): string[] {
-  return [
-    `CREATE TABLE IF NOT EXISTS "${table}" (
-  key TEXT NOT NULL PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  version INTEGER NOT NULL,
-  schema_version INTEGER NOT NULL,
-  expiry TEXT,
-  token TEXT,
-  data TEXT NOT NULL
-)`,
-    `CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON "${table}" (expires_at)`,
-  ]
+  return sqliteTableStatements(table)
 }
 
 /**
@@ -74,6 +50,7 @@ export function d1Schema(table: string): string[] {
 export class D1Store implements SessionStore {
   readonly #db: D1DatabaseBinding
   readonly #table: string
+  readonly #sql: SqliteStatementText
 
   constructor(db: D1DatabaseBinding, options: D1StoreOptions = {}) {
     if (typeof db !== 'object' || db === null || typeof db.prepare !== 'function') {
@@ -84,6 +61,7 @@ export class D1Store implements SessionStore {
     }
     this.#db = db
     this.#table = checkIdentifier(options.tableName ?? 'sessions', 'D1Store options.tableName')
+    this.#sql = sqliteStatements(`"${this.#table}"`)
   }
 
   /**
@@ -100,12 +78,7 @@ export class D1Store implements SessionStore {
   /** Inserts the record if no live record has its key; an expired row with the key is replaced. */
   async create(record: SessionRecord): Promise<boolean> {
     return attemptStore('create', async () => {
-      const result = await this.#statement(
-        `INSERT INTO ${this.#quoted} (${COLUMNS}) VALUES (${PLACEHOLDERS})
-         ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED} WHERE ${this.#quoted}.expires_at <= ?`,
-        ...rowValues(record),
-        Date.now()
-      ).run()
+      const result = await this.#statement(this.#sql.create, ...rowValues(record), Date.now()).run()
       return result.meta.changes === 1
     })
   }
@@ -114,10 +87,10 @@ export class D1Store implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     return attemptStore('load', async () => {
       const row = (await this.#statement(
-        `SELECT ${COLUMNS} FROM ${this.#quoted} WHERE key = ? AND expires_at > ?`,
+        this.#sql.load,
         key,
         Date.now()
-      ).first()) as D1Row | null
+      ).first()) as SessionRow | null
       return row === null ? undefined : recordFromRow(row)
     })
   }
@@ -131,30 +104,15 @@ export class D1Store implements SessionStore {
       const [key, ...rest] = rowValues(record)
       const statement =
         expectedVersion === undefined
-          ? this.#statement(
-              `INSERT INTO ${this.#quoted} (${COLUMNS}) VALUES (${PLACEHOLDERS})
-               ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`,
-              key,
-              ...rest
-            )
-          : this.#statement(
-              `UPDATE ${this.#quoted} SET created_at = ?, expires_at = ?, version = ?,
-               schema_version = ?, expiry = ?, token = ?, data = ?
-               WHERE key = ? AND version = ? AND expires_at > ?`,
-              ...rest,
-              key,
-              expectedVersion,
-              Date.now()
-            )
+          ? this.#statement(this.#sql.upsert, key, ...rest)
+          : this.#statement(this.#sql.compareAndSet, ...rest, key, expectedVersion, Date.now())
       return (await statement.run()).meta.changes === 1
     })
   }
 
   /** Deletes the row with this key; a missing key is not an error. */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () =>
-      this.#statement(`DELETE FROM ${this.#quoted} WHERE key = ?`, key).run()
-    )
+    await attemptStore('delete', () => this.#statement(this.#sql.delete, key).run())
   }
 
   /**
@@ -167,8 +125,7 @@ export class D1Store implements SessionStore {
       let total = 0
       for (;;) {
         const { meta } = await this.#statement(
-          `DELETE FROM ${this.#quoted} WHERE key IN
-           (SELECT key FROM ${this.#quoted} WHERE expires_at <= ? LIMIT ?)`,
+          this.#sql.deleteExpired,
           now,
           DELETE_BATCH_SIZE
         ).run()
@@ -188,61 +145,22 @@ export class D1Store implements SessionStore {
     for (;;) {
       const rows = await attemptStore('scan', async () => {
         const { results } = await this.#statement(
-          `SELECT ${COLUMNS} FROM ${this.#quoted} WHERE key > ? AND expires_at > ?
-           ORDER BY key LIMIT ?`,
+          this.#sql.scanNext,
           after,
           Date.now(),
           batchSize
         ).all()
-        return results as D1Row[]
+        return results as SessionRow[]
       })
-      for (const row of rows) yield recordFromRow(row)
+      // A corrupt row is the engine's to judge when it is loaded; a bulk scan moves on.
+      yield* recordsFromRows(rows)
       const last = rows.at(-1)
       if (last === undefined || rows.length < batchSize) return
       after = last.key
     }
   }
 
-  get #quoted(): string {
-    return `"${this.#table}"`
-  }
-
   #statement(query: string, ...values: unknown[]): D1StatementBinding {
     return this.#db.prepare(query).bind(...values)
   }
-}
-
-/** The column values of a record in `COLUMNS` order. */
-function rowValues(record: SessionRecord): unknown[] {
-  return [
-    record.key,
-    record.createdAt,
-    record.expiresAt,
-    record.version,
-    record.schemaVersion,
-    record.expiry === undefined ? null : JSON.stringify(record.expiry),
-    record.token ?? null,
-    JSON.stringify(record.data),
-  ]
-}
-
-function recordFromRow(row: D1Row): SessionRecord {
-  let data: JsonObject
-  try {
-    data = JSON.parse(row.data) as JsonObject
-  } catch (error) {
-    throw corruptRecord(row.key, error)
-  }
-  const record: SessionRecord = {
-    key: row.key,
-    data,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    version: Number(row.version),
-    schemaVersion: Number(row.schema_version),
-  }
-  const expiry = row.expiry === null ? undefined : parseExpiry(JSON.parse(row.expiry))
-  if (expiry !== undefined) record.expiry = expiry
-  if (row.token !== null) record.token = row.token
-  return record
 }
