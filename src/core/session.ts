@@ -687,7 +687,7 @@ export class Session {
   }
 
   #maxSize(): number {
-    return this.#config.maxSize ?? DEFAULT_MAX_SIZE
+    return this.#config.maxSize ?? Math.min(DEFAULT_MAX_SIZE, this.#store.maxRecordSize ?? Infinity)
   }
 
   #checkValueSize(key: string, value: JsonValue): void {

@@ -26,6 +26,16 @@ export interface SessionRecord {
   token?: string
 }
 
+/** What the engine tells `create` about the record it inserts. */
+export interface CreateOptions {
+  /**
+   * True when the record continues a session under a new id after `cycleId` (a login or a
+   * privilege change) instead of starting one: a store that ranks records by use (the
+   * MemoryStore under a flood) may rank it as a session its user already holds.
+   */
+  readonly cycled?: boolean
+}
+
 /** Options of `SessionStore.scan`. */
 export interface ScanOptions {
   /** How many records a store fetches per round trip. @default store-specific */
@@ -38,7 +48,7 @@ export interface ScanOptions {
  */
 export interface SessionStore {
   /** Inserts the record if no record has its key; `false` if one exists (an id collision). */
-  create(record: SessionRecord): Promise<boolean>
+  create(record: SessionRecord, options?: CreateOptions): Promise<boolean>
   /** The record with this key, or `undefined` if it is missing or expired. */
   load(key: string): Promise<SessionRecord | undefined>
   /**
@@ -60,6 +70,13 @@ export interface SessionStore {
    * server, a file or another thread must leave it unset. @default false
    */
   readonly inProcess?: boolean
+  /**
+   * The most bytes of JSON one session's data may take in this store, when the store has such a
+   * bound (the MemoryStore's share of its `maxBytes`): the engine's `maxSize` defaults to the
+   * smaller of this and 1 MiB, so a value the store would refuse is refused at `set`.
+   * @default undefined (no bound of the store's own)
+   */
+  readonly maxRecordSize?: number
 }
 
 /** How many records stores read or delete per round trip unless told otherwise. */
