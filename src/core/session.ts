@@ -426,9 +426,11 @@ export class Session {
   }
 
   /**
-   * `cycleId`'s save: the data under a new id, a moved marker for racing requests, then a
-   * compare-and-set of the old record to a moved marker (the moment the session moves; a logout
-   * that got there first wins), then the old record is deleted.
+   * `cycleId`'s save: the data under a new id, then a compare-and-set of the old record to a
+   * moved marker (the moment the session moves; a logout or another login that got there first
+   * wins), then the marker under `movedMarkerKey` for racing requests, then the old record is
+   * deleted. Only the login that moved the session writes that marker: a login that lost to
+   * another one finds the winner's marker and leaves the browser on the winner's cookie.
    */
   async #move(lane: SaveLane): Promise<void> {
     if (this.#catchUp(lane)) return
@@ -436,30 +438,16 @@ export class Session {
     const schemaVersion = this.#config.schemaVersion ?? 1
     let created = await this.#insert(this.#stored!.createdAt)
     const to = created.record.key
-    const marker = markerRecord(
-      movedMarkerKey(this.#stored!.key),
-      0,
-      schemaVersion,
-      this.#now(),
-      to
-    )
-    await this.#call('save', () => this.#store.save(marker))
     for (let attempt = 1; ; attempt++) {
       const stored = this.#stored!
       const moved = markerRecord(stored.key, stored.version + 1, schemaVersion, this.#now(), to)
       if (!(await this.#call('save', () => this.#store.save(moved, stored.version)))) {
-        let fresh = await this.#fetch(stored.key)
+        const fresh = await this.#fetch(stored.key, true)
         const ours = fresh.kind === 'moved' && fresh.to === to // the reply was lost
-        if (fresh.kind === 'gone') {
-          // Ended, or moved by another login that finished: its marker replaced ours.
-          const other = stateOf(await this.#call('load', () => this.#store.load(marker.key)))
-          if (other.kind === 'moved' && other.to !== to) fresh = other
-        }
         if (!ours) {
           if (fresh.kind !== 'live') {
             // A logout (or another login) came first: nothing of this login may outlive it.
             await this.#call('delete', () => this.#store.delete(to))
-            await this.#call('delete', () => this.#store.delete(marker.key))
             this.#rebase(fresh)
             return
           }
@@ -473,6 +461,8 @@ export class Session {
         }
       }
       lane.last = moved
+      const marker = markerRecord(movedMarkerKey(stored.key), 0, schemaVersion, this.#now(), to)
+      await this.#call('save', () => this.#store.save(marker))
       await this.#call('delete', () => this.#store.delete(stored.key))
       this.#id = created.id
       return this.#settle(created.record, created.data)
