@@ -22,7 +22,7 @@ import {
 import { inSaveLane, type SaveLane } from './save-lanes.js'
 import { NOT_LOADED, SessionData } from './session-data.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
-import type { SessionRecord, SessionStore } from './store.js'
+import type { CreateOptions, SessionRecord, SessionStore } from './store.js'
 
 /** How the engine persists sessions; the Hono middleware builds one from its options. */
 export interface SessionConfig {
@@ -89,6 +89,9 @@ function storedStateOf({ key, createdAt, version, expiresAt, schemaVersion }: Se
 
 const defaultExpiry = Expiry.onSessionEnd()
 
+/** What `create` is told about the record of a session that called `cycleId`. */
+const CYCLED: CreateOptions = Object.freeze({ cycled: true })
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -126,7 +129,10 @@ export class Session {
   #expiry: Expiry | undefined
   /** `setExpiry` was called: a replay on a fresher record keeps this request's expiry. */
   #expirySet = false
-  /** `cycleId` was called on a stored session: the next save moves it to a new id. */
+  /**
+   * `cycleId` was called: the next save moves a stored session to a new id, and its record is
+   * created as a cycled one (also when there was no stored record yet: a login on a first visit).
+   */
   #cycling = false
   #lostTo: 'logout' | 'login' | undefined
   #closed = false
@@ -320,7 +326,7 @@ export class Session {
     this.#change()
     await this.load()
     if (this.#lostTo !== undefined) return
-    if (this.#stored !== undefined) this.#cycling = true
+    this.#cycling = true
     this.#id = undefined
     this.#modified = true
   }
@@ -481,7 +487,10 @@ export class Session {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
       const { record, data } = this.#build(recordKeyOf(id, true), createdAt, 0)
-      if (await this.#call('create', () => this.#store.create(record))) return { id, record, data }
+      const options = this.#cycling ? CYCLED : undefined
+      if (await this.#call('create', () => this.#store.create(record, options))) {
+        return { id, record, data }
+      }
     }
     throw new SessionError(
       'ID_COLLISION',
