@@ -39,8 +39,9 @@ export function isSessionError(value: unknown): value is SessionError {
 }
 
 /**
- * Runs one store operation, its failure wrapped by `storeFailure`. With `timeoutMs`, an operation
- * that has not settled by then fails too, its `cause` an error named `TimeoutError`: no request
+ * Runs one store operation, its failure wrapped by `storeFailure`. With `timeoutMs` (what is left
+ * of the request's `storeTimeout`), an operation that has not settled by then fails too, its
+ * `cause` an error named `TimeoutError`, and with none left it is not started at all: no request
  * waits on a store forever.
  */
 export function attemptStore<T>(
@@ -48,6 +49,10 @@ export function attemptStore<T>(
   run: () => Promise<T>,
   timeoutMs?: number
 ): Promise<T> {
+  if (timeoutMs !== undefined && timeoutMs <= 0) {
+    const message = `The store's ${operation} was not started: the request had spent its storeTimeout on the store.`
+    return Promise.reject(storeFailure(operation, timeoutError(message)))
+  }
   let pending: Promise<T>
   try {
     pending = Promise.resolve(run())
@@ -86,12 +91,21 @@ function settleWithin<T>(pending: Promise<T>, timeoutMs: number, operation: stri
       .then(() => {
         if (settled) return
         timer = setTimeout(() => {
-          const error = new Error(`The store's ${operation} did not settle within ${timeoutMs} ms.`)
-          error.name = 'TimeoutError'
-          reject(error)
+          const ms = Math.ceil(timeoutMs)
+          reject(
+            timeoutError(
+              `The store's ${operation} did not settle within ${ms} ms, what was left of the request's storeTimeout.`
+            )
+          )
         }, timeoutMs)
       })
   })
+}
+
+function timeoutError(message: string): Error {
+  const error = new Error(message)
+  error.name = 'TimeoutError'
+  return error
 }
 
 /** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */

@@ -53,8 +53,10 @@ export interface SessionConfig {
    */
   onCorruptRecord?: (error: SessionError) => 'drop' | 'throw'
   /**
-   * Milliseconds a store call may take before it fails as `STORE_UNAVAILABLE` (its `cause` a
-   * `TimeoutError`). @default 5000
+   * Milliseconds of store time one request may spend: every store call and every wait behind
+   * another save of the same session in this process count against it, and each call is given
+   * only what is left. Past it, the call fails as `STORE_UNAVAILABLE` (its `cause` a
+   * `TimeoutError`). An in-process store (`inProcess`) is not raced against it. @default 5000
    */
   storeTimeout?: number
   /**
@@ -113,8 +115,11 @@ export class Session {
   readonly #config: SessionConfig
   readonly #now: () => number
   readonly #storeTimeout: number
-  /** The timeout each store call is raced against; none for an in-process store. */
-  readonly #callTimeout: number | undefined
+  /**
+   * Milliseconds of `storeTimeout` this request has left for store calls and save-lane waits;
+   * undefined for an in-process store, which is never raced against a timer.
+   */
+  #storeTimeLeft: number | undefined
   readonly #onFirstAccess: (() => void) | undefined
   #id: string | undefined
   /** The live record the data is based on, if any. */
@@ -147,7 +152,7 @@ export class Session {
     this.#store = config.store
     this.#now = config.now ?? Date.now
     this.#storeTimeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
-    this.#callTimeout = config.store.inProcess === true ? undefined : this.#storeTimeout
+    this.#storeTimeLeft = config.store.inProcess === true ? undefined : this.#storeTimeout
     this.#id = id
     this.#onFirstAccess = onFirstAccess
   }
@@ -310,7 +315,7 @@ export class Session {
     this.#loaded = true
     this.#modified = true
     if (key === undefined) return
-    await inSaveLane(this.#store, key, this.#storeTimeout, async (lane) => {
+    await this.#inLane(key, async (lane) => {
       await this.#end(key, version, 0)
       lane.last = null
     })
@@ -404,7 +409,7 @@ export class Session {
     if (this.#lostTo !== undefined) return
     const stored = this.#stored
     if (stored === undefined) return this.#create()
-    return inSaveLane(this.#store, stored.key, this.#storeTimeout, (lane) =>
+    return this.#inLane(stored.key, (lane) =>
       this.#cycling ? this.#move(lane) : this.#compareAndSet(lane)
     )
   }
@@ -656,8 +661,30 @@ export class Session {
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
 
+  /** Runs one store call within what is left of `storeTimeout`, and spends its time from it. */
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return attemptStore(operation, run, this.#callTimeout)
+    const left = this.#storeTimeLeft
+    if (left === undefined) return attemptStore(operation, run)
+    const started = performance.now()
+    return attemptStore(operation, run, left).finally(() => this.#spendStoreTime(started))
+  }
+
+  /**
+   * Runs `save` once the earlier saves of `key` in this process are done (see `inSaveLane`);
+   * the wait is store time too, so it is bounded by, and spent from, what is left of it.
+   */
+  #inLane<T>(key: string, save: (lane: SaveLane) => Promise<T>): Promise<T> {
+    const left = this.#storeTimeLeft
+    if (left === undefined) return inSaveLane(this.#store, key, this.#storeTimeout, save)
+    const entered = performance.now()
+    return inSaveLane(this.#store, key, Math.max(0, left), (lane) => {
+      this.#spendStoreTime(entered)
+      return save(lane)
+    })
+  }
+
+  #spendStoreTime(since: number): void {
+    this.#storeTimeLeft! -= performance.now() - since
   }
 
   /** Applies a change to the data and records it for replay. */
