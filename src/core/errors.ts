@@ -108,16 +108,27 @@ function timeoutError(message: string): Error {
   return error
 }
 
-/** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */
+/**
+ * Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. For a write,
+ * the message says what may have happened to it: a write that timed out can still land once the
+ * store recovers (the engine cannot call it back), one that threw did not, unless the store
+ * committed it before its reply was lost.
+ */
 export function storeFailure(operation: string, cause: unknown): SessionError {
   if (isSessionError(cause)) return cause
-  const unsaved =
-    operation === 'create' || operation === 'save' ? ' The session was not saved.' : ''
   return new SessionError(
     'STORE_UNAVAILABLE',
-    `The session store failed during ${operation}; check that it is reachable and healthy (see \`cause\`).${unsaved}`,
+    `The session store failed during ${operation}; check that it is reachable and healthy (see \`cause\`).${writeOutcome(operation, cause)}`,
     { cause }
   )
+}
+
+function writeOutcome(operation: string, cause: unknown): string {
+  if (operation !== 'create' && operation !== 'save') return ''
+  if ((cause as { name?: unknown } | null)?.name === 'TimeoutError') {
+    return ' The session may or may not have been saved; no cookie was sent.'
+  }
+  return ' The session was not saved, unless the store committed it before its reply was lost; no cookie was sent.'
 }
 
 /**

@@ -3,7 +3,7 @@ import { MemoryStore, isSessionError } from 'typed-sessions'
 import type { SessionRecord, SessionStore } from 'typed-sessions'
 import { faultApp } from '../helpers/fault-app.js'
 import { sessionCookie, setCookies } from '../helpers/http.js'
-import type { StoreOperation } from '../helpers/stores.js'
+import { deferred, recordOfCookie, type StoreOperation } from '../helpers/stores.js'
 
 // DESIGN.md §8: `storeTimeout` bounds a request's store time as a whole, not each call: waiting
 // in the save lane behind a hung save and every store call count against one budget.
@@ -15,14 +15,17 @@ const BOUND = 1.5 * STORE_TIMEOUT
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * `inner` behind a store that answers each operation after `delays[operation]` ms (never, for
- * `Infinity`), as a server under a lock or a pause would.
+ * `inner` behind a store that carries out each operation after `delays[operation]` ms (never,
+ * for `Infinity`) or once that promise resolves, as a server under a lock or a pause would.
  */
-function slowStore(inner: MemoryStore, delays: Partial<Record<StoreOperation, number>>) {
+function slowStore(
+  inner: MemoryStore,
+  delays: Partial<Record<StoreOperation, number | Promise<void>>>
+) {
   const after = async <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> => {
     const delay = delays[operation] ?? 0
     if (delay === Infinity) return new Promise<T>(() => {})
-    if (delay > 0) await pause(delay)
+    await (typeof delay === 'number' ? pause(delay) : delay)
     return run()
   }
   const store: SessionStore = {
@@ -93,6 +96,27 @@ describe('storeTimeout, the budget of a request', () => {
     expect(ms).toBeGreaterThanOrEqual(0.75 * STORE_TIMEOUT)
     expect(ms).toBeLessThan(BOUND)
     expectTimeouts(errors, 1)
+  })
+
+  it('says a timed-out save may or may not have been saved: it can still land', async () => {
+    const inner = new MemoryStore()
+    const cookie = await startedSession(inner)
+    const landing = deferred()
+    const store = slowStore(inner, { save: landing.promise })
+    const { app, errors } = faultApp(store, { storeTimeout: STORE_TIMEOUT })
+    const response = await app.request('/increment', {
+      method: 'POST',
+      headers: { Cookie: `id=${cookie}` },
+    })
+    expect(response.status).toBe(503)
+    expect(setCookies(response)).toEqual([])
+    expectTimeouts(errors, 1)
+    expect((errors[0] as Error).message).toMatch(
+      /The session may or may not have been saved; no cookie was sent\.$/
+    )
+    landing.resolve() // the store recovers: the write it had accepted lands after all
+    await pause(10)
+    expect((await recordOfCookie(inner, cookie))?.data).toEqual({ counter: 2 })
   })
 
   it('lets a request whose calls fit in the budget together succeed', async () => {
