@@ -2,10 +2,12 @@ import { ChangeLog, type Change, type UpdateStep } from './change-log.js'
 import { SessionError, attemptStore, corruptRecord, isSessionError } from './errors.js'
 import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
 import {
+  MAX_JSON_DEPTH,
   checkJsonSize,
   cloneJson,
   copyJson,
   jsonEqual,
+  nestsDeeperThan,
   objectFromMap,
   type JsonObject,
   type JsonValue,
@@ -577,6 +579,7 @@ export class Session {
   #build(key: string, createdAt: number, version: number) {
     const now = this.#now()
     const data = this.#data.materialize()
+    this.#dropUnwritable(data)
     const record: SessionRecord = {
       key,
       data: objectFromMap(data),
@@ -589,6 +592,26 @@ export class Session {
     if (this.#expiry !== undefined) record.expiry = this.#expiry
     checkJsonSize(record.data, this.#maxSize(), 'The session')
     return { record, data }
+  }
+
+  /**
+   * A stored value nested deeper than a session can be written (`MAX_JSON_DEPTH`: this engine
+   * never wrote it, and far deeper ones overflow the stack of `JSON.stringify` and of the
+   * stores' codecs) would fail every save of the session, so it is stored data that does not
+   * fit, whether or not the schema still has its key: the `onCorruptRecord` policy drops it from
+   * what is saved (the default) or throws `INVALID_STORED_DATA`. This request's own values are
+   * never that deep: `set` and `update` refuse them.
+   */
+  #dropUnwritable(data: Map<string, JsonValue>): void {
+    for (const [key, value] of data) {
+      if (!nestsDeeperThan(value, MAX_JSON_DEPTH)) continue
+      const error = new SessionError(
+        'INVALID_STORED_DATA',
+        `The stored value of session key "${key}" is nested over ${MAX_JSON_DEPTH} levels deep, more than a session can write back. Remove it from the store, or use onInvalid: 'drop' to discard such values at the next save.`
+      )
+      if ((this.#config.onCorruptRecord?.(error) ?? 'drop') === 'throw') throw error
+      data.delete(key)
+    }
   }
 
   // ── loading ───────────────────────────────────────────────────────────────────────────────
