@@ -39,8 +39,9 @@ export function isSessionError(value: unknown): value is SessionError {
 }
 
 /**
- * Runs one store operation, its failure wrapped by `storeFailure`. With `timeoutMs`, an operation
- * that has not settled by then fails too, its `cause` an error named `TimeoutError`: no request
+ * Runs one store operation, its failure wrapped by `storeFailure`. With `timeoutMs` (what is left
+ * of the request's `storeTimeout`), an operation that has not settled by then fails too, its
+ * `cause` an error named `TimeoutError`, and with none left it is not started at all: no request
  * waits on a store forever.
  */
 export function attemptStore<T>(
@@ -48,6 +49,10 @@ export function attemptStore<T>(
   run: () => Promise<T>,
   timeoutMs?: number
 ): Promise<T> {
+  if (timeoutMs !== undefined && timeoutMs <= 0) {
+    const message = `The store's ${operation} was not started: the request had spent its storeTimeout on the store.`
+    return Promise.reject(storeFailure(operation, timeoutError(message)))
+  }
   let pending: Promise<T>
   try {
     pending = Promise.resolve(run())
@@ -86,24 +91,44 @@ function settleWithin<T>(pending: Promise<T>, timeoutMs: number, operation: stri
       .then(() => {
         if (settled) return
         timer = setTimeout(() => {
-          const error = new Error(`The store's ${operation} did not settle within ${timeoutMs} ms.`)
-          error.name = 'TimeoutError'
-          reject(error)
+          const ms = Math.ceil(timeoutMs)
+          reject(
+            timeoutError(
+              `The store's ${operation} did not settle within ${ms} ms, what was left of the request's storeTimeout.`
+            )
+          )
         }, timeoutMs)
       })
   })
 }
 
-/** Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. */
+function timeoutError(message: string): Error {
+  const error = new Error(message)
+  error.name = 'TimeoutError'
+  return error
+}
+
+/**
+ * Wraps a store failure as `STORE_UNAVAILABLE`, keeping a `SessionError` as it is. For a write,
+ * the message says what may have happened to it: a write that timed out can still land once the
+ * store recovers (the engine cannot call it back), one that threw did not, unless the store
+ * committed it before its reply was lost.
+ */
 export function storeFailure(operation: string, cause: unknown): SessionError {
   if (isSessionError(cause)) return cause
-  const unsaved =
-    operation === 'create' || operation === 'save' ? ' The session was not saved.' : ''
   return new SessionError(
     'STORE_UNAVAILABLE',
-    `The session store failed during ${operation}; check that it is reachable and healthy (see \`cause\`).${unsaved}`,
+    `The session store failed during ${operation}; check that it is reachable and healthy (see \`cause\`).${writeOutcome(operation, cause)}`,
     { cause }
   )
+}
+
+function writeOutcome(operation: string, cause: unknown): string {
+  if (operation !== 'create' && operation !== 'save') return ''
+  if ((cause as { name?: unknown } | null)?.name === 'TimeoutError') {
+    return ' The session may or may not have been saved; no cookie was sent.'
+  }
+  return ' The session was not saved, unless the store committed it before its reply was lost; no cookie was sent.'
 }
 
 /**

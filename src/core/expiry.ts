@@ -2,6 +2,8 @@ import { SessionError } from './errors.js'
 
 /** Django's SESSION_COOKIE_AGE: how long a browser-session record is kept, in seconds. */
 const TWO_WEEKS = 14 * 24 * 60 * 60
+/** 100,000 years: past it, an expiry instant would leave the range of a `Date`. */
+const MAX_SECONDS = 100_000 * 365 * 24 * 60 * 60
 
 /**
  * When a session ends. Persisted in the record when set per session with `setExpiry`.
@@ -16,10 +18,10 @@ export type Expiry =
   | { readonly kind: 'atDate'; readonly at: number }
 
 function checkSeconds(name: string, seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0) {
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_SECONDS) {
     throw new SessionError(
       'CONFIG',
-      `${name} takes a number of seconds >= 0, got ${seconds}. Pass e.g. 60 * 60 for one hour.`
+      `${name} takes a number of seconds >= 0 (and under 100,000 years), got ${seconds}. Pass e.g. 60 * 60 for one hour.`
     )
   }
   return seconds
@@ -42,7 +44,7 @@ export const Expiry = {
   /** The session ends at `date`, whatever the activity. */
   atDate(date: Date | number): Expiry {
     const at = typeof date === 'number' ? date : date.getTime()
-    if (!Number.isFinite(at)) {
+    if (Number.isNaN(new Date(at).getTime())) {
       throw new SessionError(
         'CONFIG',
         'Expiry.atDate(date) got an invalid date; pass a valid Date.'
@@ -64,14 +66,21 @@ export function expiresAtFor(expiry: Expiry, now: number): number {
   }
 }
 
-/** Reads a stored expiry back, or `undefined` if the record holds none or a malformed one. */
+/**
+ * Reads a stored expiry back, or `undefined` if the record holds none or a malformed one (also
+ * one out of range, e.g. negative seconds: never a `CONFIG` error from a stored record).
+ */
 export function parseExpiry(value: unknown): Expiry | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const v = value as Record<string, unknown>
-  if (v.kind === 'onSessionEnd' && typeof v.ttl === 'number') return Expiry.onSessionEnd(v.ttl)
-  if (v.kind === 'onInactivity' && typeof v.seconds === 'number')
-    return Expiry.onInactivity(v.seconds)
-  if (v.kind === 'atDate' && typeof v.at === 'number') return Expiry.atDate(v.at)
+  try {
+    if (v.kind === 'onSessionEnd' && typeof v.ttl === 'number') return Expiry.onSessionEnd(v.ttl)
+    if (v.kind === 'onInactivity' && typeof v.seconds === 'number')
+      return Expiry.onInactivity(v.seconds)
+    if (v.kind === 'atDate' && typeof v.at === 'number') return Expiry.atDate(v.at)
+  } catch {
+    return undefined
+  }
   return undefined
 }
 

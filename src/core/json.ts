@@ -125,6 +125,30 @@ export function copyJson<T extends JsonValue>(value: T): T {
   }
 }
 
+/**
+ * True when `value` nests objects or arrays more than `levels` deep (the value itself is the
+ * first level), as `cloneJson` counts them. Walked with an explicit stack, not recursion: it
+ * must not overflow on the very values it is there to catch.
+ */
+export function nestsDeeperThan(value: JsonValue, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const pending: JsonValue[] = [value]
+  const depths: number[] = [1]
+  while (pending.length > 0) {
+    const current = pending.pop() as JsonValue[] | JsonObject
+    const depth = depths.pop()!
+    if (depth > levels) return true
+    for (const key in current) {
+      const item = (current as JsonObject)[key]!
+      if (typeof item === 'object' && item !== null) {
+        pending.push(item)
+        depths.push(depth + 1)
+      }
+    }
+  }
+  return false
+}
+
 /** Deep equality of two JSON values (key order does not matter). */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true

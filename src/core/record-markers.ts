@@ -1,4 +1,5 @@
 import { toBase64url } from './base64url.js'
+import { parseExpiry } from './expiry.js'
 import type { SessionRecord } from './store.js'
 
 /*
@@ -79,8 +80,9 @@ export function markerRecord(
 }
 
 /**
- * True when a custom store returned something shaped like a record. Anything else is stored
- * data that does not fit, handled by the invalid-data policy rather than crashing the request.
+ * True when a custom store returned something shaped like a record (an `expiry` included, when
+ * it holds one). Anything else is stored data that does not fit, handled by the invalid-data
+ * policy rather than crashing the request.
  */
 export function isRecordShape(record: SessionRecord): boolean {
   const { data } = record as { data: unknown }
@@ -92,6 +94,7 @@ export function isRecordShape(record: SessionRecord): boolean {
     Number.isFinite(record.expiresAt) &&
     Number.isSafeInteger(record.version) &&
     Number.isSafeInteger(record.schemaVersion) &&
-    (record.token === undefined || typeof record.token === 'string')
+    (record.token === undefined || typeof record.token === 'string') &&
+    (record.expiry == null || parseExpiry(record.expiry) !== undefined)
   )
 }

@@ -21,7 +21,8 @@ const lanes = new WeakMap<SessionStore, Map<string, LaneState>>()
 /**
  * Runs `save` once every save of `key` on `store` that this process started earlier has
  * settled, or `maxWaitMs` has passed (a save stuck on a hung store must not hold the rest
- * forever; the compare-and-set still keeps them correct).
+ * forever; the compare-and-set still keeps them correct). The engine passes what is left of the
+ * request's `storeTimeout`, and the wait is spent from it.
  *
  * Most contention comes from one browser sending several requests at once to one process
  * (DESIGN.md §8): queued here, each save starts from the record the previous one wrote, so

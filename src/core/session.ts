@@ -2,10 +2,12 @@ import { ChangeLog, type Change, type UpdateStep } from './change-log.js'
 import { SessionError, attemptStore, corruptRecord, isSessionError } from './errors.js'
 import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
 import {
+  MAX_JSON_DEPTH,
   checkJsonSize,
   cloneJson,
   copyJson,
   jsonEqual,
+  nestsDeeperThan,
   objectFromMap,
   type JsonObject,
   type JsonValue,
@@ -22,7 +24,7 @@ import {
 import { inSaveLane, type SaveLane } from './save-lanes.js'
 import { NOT_LOADED, SessionData } from './session-data.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
-import type { SessionRecord, SessionStore } from './store.js'
+import type { CreateOptions, SessionRecord, SessionStore } from './store.js'
 
 /** How the engine persists sessions; the Hono middleware builds one from its options. */
 export interface SessionConfig {
@@ -53,8 +55,10 @@ export interface SessionConfig {
    */
   onCorruptRecord?: (error: SessionError) => 'drop' | 'throw'
   /**
-   * Milliseconds a store call may take before it fails as `STORE_UNAVAILABLE` (its `cause` a
-   * `TimeoutError`). @default 5000
+   * Milliseconds of store time one request may spend: every store call and every wait behind
+   * another save of the same session in this process count against it, and each call is given
+   * only what is left. Past it, the call fails as `STORE_UNAVAILABLE` (its `cause` a
+   * `TimeoutError`). An in-process store (`inProcess`) is not raced against it. @default 5000
    */
   storeTimeout?: number
   /**
@@ -89,6 +93,9 @@ function storedStateOf({ key, createdAt, version, expiresAt, schemaVersion }: Se
 
 const defaultExpiry = Expiry.onSessionEnd()
 
+/** What `create` is told about the record of a session that called `cycleId`. */
+const CYCLED: CreateOptions = Object.freeze({ cycled: true })
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -110,8 +117,11 @@ export class Session {
   readonly #config: SessionConfig
   readonly #now: () => number
   readonly #storeTimeout: number
-  /** The timeout each store call is raced against; none for an in-process store. */
-  readonly #callTimeout: number | undefined
+  /**
+   * Milliseconds of `storeTimeout` this request has left for store calls and save-lane waits;
+   * undefined for an in-process store, which is never raced against a timer.
+   */
+  #storeTimeLeft: number | undefined
   readonly #onFirstAccess: (() => void) | undefined
   #id: string | undefined
   /** The live record the data is based on, if any. */
@@ -126,7 +136,10 @@ export class Session {
   #expiry: Expiry | undefined
   /** `setExpiry` was called: a replay on a fresher record keeps this request's expiry. */
   #expirySet = false
-  /** `cycleId` was called on a stored session: the next save moves it to a new id. */
+  /**
+   * `cycleId` was called: the next save moves a stored session to a new id, and its record is
+   * created as a cycled one (also when there was no stored record yet: a login on a first visit).
+   */
   #cycling = false
   #lostTo: 'logout' | 'login' | undefined
   #closed = false
@@ -141,7 +154,7 @@ export class Session {
     this.#store = config.store
     this.#now = config.now ?? Date.now
     this.#storeTimeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
-    this.#callTimeout = config.store.inProcess === true ? undefined : this.#storeTimeout
+    this.#storeTimeLeft = config.store.inProcess === true ? undefined : this.#storeTimeout
     this.#id = id
     this.#onFirstAccess = onFirstAccess
   }
@@ -304,7 +317,7 @@ export class Session {
     this.#loaded = true
     this.#modified = true
     if (key === undefined) return
-    await inSaveLane(this.#store, key, this.#storeTimeout, async (lane) => {
+    await this.#inLane(key, async (lane) => {
       await this.#end(key, version, 0)
       lane.last = null
     })
@@ -320,7 +333,7 @@ export class Session {
     this.#change()
     await this.load()
     if (this.#lostTo !== undefined) return
-    if (this.#stored !== undefined) this.#cycling = true
+    this.#cycling = true
     this.#id = undefined
     this.#modified = true
   }
@@ -398,7 +411,7 @@ export class Session {
     if (this.#lostTo !== undefined) return
     const stored = this.#stored
     if (stored === undefined) return this.#create()
-    return inSaveLane(this.#store, stored.key, this.#storeTimeout, (lane) =>
+    return this.#inLane(stored.key, (lane) =>
       this.#cycling ? this.#move(lane) : this.#compareAndSet(lane)
     )
   }
@@ -426,9 +439,11 @@ export class Session {
   }
 
   /**
-   * `cycleId`'s save: the data under a new id, a moved marker for racing requests, then a
-   * compare-and-set of the old record to a moved marker (the moment the session moves; a logout
-   * that got there first wins), then the old record is deleted.
+   * `cycleId`'s save: the data under a new id, then a compare-and-set of the old record to a
+   * moved marker (the moment the session moves; a logout or another login that got there first
+   * wins), then the marker under `movedMarkerKey` for racing requests, then the old record is
+   * deleted. Only the login that moved the session writes that marker: a login that lost to
+   * another one finds the winner's marker and leaves the browser on the winner's cookie.
    */
   async #move(lane: SaveLane): Promise<void> {
     if (this.#catchUp(lane)) return
@@ -436,30 +451,16 @@ export class Session {
     const schemaVersion = this.#config.schemaVersion ?? 1
     let created = await this.#insert(this.#stored!.createdAt)
     const to = created.record.key
-    const marker = markerRecord(
-      movedMarkerKey(this.#stored!.key),
-      0,
-      schemaVersion,
-      this.#now(),
-      to
-    )
-    await this.#call('save', () => this.#store.save(marker))
     for (let attempt = 1; ; attempt++) {
       const stored = this.#stored!
       const moved = markerRecord(stored.key, stored.version + 1, schemaVersion, this.#now(), to)
       if (!(await this.#call('save', () => this.#store.save(moved, stored.version)))) {
-        let fresh = await this.#fetch(stored.key)
+        const fresh = await this.#fetch(stored.key, true)
         const ours = fresh.kind === 'moved' && fresh.to === to // the reply was lost
-        if (fresh.kind === 'gone') {
-          // Ended, or moved by another login that finished: its marker replaced ours.
-          const other = stateOf(await this.#call('load', () => this.#store.load(marker.key)))
-          if (other.kind === 'moved' && other.to !== to) fresh = other
-        }
         if (!ours) {
           if (fresh.kind !== 'live') {
             // A logout (or another login) came first: nothing of this login may outlive it.
             await this.#call('delete', () => this.#store.delete(to))
-            await this.#call('delete', () => this.#store.delete(marker.key))
             this.#rebase(fresh)
             return
           }
@@ -473,6 +474,8 @@ export class Session {
         }
       }
       lane.last = moved
+      const marker = markerRecord(movedMarkerKey(stored.key), 0, schemaVersion, this.#now(), to)
+      await this.#call('save', () => this.#store.save(marker))
       await this.#call('delete', () => this.#store.delete(stored.key))
       this.#id = created.id
       return this.#settle(created.record, created.data)
@@ -491,7 +494,10 @@ export class Session {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
       const { record, data } = this.#build(recordKeyOf(id, true), createdAt, 0)
-      if (await this.#call('create', () => this.#store.create(record))) return { id, record, data }
+      const options = this.#cycling ? CYCLED : undefined
+      if (await this.#call('create', () => this.#store.create(record, options))) {
+        return { id, record, data }
+      }
     }
     throw new SessionError(
       'ID_COLLISION',
@@ -573,6 +579,7 @@ export class Session {
   #build(key: string, createdAt: number, version: number) {
     const now = this.#now()
     const data = this.#data.materialize()
+    this.#dropUnwritable(data)
     const record: SessionRecord = {
       key,
       data: objectFromMap(data),
@@ -585,6 +592,26 @@ export class Session {
     if (this.#expiry !== undefined) record.expiry = this.#expiry
     checkJsonSize(record.data, this.#maxSize(), 'The session')
     return { record, data }
+  }
+
+  /**
+   * A stored value nested deeper than a session can be written (`MAX_JSON_DEPTH`: this engine
+   * never wrote it, and far deeper ones overflow the stack of `JSON.stringify` and of the
+   * stores' codecs) would fail every save of the session, so it is stored data that does not
+   * fit, whether or not the schema still has its key: the `onCorruptRecord` policy drops it from
+   * what is saved (the default) or throws `INVALID_STORED_DATA`. This request's own values are
+   * never that deep: `set` and `update` refuse them.
+   */
+  #dropUnwritable(data: Map<string, JsonValue>): void {
+    for (const [key, value] of data) {
+      if (!nestsDeeperThan(value, MAX_JSON_DEPTH)) continue
+      const error = new SessionError(
+        'INVALID_STORED_DATA',
+        `The stored value of session key "${key}" is nested over ${MAX_JSON_DEPTH} levels deep, more than a session can write back. Remove it from the store, or use onInvalid: 'drop' to discard such values at the next save.`
+      )
+      if ((this.#config.onCorruptRecord?.(error) ?? 'drop') === 'throw') throw error
+      data.delete(key)
+    }
   }
 
   // ── loading ───────────────────────────────────────────────────────────────────────────────
@@ -657,8 +684,30 @@ export class Session {
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
 
+  /** Runs one store call within what is left of `storeTimeout`, and spends its time from it. */
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return attemptStore(operation, run, this.#callTimeout)
+    const left = this.#storeTimeLeft
+    if (left === undefined) return attemptStore(operation, run)
+    const started = performance.now()
+    return attemptStore(operation, run, left).finally(() => this.#spendStoreTime(started))
+  }
+
+  /**
+   * Runs `save` once the earlier saves of `key` in this process are done (see `inSaveLane`);
+   * the wait is store time too, so it is bounded by, and spent from, what is left of it.
+   */
+  #inLane<T>(key: string, save: (lane: SaveLane) => Promise<T>): Promise<T> {
+    const left = this.#storeTimeLeft
+    if (left === undefined) return inSaveLane(this.#store, key, this.#storeTimeout, save)
+    const entered = performance.now()
+    return inSaveLane(this.#store, key, Math.max(0, left), (lane) => {
+      this.#spendStoreTime(entered)
+      return save(lane)
+    })
+  }
+
+  #spendStoreTime(since: number): void {
+    this.#storeTimeLeft! -= performance.now() - since
   }
 
   /** Applies a change to the data and records it for replay. */

@@ -75,9 +75,9 @@ export interface SessionMiddlewareOptions<K extends string = 'session'> {
   /** Save (and refresh the cookie of) every non-empty session on every request. @default false */
   alwaysSave?: boolean
   /**
-   * Milliseconds a store call may take; one that has not settled by then fails the request with
-   * `SessionError` `STORE_UNAVAILABLE` (its `cause` a `TimeoutError`), and no cookie is set for
-   * what was not saved. @default 5000
+   * Milliseconds of store time a request may spend, its store calls and its waits behind other
+   * saves of the session together; past it the request fails with `SessionError`
+   * `STORE_UNAVAILABLE` (its `cause` a `TimeoutError`), and no cookie is set. @default 5000
    */
   storeTimeout?: number
   /**

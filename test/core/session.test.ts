@@ -7,10 +7,22 @@ import {
   isSessionError,
   recordKeyOf,
 } from 'typed-sessions'
-import type { SessionStore } from 'typed-sessions'
+import type { CreateOptions, SessionStore } from 'typed-sessions'
 
 function newSession(store = new MemoryStore(), id?: string) {
   return { store, session: new Session({ store }, id) }
+}
+
+/** A store that keeps the options of every `create`, in front of `store`. */
+function recordingCreates(store: SessionStore) {
+  const creates: (CreateOptions | undefined)[] = []
+  const recording: SessionStore = {
+    create: (record, options) => (creates.push(options), store.create(record, options)),
+    load: (key) => store.load(key),
+    save: (record, expected) => store.save(record, expected),
+    delete: (key) => store.delete(key),
+  }
+  return { recording, creates }
 }
 
 /** A store that counts its loads, in front of `store`. */
@@ -248,6 +260,42 @@ describe('cycleId', () => {
     await login.save()
     expect((await store.load(recordKeyOf(login.id!)))?.createdAt).toBe(1_000_000)
     expect(login.expiryAge()).toBe(40)
+  })
+
+  it('tells the store that the record it creates continues a cycled session', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const { recording, creates } = recordingCreates(store)
+    const login = new Session({ store: recording }, id)
+    await login.cycleId()
+    await login.save()
+    expect(creates).toEqual([{ cycled: true }])
+  })
+
+  it('tells the store so for a login on a first visit too, and not for a plain new session', async () => {
+    const { recording, creates } = recordingCreates(new MemoryStore())
+    const firstVisit = new Session({ store: recording })
+    await firstVisit.set('user', 'ada')
+    await firstVisit.cycleId()
+    await firstVisit.save()
+    const unknownCookie = new Session({ store: recording }, generateSessionId())
+    await unknownCookie.cycleId()
+    await unknownCookie.set('user', 'ada')
+    await unknownCookie.save()
+    const visitor = new Session({ store: recording })
+    await visitor.set('a', 1)
+    await visitor.save()
+    expect(creates).toEqual([{ cycled: true }, { cycled: true }, undefined])
+  })
+
+  it('does not tell the store so after a flush: a write then starts a fresh session', async () => {
+    const { store, id } = await savedSession({ a: 1 })
+    const { recording, creates } = recordingCreates(store)
+    const session = new Session({ store: recording }, id)
+    await session.cycleId()
+    await session.flush()
+    await session.set('b', 1)
+    await session.save()
+    expect(creates).toEqual([undefined])
   })
 
   it('deletes the old record only once the new one is saved', async () => {

@@ -86,19 +86,39 @@ export function postAll(app: RaceApp, cookie: string, count: number, path: (i: n
   )
 }
 
-/** Releases held requests once `count` of them have loaded the session. */
+/**
+ * Holds requests once they loaded the session, until `release` lets them all go on, or
+ * `releaseOne(i)` only the i-th to arrive; `allArrived` resolves when `count` are held.
+ */
 function gate(count: number) {
   const all = deferred()
   const released = deferred()
+  const turns: (() => void)[] = []
   let arrived = 0
   return {
     hold: async () => {
       if (++arrived === count) all.resolve()
-      await released.promise
+      const turn = deferred()
+      turns.push(turn.resolve)
+      await Promise.race([released.promise, turn.promise])
     },
     allArrived: all.promise,
     release: () => released.resolve(),
+    releaseOne: (index: number) => turns[index]!(),
   }
+}
+
+/** `store`, with the key of every record the engine asks it to create or save kept in `keys`. */
+function recordingKeys(store: SessionStore): { store: SessionStore; keys: Set<string> } {
+  const keys = new Set<string>()
+  const recording: SessionStore = {
+    inProcess: store.inProcess === true,
+    create: (record, options) => (keys.add(record.key), store.create(record, options)),
+    save: (record, version) => (keys.add(record.key), store.save(record, version)),
+    load: (key) => store.load(key),
+    delete: (key) => store.delete(key),
+  }
+  return { store: recording, keys }
 }
 
 /**
@@ -232,6 +252,42 @@ export function describeConcurrency(
       expect(state.user).toBe('grace')
       expect(await store.load(recordKeyOf(idOfCookie(cookie)))).toBeUndefined()
     })
+
+    for (const order of ['one after the other', 'at once'] as const) {
+      it(`two logins racing on one cookie, released ${order}, end on one logged-in session and orphan none`, async () => {
+        // A double-clicked login form: both requests loaded the same session before either saved.
+        const { hold, allArrived, release, releaseOne } = gate(2)
+        const { store: recording, keys } = recordingKeys(store)
+        const app = raceApp(recording, hold)
+        const cookie = await startSession(app)
+        const headers = { Cookie: `id=${cookie}` }
+        const logins = [0, 1].map(() => app.request('/login', { method: 'POST', headers }))
+        await allArrived
+        if (order === 'one after the other') {
+          releaseOne(0)
+          await Promise.race(logins) // the first login is done before the second one saves
+          releaseOne(1)
+        } else {
+          release()
+        }
+        const responses = await Promise.all(logins)
+        expect(responses.map((r) => r.status)).toEqual([200, 200])
+        // The browser keeps whichever Set-Cookie it gets last: each must be the logged-in session.
+        const cookies = responses.flatMap((r) => sessionCookie(r) ?? [])
+        expect(cookies.length).toBeGreaterThan(0)
+        const sessions = []
+        for (const key of keys) {
+          const record = await store.load(key)
+          if (record?.data['user'] !== undefined) sessions.push(record)
+        }
+        expect(sessions.map((record) => record.data['user'])).toEqual(['grace'])
+        for (const set of cookies) {
+          expect(set.attributes['max-age']).not.toBe('0')
+          expect(recordKeyOf(idOfCookie(set.value))).toBe(sessions[0]!.key)
+          expect((await read(app, set.value)).user).toBe('grace')
+        }
+      })
+    }
 
     it('a save whose reply was lost is not applied twice', async () => {
       // The first compare-and-set commits, then answers false: what a driver that retries a
