@@ -491,7 +491,10 @@ export class Session {
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const id = generateSessionId()
       const { record, data } = this.#build(recordKeyOf(id, true), createdAt, 0)
-      if (await this.#call('create', () => this.#store.create(record))) return { id, record, data }
+      const options = this.#cycling ? { cycled: true } : undefined
+      if (await this.#call('create', () => this.#store.create(record, options))) {
+        return { id, record, data }
+      }
     }
     throw new SessionError(
       'ID_COLLISION',
