@@ -238,7 +238,7 @@ export class MemoryStore implements SessionStore {
       MEMORY_RECORD_OVERHEAD + record.key.length + data.length + (record.token?.length ?? 0)
     if (data.length > this.maxRecordSize || size > this.#maxBytes) {
       throw unstorableValue(
-        `the session's data takes ${data.length} characters of JSON, more than the MemoryStore's maxRecordSize (${this.maxRecordSize}, a 64th of its maxBytes of ${this.#maxBytes}). Keep less in the session, or raise maxBytes.`
+        `the session's data takes ${data.length} characters of JSON (about ${size} bytes in all), more than a MemoryStore with maxBytes ${this.#maxBytes} holds for one session (its maxRecordSize, a 64th of maxBytes: ${this.maxRecordSize}). Keep less in the session, or raise maxBytes.`
       )
     }
     return size
