@@ -104,6 +104,7 @@ export async function runFlood(store: MemoryStore, options: FloodOptions): Promi
         ? app.request('/note', { method: 'POST', body: note })
         : app.request('/visit')
     const responses = await Promise.all(Array.from({ length: count }, write))
+    for (const response of responses) checkOk(response)
     result.requests += count
     if (options.kind === 'large') result.bytes += count * note.length
     if (options.kind !== 'cookie-less') {
@@ -154,7 +155,8 @@ export async function runLoginDuringFlood(
         if ((await jars[i]!.text('/me')) !== `user-${i}`) loggedOut++
       }
     }
-    await Promise.all(Array.from({ length: BATCH }, () => app.request('/visit')))
+    const responses = await Promise.all(Array.from({ length: BATCH }, () => app.request('/visit')))
+    for (const response of responses) checkOk(response)
   }
   return {
     requests: end + BATCH,
@@ -191,7 +193,12 @@ async function sendBack(app: FloodApp, response: Response, path: string): Promis
   const cookie = sessionCookie(response)
   if (cookie === undefined) throw new Error('a flood request got no session cookie')
   const method = path.startsWith('/login') ? 'POST' : 'GET'
-  await app.request(path, { method, headers: { Cookie: `id=${cookie.value}` } })
+  checkOk(await app.request(path, { method, headers: { Cookie: `id=${cookie.value}` } }))
+}
+
+/** Fails the flood on a request that did not succeed: a flood that fails proves nothing. */
+function checkOk(response: Response): void {
+  if (response.status !== 200) throw new Error(`a flood request answered ${response.status}`)
 }
 
 /** How many users' records the store no longer holds, found without touching them. */
