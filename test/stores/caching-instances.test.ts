@@ -7,7 +7,7 @@ import { CachingStore, type CachingStoreOptions } from '../../src/stores/caching
 import { MemoryStore } from '../../src/stores/memory-store.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 import { sqliteFiles } from '../helpers/sqlite-files.js'
-import { deferred } from '../helpers/stores.js'
+import { holdingLoads } from '../helpers/held-loads.js'
 
 // Two app instances, each with its own CachingStore (a MemoryStore cache) over one SQLite file
 // opened twice, as two processes would: how long one instance serves what the other changed.
@@ -92,35 +92,18 @@ describe('CachingStore, one per instance over one backing store', () => {
   })
 
   it('counts the time from the start of the read: a copy read just before a logout on A is not served longer', async () => {
-    const read = deferred()
-    const release = deferred()
-    let hold = false
-    // Instance B's backing store: when `hold` is set, a load reads, says so, and answers at `release`.
-    const gated = (store: SessionStore): SessionStore => ({
-      create: (record, options) => store.create(record, options),
-      save: (record, expectedVersion) => store.save(record, expectedVersion),
-      delete: (key) => store.delete(key),
-      load: async (key) => {
-        const record = await store.load(key)
-        if (hold) {
-          read.resolve()
-          await release.promise
-        }
-        return record
-      },
-    })
-    const { clock, on } = await twoInstances({}, gated)
+    let held!: ReturnType<typeof holdingLoads>
+    const { clock, on } = await twoInstances({}, (store) => (held = holdingLoads(store)).store)
     await on('A').fetch('/login', { method: 'POST' })
 
-    hold = true
+    const load = held.holdNext()
     const staleRead = on('B').text('/me') // B's cache is empty: it asks the database
-    await read.promise // B has read the logged-in record
-    hold = false
+    await load.read // B has read the logged-in record
     const cookie = on('B').cookies.get('id')!
     await on('A').fetch('/logout', { method: 'POST' })
     on('B').cookies.set('id', cookie)
     clock.advance(3_000) // B's answer arrives late, and fills B's cache now
-    release.resolve()
+    load.release()
     expect(await staleRead).toBe('ada')
 
     clock.advance(2_000) // 5 s after B's read started, 2 s after the fill

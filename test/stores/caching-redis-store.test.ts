@@ -7,7 +7,8 @@ import { RedisStore } from '../../src/stores/redis-store.js'
 import { recordKeyOf } from '../../src/core/session-id.js'
 import { counterSession } from '../../schemas/counter.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
-import { deferred, idOfCookie } from '../helpers/stores.js'
+import { idOfCookie } from '../helpers/stores.js'
+import { holdingLoads } from '../helpers/held-loads.js'
 import { connectTestRedis } from '../helpers/redis.js'
 import { sqliteFiles } from '../helpers/sqlite-files.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
@@ -115,26 +116,17 @@ describe.skipIf(redis.skipReason !== undefined)(
     })
 
     it('serves the copy of a read that raced a logout for at most maxStalenessMs', async () => {
-      const read = deferred()
-      const release = deferred()
-      const gated = (store: SessionStore): SessionStore => ({
-        create: (record, options) => store.create(record, options),
-        save: (record, expectedVersion) => store.save(record, expectedVersion),
-        delete: (key) => store.delete(key),
-        load: async (key) => {
-          const record = await store.load(key)
-          read.resolve()
-          await release.promise
-          return record
-        },
-      })
-      const { clock, a, b, database } = await sharedCache(gated)
+      let held!: ReturnType<typeof holdingLoads>
+      const { clock, a, b, database } = await sharedCache(
+        (store) => (held = holdingLoads(store)).store
+      )
       const record = makeRecord('k')
       await database.create(record) // not cached yet: b's load goes to the database
+      const load = held.holdNext()
       const staleLoad = b.load('k')
-      await read.promise // b has read the record, not yet answered
+      await load.read // b has read the record, not yet answered
       await a.delete('k') // the logout: database and shared cache
-      release.resolve()
+      load.release()
       expect(await staleLoad).toStrictEqual(record)
 
       // b's answer filled the shared cache after the logout: both instances serve it, for a while.
