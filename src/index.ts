@@ -35,6 +35,7 @@ export type {
 export { flash } from './schema/flash.js'
 export { MemoryStore } from './stores/memory-store.js'
 export { CachingStore } from './stores/caching-store.js'
+export type { CachingStoreOptions } from './stores/caching-store.js'
 export { CookieStore } from './stores/cookie-store.js'
 export type { CookieStoreOptions } from './stores/cookie-store.js'
 export { startExpiredDeletion } from './core/expired-deletion.js'

@@ -1,5 +1,13 @@
-import { SessionError, attemptStore, isSessionError, storeFailure } from '../core/errors.js'
-import type { ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
+import { SessionError, attemptStore, storeFailure } from '../core/errors.js'
+import type { CreateOptions, ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
+import { cacheEntryOf, recordOfCacheEntry } from './caching-entry.js'
+import {
+  cacheFailure,
+  resolveCachingStoreOptions,
+  type CachingStoreOptions,
+} from './caching-store-options.js'
+
+export type { CachingStoreOptions }
 
 /** Loads of one key that are waiting for the backing store, and the writes that settled meanwhile. */
 interface PendingLoads {
@@ -19,22 +27,34 @@ interface PendingLoads {
  *    filling the cache afterwards with the record read earlier would put an old version back. So
  *    each key with loads in flight counts the writes that settle meanwhile, and a load fills the
  *    cache only if none did.
+ * 3. The cache never fails an operation. Once the backing store has answered, a cache that
+ *    throws or refuses the record has the key dropped (best effort) and the answer stands; a
+ *    cache that fails a read is a miss.
+ * 4. A cached copy is served for `maxStalenessMs` at most, counted from the start of the backing
+ *    store call that produced it (whatever that call saw, the backing store held at or after
+ *    that instant). So a write made through another instance, which rule 2 cannot see, is seen
+ *    here within that time, even when a read of this instance raced it and filled the cache
+ *    after it.
  */
 
 /**
  * A fast store (usually a `MemoryStore`) in front of a slow one: loads are served from the cache
- * when it holds the record, writes go to the backing store first and then to the cache
+ * when it holds a fresh copy, writes go to the backing store first and then to the cache
  * (tower-sessions' `CachingSessionStore`).
  *
- * - A cached record lives until its `expiresAt` (the cache hides it from then on) or until the
- *   cache evicts it. The cache is local: a record deleted or changed in the backing store by
- *   another process can still be served from this cache until then. Writes are never lost to
- *   that lag: a compare-and-set `save` asks the backing store, and a conflict drops the cached copy.
- * - Failures propagate: a failure of either store fails the operation with `STORE_UNAVAILABLE`
- *   (the store's own `SessionError` is kept as is). When the backing store fails a write, the
- *   cached copy of the key is dropped, since the backing store's state is then unknown; nothing
- *   the backing store refused or failed to write is ever cached.
- * - `deleteExpired` and `scan` exist exactly when the backing store has them, and delegate to it.
+ * - A cached copy is served for `maxStalenessMs` (5 s by default) after the backing store call
+ *   that produced it, and never after the record's `expiresAt`. So with a cache per instance, a
+ *   record another instance deleted (a logout) or changed is served here for that long at most.
+ *   Writes are never lost to that lag: a compare-and-set `save` asks the backing store, and a
+ *   conflict drops the cached copy. A cache shared by every instance (a `RedisStore` in front of
+ *   a `PostgresStore`) sees each instance's writes at once.
+ * - A failure of the backing store fails the operation with `STORE_UNAVAILABLE` (its own
+ *   `SessionError` is kept as is) and drops the cached copy, since the backing store's state is
+ *   then unknown; nothing the backing store refused or failed to write is ever cached. A failure
+ *   of the cache fails nothing: a write drops the key from the cache, a read is a miss, and
+ *   `onCacheError` is told.
+ * - `deleteExpired` and `scan` exist exactly when the backing store has them, and delegate to
+ *   it; `maxRecordSize` is the backing store's.
  * @example
  * const store = new CachingStore(new MemoryStore({ maxSessions: 5_000 }), new PostgresStore(pool))
  * app.use(sessionMiddleware(appSession, { store, secret }))
@@ -51,16 +71,22 @@ export class CachingStore implements SessionStore {
    * Present only when the backing store has `scan`.
    */
   declare readonly scan?: (options?: ScanOptions) => AsyncIterable<SessionRecord>
+  /** The backing store's bound on one session's data, when it has one. */
+  declare readonly maxRecordSize?: number
 
   readonly #cache: SessionStore
   readonly #store: SessionStore
   readonly #pending = new Map<string, PendingLoads>()
+  readonly #maxStalenessMs: number
+  readonly #now: () => number
+  readonly #onCacheError: ((error: SessionError) => void) | undefined
 
   /**
    * @param cache The fast store, consulted first; usually a `MemoryStore`.
    * @param store The backing store, the authority on every write.
+   * @param options How long a cached copy is served; the clock; who hears of cache failures.
    */
-  constructor(cache: SessionStore, store: SessionStore) {
+  constructor(cache: SessionStore, store: SessionStore, options: CachingStoreOptions = {}) {
     if (!isStore(cache) || !isStore(store)) {
       throw new SessionError(
         'CONFIG',
@@ -73,13 +99,18 @@ export class CachingStore implements SessionStore {
         'CachingStore needs a cache distinct from the backing store; pass e.g. a new MemoryStore() as the cache.'
       )
     }
+    const { maxStalenessMs, now, onCacheError } = resolveCachingStoreOptions(options)
     this.#cache = cache
     this.#store = store
+    this.#maxStalenessMs = maxStalenessMs
+    this.#now = now
+    this.#onCacheError = onCacheError
+    if (store.maxRecordSize !== undefined) this.maxRecordSize = store.maxRecordSize
     const { deleteExpired, scan } = store
     if (deleteExpired !== undefined) {
       this.deleteExpired = async () => {
         const deleted = await attemptStore('deleteExpired', () => deleteExpired.call(store))
-        await guardCache('deleteExpired', async () => cache.deleteExpired?.())
+        await this.#tryCache('deleteExpired', async () => cache.deleteExpired?.())
         return deleted
       }
     }
@@ -96,19 +127,24 @@ export class CachingStore implements SessionStore {
 
   /**
    * Inserts the record in the backing store, which decides collisions; on success caches it.
+   * `options` (a record of `cycleId`) go to both stores.
    * @example if (!(await store.create(record))) retryWithNewId()
    */
-  async create(record: SessionRecord): Promise<boolean> {
-    return this.#write(record.key, 'create', () => this.#store.create(record), record)
+  async create(record: SessionRecord, options?: CreateOptions): Promise<boolean> {
+    const create = () => this.#store.create(record, options)
+    return this.#write(record.key, 'create', create, record, options)
   }
 
   /**
-   * The cached record, else the backing store's, which is then cached.
+   * The cached copy while it is fresh, else the backing store's record, which is then cached.
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    const cached = await guardCache('load', () => this.#cache.load(key))
-    if (cached !== undefined) return cached
+    const cached = await this.#tryCache('load', () => this.#cache.load(key))
+    if (cached !== undefined) {
+      const record = recordOfCacheEntry(cached, this.#now(), this.#maxStalenessMs)
+      if (record !== undefined) return record
+    }
 
     let pending = this.#pending.get(key)
     if (pending === undefined) {
@@ -117,6 +153,7 @@ export class CachingStore implements SessionStore {
     }
     pending.loads++
     const writesBefore = pending.writes
+    const started = this.#now()
     let record: SessionRecord | undefined
     try {
       record = await attemptStore('load', () => this.#store.load(key))
@@ -124,7 +161,7 @@ export class CachingStore implements SessionStore {
       if (--pending.loads === 0) this.#pending.delete(key)
     }
     if (record !== undefined && pending.writes === writesBefore) {
-      await guardCache('save', () => this.#cache.save(record))
+      await this.#cacheRecord('load', record, started)
     }
     return record
   }
@@ -153,7 +190,9 @@ export class CachingStore implements SessionStore {
   async close(): Promise<void> {
     const [store, cache] = await Promise.allSettled([
       attemptStore('close', async () => this.#store.close?.()),
-      guardCache('close', async () => this.#cache.close?.()),
+      (async () => this.#cache.close?.())().catch((cause: unknown) => {
+        throw cacheFailure('close', cause)
+      }),
     ])
     if (store.status === 'rejected') throw store.reason
     if (cache.status === 'rejected') throw cache.reason
@@ -166,32 +205,47 @@ export class CachingStore implements SessionStore {
    */
   async #write(
     key: string,
-    operation: string,
+    operation: 'create' | 'save' | 'delete',
     write: () => Promise<boolean>,
-    cached?: SessionRecord
+    cached?: SessionRecord,
+    options?: CreateOptions
   ): Promise<boolean> {
+    const started = this.#now()
     let written: boolean
     try {
       written = await write()
     } catch (cause) {
       this.#settled(key)
-      // The backing store's state is now unknown, so the cached copy goes. If the cache fails
-      // too, the backing store's failure is still the one to report; a copy left behind is at
-      // worst stale, and the next compare-and-set `save` catches that.
-      try {
-        await this.#cache.delete(key)
-      } catch {
-        // reported through the backing store's failure below
-      }
+      // The backing store's state is now unknown, so the cached copy goes (if the cache lets it).
+      await this.#tryCache('delete', () => this.#cache.delete(key))
       throw storeFailure(operation, cause)
     }
     this.#settled(key)
     if (written && cached !== undefined) {
-      await guardCache('save', () => this.#cache.save(cached))
+      await this.#cacheRecord(operation, cached, started, options)
     } else {
-      await guardCache('delete', () => this.#cache.delete(key))
+      await this.#tryCache('delete', () => this.#cache.delete(key))
     }
     return written
+  }
+
+  /**
+   * Caches `record`, which the backing store held at `fetchedAt` (with `create` after a create,
+   * so that the cache hears its `options`); if the cache fails or refuses it, drops the key
+   * instead, so that no older copy stays behind.
+   */
+  async #cacheRecord(
+    operation: string,
+    record: SessionRecord,
+    fetchedAt: number,
+    options?: CreateOptions
+  ): Promise<void> {
+    const entry = cacheEntryOf(record, fetchedAt, this.#maxStalenessMs)
+    const cached = await this.#tryCache(operation, async () => {
+      if (operation === 'create' && (await this.#cache.create(entry, options))) return true
+      return this.#cache.save(entry)
+    })
+    if (cached !== true) await this.#tryCache('delete', () => this.#cache.delete(record.key))
   }
 
   /** Tells the loads of `key` in flight that a write settled: what they read may be stale. */
@@ -199,22 +253,22 @@ export class CachingStore implements SessionStore {
     const pending = this.#pending.get(key)
     if (pending !== undefined) pending.writes++
   }
-}
 
-/**
- * Runs a cache call, wrapping its failure as `STORE_UNAVAILABLE` with a message that says the
- * backing store's answer stood (a write may have reached it).
- */
-async function guardCache<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (cause) {
-    if (isSessionError(cause)) throw cause
-    throw new SessionError(
-      'STORE_UNAVAILABLE',
-      `The cache of a CachingStore failed during ${operation}; check the cache store (see \`cause\`). The backing store was not rolled back: a write that reached it stands, and the cache may hold an older copy until it expires.`,
-      { cause }
-    )
+  /**
+   * Runs a cache call. A failure is told to `onCacheError` (a handler that throws is ignored)
+   * and answered with `undefined`: the caller goes on as if the cache had missed.
+   */
+  async #tryCache<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call()
+    } catch (cause) {
+      try {
+        this.#onCacheError?.(cacheFailure(operation, cause))
+      } catch {
+        // A broken error handler must not break the request either.
+      }
+      return undefined
+    }
   }
 }
 

@@ -1,13 +1,18 @@
 /** The segment of a record that was created and not used since: evicted first. */
 export const PROBATION = 0
 /** The segment of a record loaded or saved again after its creation. */
-export const PROTECTED = 1
+export const RETURNING = 1
+/** The segment of a record created by `cycleId` (a login): evicted last. */
+export const CYCLED = 2
 
-/** `PROBATION` or `PROTECTED`. */
-export type Segment = typeof PROBATION | typeof PROTECTED
+/** `PROBATION`, `RETURNING` or `CYCLED`, in the order the store evicts them. */
+export type Segment = typeof PROBATION | typeof RETURNING | typeof CYCLED
+
+/** Every segment, in the order the store evicts them. */
+export const SEGMENTS: readonly Segment[] = [PROBATION, RETURNING, CYCLED]
 
 /**
- * The two recency lists of the `MemoryStore`'s segmented LRU, as doubly linked lists of slot
+ * The recency lists of the `MemoryStore`'s segmented LRU, as doubly linked lists of slot
  * numbers in typed arrays: each list runs from its least recently used slot (`first`) to its most
  * recently used, and moving a slot to the back of either list costs O(1), with no allocation.
  */
@@ -16,9 +21,9 @@ export class RecencyLists {
   #previous: Int32Array<ArrayBuffer>
   #next: Int32Array<ArrayBuffer>
   #segment: Uint8Array<ArrayBuffer>
-  readonly #first = [-1, -1]
-  readonly #last = [-1, -1]
-  readonly #count = [0, 0]
+  readonly #first = [-1, -1, -1]
+  readonly #last = [-1, -1, -1]
+  readonly #count = [0, 0, 0]
 
   /** Room for slots `0 .. capacity - 1`, allocated once (committed by the system as used). */
   constructor(capacity: number) {
@@ -28,14 +33,14 @@ export class RecencyLists {
     this.#segment = new Uint8Array(capacity)
   }
 
-  /** Empties both lists, releasing the memory their arrays had committed. */
+  /** Empties every list, releasing the memory their arrays had committed. */
   reset(): void {
     this.#previous = new Int32Array(this.#capacity)
     this.#next = new Int32Array(this.#capacity)
     this.#segment = new Uint8Array(this.#capacity)
-    this.#first[PROBATION] = this.#first[PROTECTED] = -1
-    this.#last[PROBATION] = this.#last[PROTECTED] = -1
-    this.#count[PROBATION] = this.#count[PROTECTED] = 0
+    this.#first.fill(-1)
+    this.#last.fill(-1)
+    this.#count.fill(0)
   }
 
   /** The least recently used slot of `segment`, or -1 when it is empty. */

@@ -4,14 +4,15 @@ import { SessionError } from '../core/errors.js'
 export interface MemoryStoreOptions {
   /**
    * The most records the store holds. Beyond it, expired records go first, then records created
-   * and not used since, then (only when none is left) the least recently used returning ones.
+   * and not used since, then those used again, and the records of logins (`cycleId`) last.
    * @default 10_000
    */
   maxSessions?: number
   /**
    * The most bytes the store holds, counted per record as its data's JSON length, its key and
-   * write token, plus a fixed overhead (`MEMORY_RECORD_OVERHEAD`); evicts like `maxSessions`. A
-   * single record above it is refused with `INVALID_VALUE`.
+   * write token, plus a fixed overhead (`MEMORY_RECORD_OVERHEAD`); evicts like `maxSessions`.
+   * One session's data may take a 64th of it (`maxRecordSize`); more is refused with
+   * `INVALID_VALUE`.
    * @default 64 MiB (67_108_864)
    */
   maxBytes?: number
@@ -21,6 +22,9 @@ export interface MemoryStoreOptions {
 
 /** The bytes a record is counted for besides its data, key and token: its bookkeeping. */
 export const MEMORY_RECORD_OVERHEAD = 160
+
+/** `maxRecordSize` is `maxBytes` divided by this: 1 MiB, the engine's maxSize, at the default. */
+const RECORDS_OF_MAX_SIZE = 64
 
 const DEFAULT_MAX_SESSIONS = 10_000
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -38,7 +42,8 @@ export function resolveMemoryStoreOptions(options: MemoryStoreOptions) {
   }
   // Each record counts at least MEMORY_RECORD_OVERHEAD bytes, which bounds the records too.
   const capacity = Math.min(maxSessions, Math.ceil(maxBytes / MEMORY_RECORD_OVERHEAD))
-  return { maxSessions, maxBytes, now, capacity }
+  const maxRecordSize = Math.floor(maxBytes / RECORDS_OF_MAX_SIZE)
+  return { maxSessions, maxBytes, maxRecordSize, now, capacity }
 }
 
 /** `value` checked as an integer >= 1 (else `CONFIG` naming the option), or `fallback`. */

@@ -1,6 +1,7 @@
 import { unstorableValue } from '../core/errors.js'
 import {
   batchSizeOf,
+  type CreateOptions,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
@@ -12,13 +13,11 @@ import {
   type MemoryStoreOptions,
 } from './memory-store-options.js'
 import { ExpiryHeap } from './memory-expiry-heap.js'
-import { PROBATION, PROTECTED, RecencyLists } from './memory-recency.js'
+import { SessionRanking } from './memory-ranking.js'
 import { RecordSlab } from './memory-slab.js'
 
 export { MEMORY_RECORD_OVERHEAD, type MemoryStoreOptions }
 
-/** The share of `maxSessions` and `maxBytes` that returning sessions may hold. */
-const PROTECTED_SHARE = 0.8
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
 /** Expired records `deleteExpired` deletes at most between two yields to the event loop. */
@@ -33,12 +32,9 @@ const DELETE_SLICE_MS = 1
 
 /*
  * Why the store survives a flood and a million records:
- * - Segmented LRU. A new record starts on probation; one that is loaded or saved again after its
- *   creation moves to the protected segment. Eviction takes expired records first, then the
- *   least recently used on probation, and the protected segment only when probation is empty.
- *   So a flood of one-time sessions (cookie-less requests that write) churns probation and
- *   cannot evict a user who came back. The protected segment holds at most PROTECTED_SHARE of
- *   the bounds; beyond it, its least recently used record is demoted to probation.
+ * - Segmented LRU (memory-ranking.ts): eviction takes expired records first, then the least
+ *   recently used of the records created and not used since, then of those used again, and the
+ *   records `cycleId` created (logins) last. A flood can buy the first two ranks, not the third.
  * - Expired records are ordered in a min-heap by `expiresAt`: each write reclaims up to
  *   SWEEP_STEP expired ones (O(1) when none is due), and eviction finds an expired record in
  *   O(1), so no write ever scans the store, whatever its size.
@@ -61,23 +57,32 @@ export class MemoryStore implements SessionStore {
   readonly inProcess = true
   readonly #slots: KeyIndex
   readonly #slab: RecordSlab
-  readonly #recency: RecencyLists
+  readonly #ranking: SessionRanking
   readonly #expiries: ExpiryHeap
   readonly #maxSessions: number
   readonly #maxBytes: number
   readonly #now: () => number
   #bytes = 0
-  #protectedBytes = 0
+
+  /**
+   * The most characters of JSON one session's data may take here: a 64th of `maxBytes` (1 MiB
+   * at the default 64 MiB), so the store always holds 64 sessions of that size and no single
+   * record needs room that logged-in sessions hold. The engine's `maxSize` defaults to it when
+   * it is under 1 MiB; a record over it is refused with `INVALID_VALUE`.
+   */
+  readonly maxRecordSize: number
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { maxSessions, maxBytes, now, capacity } = resolveMemoryStoreOptions(options)
+    const { maxSessions, maxBytes, maxRecordSize, now, capacity } =
+      resolveMemoryStoreOptions(options)
     this.#maxSessions = maxSessions
     this.#maxBytes = maxBytes
+    this.maxRecordSize = maxRecordSize
     this.#now = now
     this.#slots = new KeyIndex(capacity)
     this.#slab = new RecordSlab(capacity)
     this.#expiries = new ExpiryHeap(capacity)
-    this.#recency = new RecencyLists(capacity)
+    this.#ranking = new SessionRanking(this.#slab, capacity, maxSessions, maxBytes)
   }
 
   /**
@@ -98,23 +103,24 @@ export class MemoryStore implements SessionStore {
   }
 
   /**
-   * Inserts the record if no live record has its key (an expired one is replaced).
+   * Inserts the record if no live record has its key (an expired one is replaced). A record
+   * created with `{ cycled: true }` (the engine's `cycleId`: a login) is evicted last.
    * @example if (!(await store.create(record))) retryWithNewId()
    */
-  async create(record: SessionRecord): Promise<boolean> {
+  async create(record: SessionRecord, options?: CreateOptions): Promise<boolean> {
     const now = this.#now()
     const slot = this.#slots.get(record.key)
     if (slot !== undefined) {
       if (this.#slab.expiresAt[slot]! > now) return false
       this.#remove(slot)
     }
-    this.#insert(record, now)
+    this.#insert(record, now, options?.cycled === true)
     return true
   }
 
   /**
    * The record with this key as a fresh object, or `undefined` if missing or expired (an expired
-   * record found here is removed). A record loaded after its creation becomes protected.
+   * record found here is removed). A record loaded after its creation ranks as returning.
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
@@ -124,7 +130,7 @@ export class MemoryStore implements SessionStore {
       this.#remove(slot)
       return undefined
     }
-    this.#promote(slot)
+    this.#ranking.use(slot)
     return this.#slab.read(slot)
   }
 
@@ -142,7 +148,7 @@ export class MemoryStore implements SessionStore {
     }
     if (slot === undefined) {
       if (expectedVersion !== undefined) return false
-      this.#insert(record, now)
+      this.#insert(record, now, false)
     } else {
       if (expectedVersion !== undefined && this.#slab.version[slot] !== expectedVersion) {
         return false
@@ -218,18 +224,21 @@ export class MemoryStore implements SessionStore {
   async close(): Promise<void> {
     this.#slots.clear()
     this.#slab.reset()
-    this.#recency.reset()
+    this.#ranking.reset()
     this.#expiries.reset()
-    this.#bytes = this.#protectedBytes = 0
+    this.#bytes = 0
   }
 
-  /** The bytes `record` is counted for, its data serialized as `data`; refuses a record over maxBytes. */
+  /**
+   * The bytes `record` is counted for, its data serialized as `data`; refuses data over
+   * maxRecordSize, and a record over maxBytes.
+   */
   #sizeOf(record: SessionRecord, data: string): number {
     const size =
       MEMORY_RECORD_OVERHEAD + record.key.length + data.length + (record.token?.length ?? 0)
-    if (size > this.#maxBytes) {
+    if (data.length > this.maxRecordSize || size > this.#maxBytes) {
       throw unstorableValue(
-        `the session takes about ${size} bytes, more than the MemoryStore's maxBytes (${this.#maxBytes}). Keep less in the session, or raise maxBytes.`
+        `the session's data takes ${data.length} characters of JSON (about ${size} bytes in all), more than a MemoryStore with maxBytes ${this.#maxBytes} holds for one session (its maxRecordSize, a 64th of maxBytes: ${this.maxRecordSize}). Keep less in the session, or raise maxBytes.`
       )
     }
     return size
@@ -242,14 +251,14 @@ export class MemoryStore implements SessionStore {
     this.#slab.write(slot, record, data, this.#slab.size[slot]! + growth)
     this.#expiries.update(slot, record.expiresAt)
     this.#bytes += growth
-    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes += growth
-    this.#promote(slot)
+    this.#ranking.resize(slot, growth)
+    this.#ranking.use(slot)
     this.#sweepStep(now)
     if (this.#bytes > this.#maxBytes) this.#makeRoom(0, now, slot)
   }
 
-  /** Adds a record whose key the store does not hold, on probation, making room first. */
-  #insert(record: SessionRecord, now: number): void {
+  /** Adds a record whose key the store does not hold, making room first. */
+  #insert(record: SessionRecord, now: number, cycled: boolean): void {
     const data = JSON.stringify(record.data)
     const size = this.#sizeOf(record, data)
     this.#sweepStep(now)
@@ -257,36 +266,18 @@ export class MemoryStore implements SessionStore {
     const slot = this.#slab.allocate()
     this.#slab.write(slot, record, data, size)
     this.#slots.add(record.key, slot)
-    this.#recency.append(slot, PROBATION)
+    this.#ranking.add(slot, cycled)
     this.#expiries.insert(slot, record.expiresAt)
     this.#bytes += size
   }
 
   /** Removes the record in `slot` from every structure. */
   #remove(slot: number): void {
-    const size = this.#slab.size[slot]!
-    if (this.#recency.segmentOf(slot) === PROTECTED) this.#protectedBytes -= size
-    this.#bytes -= size
+    this.#bytes -= this.#slab.size[slot]!
     this.#slots.remove(this.#slab.keyOf(slot))
-    this.#recency.remove(slot)
+    this.#ranking.remove(slot)
     this.#expiries.remove(slot)
     this.#slab.release(slot)
-  }
-
-  /** A use after creation: to the back of the protected segment, demoting beyond its share. */
-  #promote(slot: number): void {
-    if (this.#recency.segmentOf(slot) === PROBATION) {
-      this.#protectedBytes += this.#slab.size[slot]!
-    }
-    this.#recency.moveToBack(slot, PROTECTED)
-    const maxCount = Math.max(1, Math.floor(this.#maxSessions * PROTECTED_SHARE))
-    const maxBytes = this.#maxBytes * PROTECTED_SHARE
-    while (this.#recency.count(PROTECTED) > maxCount || this.#protectedBytes > maxBytes) {
-      const demoted = this.#recency.first(PROTECTED)
-      if (demoted === slot) break
-      this.#protectedBytes -= this.#slab.size[demoted]!
-      this.#recency.moveToBack(demoted, PROBATION)
-    }
   }
 
   /** Reclaims up to SWEEP_STEP expired records, the earliest first. */
@@ -299,8 +290,8 @@ export class MemoryStore implements SessionStore {
   }
 
   /**
-   * Evicts until one more record of `incoming` bytes fits: expired records first, then
-   * probation, then the protected segment; never `keep` (the record being written).
+   * Evicts until one more record of `incoming` bytes fits: expired records first, then by rank
+   * (see `SessionRanking.victim`); never `keep` (the record being written).
    */
   #makeRoom(incoming: number, now: number, keep: number): void {
     const records = incoming === 0 ? 0 : 1
@@ -309,10 +300,7 @@ export class MemoryStore implements SessionStore {
       this.#bytes + incoming > this.#maxBytes
     ) {
       let victim = this.#expiries.first()
-      if (victim === -1 || this.#expiries.timeOf(victim) > now) {
-        victim = this.#recency.first(PROBATION)
-        if (victim === -1 || victim === keep) victim = this.#recency.first(PROTECTED)
-      }
+      if (victim === -1 || this.#expiries.timeOf(victim) > now) victim = this.#ranking.victim(keep)
       if (victim === -1 || victim === keep) return
       this.#remove(victim)
     }

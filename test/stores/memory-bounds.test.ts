@@ -18,27 +18,30 @@ const counted = (key: string, dataBytes: number) => MEMORY_RECORD_OVERHEAD + key
 
 describe('MemoryStore maxBytes', () => {
   it('evicts by bytes, the records created longest ago first', async () => {
-    // Room for four records of 1,000 bytes of data, not five.
-    const store = new MemoryStore({ maxSessions: 1000, maxBytes: 4.5 * counted('k0', 1000), now })
-    for (let i = 0; i < 10; i++) await store.create(sized(`k${i}`, 1000))
+    // Room for 100 records of 1,000 bytes of data, not 101 (each under maxRecordSize, 1/64).
+    const maxBytes = Math.floor(100.5 * counted('k000', 1000))
+    const store = new MemoryStore({ maxSessions: 1000, maxBytes, now })
+    const key = (i: number) => `k${String(i).padStart(3, '0')}`
+    for (let i = 0; i < 110; i++) await store.create(sized(key(i), 1000))
 
-    expect(store.size).toBe(4)
-    expect(store.bytes).toBe(4 * counted('k0', 1000))
-    for (let i = 0; i < 6; i++) expect(await store.load(`k${i}`)).toBeUndefined()
-    for (let i = 6; i < 10; i++) expect(await store.load(`k${i}`)).toBeDefined()
+    expect(store.size).toBe(100)
+    expect(store.bytes).toBe(100 * counted('k000', 1000))
+    for (let i = 0; i < 10; i++) expect(await store.load(key(i))).toBeUndefined()
+    for (let i = 10; i < 110; i++) expect(await store.load(key(i))).toBeDefined()
   })
 
   it('counts a save that grows a record, evicting others but never the record saved', async () => {
-    const store = new MemoryStore({ maxBytes: 4.5 * counted('k0', 1000), now })
-    for (let i = 0; i < 4; i++) await store.create(sized(`k${i}`, 1000))
+    const maxBytes = Math.floor(100.5 * counted('k000', 1000))
+    const store = new MemoryStore({ maxBytes, now })
+    const key = (i: number) => `k${String(i).padStart(3, '0')}`
+    for (let i = 0; i < 100; i++) await store.create(sized(key(i), 1000))
 
-    expect(await store.save({ ...sized('k3', 3000), version: 1 }, 0)).toBe(true)
+    expect(await store.save({ ...sized('k099', 1800), version: 1 }, 0)).toBe(true)
 
-    expect(store.bytes).toBeLessThanOrEqual(4.5 * counted('k0', 1000))
-    expect((await store.load('k3'))?.version).toBe(1)
-    expect(await store.load('k0')).toBeUndefined()
-    expect(await store.load('k1')).toBeUndefined()
-    expect(await store.load('k2')).toBeDefined()
+    expect(store.bytes).toBeLessThanOrEqual(maxBytes)
+    expect((await store.load('k099'))?.version).toBe(1)
+    expect(await store.load('k000')).toBeUndefined()
+    expect(await store.load('k001')).toBeDefined()
   })
 
   it('refuses a record, or a save, larger than maxBytes with INVALID_VALUE and keeps what it held', async () => {
