@@ -142,6 +142,8 @@ export class Session {
    */
   #cycling = false
   #lostTo: 'logout' | 'login' | undefined
+  /** The record key of the cookie's session when the load found it moved by a login. */
+  #movedFrom: string | undefined
   #closed = false
 
   /**
@@ -311,11 +313,14 @@ export class Session {
    */
   async flush(): Promise<void> {
     this.#change()
-    const key = this.#recordKey()
+    // A session a login moved under this request is followed and ended at its new id.
+    const key = this.#recordKey() ?? this.#movedFrom
     const version = this.#stored?.version
     this.#reset()
     this.#loaded = true
     this.#modified = true
+    // A logout removes the cookie, even one a concurrent login had made inert.
+    this.#lostTo = undefined
     if (key === undefined) return
     await this.#inLane(key, async (lane) => {
       await this.#end(key, version, 0)
@@ -628,7 +633,10 @@ export class Session {
       this.#data.rebase(this.#adopt(state.record))
     } else {
       // Unknown, expired or gone: never adopted. A moved one leaves this request inert.
-      if (state.kind === 'moved') this.#lostTo = 'login'
+      if (state.kind === 'moved') {
+        this.#lostTo = 'login'
+        this.#movedFrom = key
+      }
       this.#id = undefined
       this.#stored = undefined
       this.#data.rebase(new Map())

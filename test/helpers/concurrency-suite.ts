@@ -54,6 +54,8 @@ export function raceApp(store: SessionStore, hold?: () => Promise<void>) {
     return c.text('ok')
   })
   app.post('/logout', async (c) => {
+    // A logout page that shows who is logging out reads the session first.
+    if (c.req.query('read') !== undefined) await c.var.session.get('user')
     await c.var.session.flush()
     return c.text('ok')
   })
@@ -215,21 +217,28 @@ export function describeConcurrency(
       expect(await store.load(recordKeyOf(idOfCookie(cookie)))).toBeUndefined()
     })
 
-    it('a logout from a request still holding the old cookie ends the logged-in session', async () => {
-      const app = raceApp(store)
-      const cookie = await startSession(app)
-      const headers = { Cookie: `id=${cookie}` }
-      const loggedIn = sessionCookie(
-        await app.request('/login', { method: 'POST', headers })
-      )!.value
-      expect(loggedIn).not.toBe(cookie)
-      expect(await store.load(recordKeyOf(idOfCookie(cookie)))).toBeUndefined()
-      // e.g. a second tab that has not seen the new cookie: the move is followed.
-      const out = await app.request('/logout', { method: 'POST', headers })
-      expect(out.status).toBe(200)
-      expect(await store.load(recordKeyOf(idOfCookie(loggedIn)))).toBeUndefined()
-      expect((await read(app, loggedIn)).user).toBeNull()
-    })
+    it.each([
+      ['/logout', 'without reading it'],
+      ['/logout?read', 'after reading it'],
+    ])(
+      'a logout (%s) from a request still holding the old cookie, %s, ends the logged-in session',
+      async (logout) => {
+        const app = raceApp(store)
+        const cookie = await startSession(app)
+        const headers = { Cookie: `id=${cookie}` }
+        const loggedIn = sessionCookie(
+          await app.request('/login', { method: 'POST', headers })
+        )!.value
+        expect(loggedIn).not.toBe(cookie)
+        expect(await store.load(recordKeyOf(idOfCookie(cookie)))).toBeUndefined()
+        // e.g. a second tab that has not seen the new cookie: the move is followed.
+        const out = await app.request(logout, { method: 'POST', headers })
+        expect(out.status).toBe(200)
+        expect(sessionCookie(out)?.attributes['max-age']).toBe('0')
+        expect(await store.load(recordKeyOf(idOfCookie(loggedIn)))).toBeUndefined()
+        expect((await read(app, loggedIn)).user).toBeNull()
+      }
+    )
 
     it('writes racing a login are dropped without touching the cookie', async () => {
       const racers = 3
