@@ -20,7 +20,7 @@ import {
 } from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
 import { corruptRecordPolicy, recordUpgrader } from '../schema/upgrade.js'
-import { CookieStore } from '../stores/cookie-store.js'
+import { COOKIE_STORE_ABSOLUTE_TIMEOUT, CookieStore } from '../stores/cookie-store.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
 /**
@@ -70,7 +70,11 @@ export interface SessionMiddlewareOptions<K extends string = 'session'> {
   cookie?: CookieOptions
   /** The expiry of sessions that do not `setExpiry`. @default Expiry.onSessionEnd() */
   expiry?: Expiry
-  /** Seconds after creation at which any session ends, whatever its expiry. @default undefined */
+  /**
+   * Seconds after creation at which any session ends, whatever its expiry and however often it
+   * is saved; `Infinity` for no limit. @default undefined (no limit); with a `CookieStore`, 43200
+   * (12 hours), since a sealed cookie cannot be revoked and a copy would otherwise renew itself
+   */
   absoluteTimeout?: number
   /** Save (and refresh the cookie of) every non-empty session on every request. @default false */
   alwaysSave?: boolean
@@ -129,20 +133,23 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
   const registration: Registration = { cookieName: cookie.name, contextKey }
-  checkPositive(
-    options.absoluteTimeout,
-    'absoluteTimeout',
-    'a number of seconds',
-    'no absolute limit'
-  )
+  if (options.absoluteTimeout !== Infinity) {
+    checkPositive(
+      options.absoluteTimeout,
+      'absoluteTimeout',
+      'a number of seconds',
+      'the default (no limit; 12 hours with a CookieStore) or pass Infinity for no limit'
+    )
+  }
   checkPositive(options.storeTimeout, 'storeTimeout', 'a number of milliseconds', '5000')
   checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
   checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
   const store = options.store ?? defaultStoreOf(definition)
+  const absoluteTimeout = absoluteTimeoutOf(options.absoluteTimeout, store)
   // Cookie mode: the record itself travels sealed in the cookie instead of a signed id.
   const sealed =
     store instanceof CookieStore
-      ? new SealedCookies(store, options.secret, cookie.name, options.absoluteTimeout)
+      ? new SealedCookies(store, options.secret, cookie.name, absoluteTimeout)
       : undefined
   const signer = sealed === undefined ? new CookieSigner(options.secret, cookie.name) : undefined
   if (store instanceof MemoryStore) warnOfMemoryStoreInProduction()
@@ -153,7 +160,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     onCorruptRecord: corruptRecordPolicy(definition),
   }
   if (options.expiry !== undefined) config.expiry = options.expiry
-  if (options.absoluteTimeout !== undefined) config.absoluteTimeout = options.absoluteTimeout
+  if (absoluteTimeout !== undefined) config.absoluteTimeout = absoluteTimeout
   if (options.storeTimeout !== undefined) config.storeTimeout = options.storeTimeout
   if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
   if (options.maxSize !== undefined) config.maxSize = options.maxSize
@@ -255,6 +262,12 @@ function checkPositive(value: number | undefined, option: string, unit: string, 
       `${option} is ${unit} > 0, got ${String(value)}; omit it for ${omitted}.`
     )
   }
+}
+
+/** The absolute timeout in force: `Infinity` is none, and a cookie session has one by default. */
+function absoluteTimeoutOf(option: number | undefined, store: SessionStore): number | undefined {
+  if (option === Infinity) return undefined
+  return option ?? (store instanceof CookieStore ? COOKIE_STORE_ABSOLUTE_TIMEOUT : undefined)
 }
 
 /** An unmodified, loaded session whose expiry a save now would move by more than `afterMs`. */
