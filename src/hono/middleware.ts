@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { SealedCookies, type RequestRecords } from './cookie-mode.js'
+import { checkCookieNameClash, type Registration } from './cookie-name-clash.js'
 import { writeHeaders } from './response-headers.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
@@ -308,43 +309,4 @@ function warnOfMemoryStoreInProduction(): void {
   console.warn(
     'typed-sessions: sessions are kept in a MemoryStore, in this process only: they are lost on restart and not shared between processes. Pass a server store (e.g. RedisStore, PostgresStore) as `store` in production.'
   )
-}
-
-/** Which session a middleware puts on the context, under which cookie name. */
-interface Registration {
-  readonly cookieName: string
-  readonly contextKey: string
-}
-
-/**
- * Where the session middlewares of a request register: a property of the context itself, not a
- * `c.set` variable, which every `c.var` read of the app would copy.
- */
-const REGISTRATIONS = Symbol('typed-sessions.middlewares')
-
-/**
- * Two session middlewares on one request must not read and write the same cookie. The first
- * middleware of a request stores its constant registration (no allocation per request); only a
- * second one builds a list.
- */
-function checkCookieNameClash(c: Context, registration: Registration): void {
-  const holder = c as unknown as { [REGISTRATIONS]?: Registration | Registration[] }
-  const previous = holder[REGISTRATIONS]
-  if (previous === undefined) {
-    holder[REGISTRATIONS] = registration
-    return
-  }
-  const all = Array.isArray(previous) ? previous : [previous]
-  for (const other of all) {
-    if (
-      other.cookieName === registration.cookieName &&
-      other.contextKey !== registration.contextKey
-    ) {
-      throw new SessionError(
-        'CONFIG',
-        `The sessions on c.var.${other.contextKey} and c.var.${registration.contextKey} both use the cookie "${registration.cookieName}"; give each session middleware its own cookie name (cookie: { name }).`
-      )
-    }
-  }
-  holder[REGISTRATIONS] = [...all, registration]
 }
