@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { SealedCookies, type RequestRecords } from './cookie-mode.js'
 import { checkCookieNameClash, type Registration } from './cookie-name-clash.js'
+import { checkMiddlewareOptions } from './middleware-options.js'
 import { writeHeaders } from './response-headers.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
@@ -10,7 +11,6 @@ import {
   serializeSessionCookie,
 } from '../cookie/header.js'
 import { CookieSigner, type VerifiedCookie } from '../cookie/signer.js'
-import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import { Session, type SessionConfig } from '../core/session.js'
 import type { SessionStore } from '../core/store.js'
@@ -116,35 +116,12 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   definitionOrSchema: SessionDefinition<S> | S,
   options: SessionMiddlewareOptions<K>
 ): MiddlewareHandler<SessionEnv<SessionDefinition<S>, K>> {
-  if (typeof options !== 'object' || options === null) {
-    throw new SessionError(
-      'CONFIG',
-      'sessionMiddleware(definition, options) needs options with at least `secret`.'
-    )
-  }
+  checkMiddlewareOptions(options)
   const definition = definitionOf(definitionOrSchema)
   const contextKey: string = options.contextKey ?? 'session'
-  if (typeof contextKey !== 'string' || contextKey === '') {
-    throw new SessionError(
-      'CONFIG',
-      'contextKey is the c.var key of the session, a non-empty string.'
-    )
-  }
-  checkPositive(options.touchAfter, 'touchAfter', 'a number of seconds', 'no rolling re-saves')
   const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
   const registration: Registration = { cookieName: cookie.name, contextKey }
-  if (options.absoluteTimeout !== Infinity) {
-    checkPositive(
-      options.absoluteTimeout,
-      'absoluteTimeout',
-      'a number of seconds',
-      'the default (no limit; 12 hours with a CookieStore) or pass Infinity for no limit'
-    )
-  }
-  checkPositive(options.storeTimeout, 'storeTimeout', 'a number of milliseconds', '5000')
-  checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
-  checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
   const store = options.store ?? defaultStoreOf(definition)
   const absoluteTimeout = absoluteTimeoutOf(options.absoluteTimeout, store)
   // Cookie mode: the record itself travels sealed in the cookie instead of a signed id.
@@ -253,15 +230,6 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
       return writeHeaders(c, serializeSessionCookie(cookie, value, maxAge), true)
     }
     writeHeaders(c, undefined, vary)
-  }
-}
-
-function checkPositive(value: number | undefined, option: string, unit: string, omitted: string) {
-  if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
-    throw new SessionError(
-      'CONFIG',
-      `${option} is ${unit} > 0, got ${String(value)}; omit it for ${omitted}.`
-    )
   }
 }
 
