@@ -26,7 +26,7 @@ const SEMICOLON = 0x3b
  * field (`Cloudflare-CDN-Cache-Control`, …) is not checked: each name costs a header lookup on
  * every response that sets the cookie (README, "Security notes").
  */
-export const SHARED_CACHE_FIELDS = ['CDN-Cache-Control', 'Surrogate-Control'] as const
+export const SHARED_CACHE_FIELDS = ['cdn-cache-control', 'surrogate-control'] as const
 
 /**
  * The `Cache-Control` a response that sets the session cookie must carry instead of `value`, or
@@ -37,7 +37,10 @@ export const SHARED_CACHE_FIELDS = ['CDN-Cache-Control', 'Surrogate-Control'] as
  */
 export function privateCacheControl(value: string | null): string | undefined {
   if (value === null) return 'private'
-  if (hasBareDirective(value, 'private', 'no-store')) return undefined
+  const verdict = classify(value, 'private', 'no-store')
+  if (verdict === SAFE) return undefined
+  // The usual case (`max-age=60`, `no-cache`): nothing to drop, so nothing to split.
+  if (verdict === PREPEND) return value === '' ? 'private' : `private, ${value}`
   let result = 'private'
   for (const directive of directivesOf(value)) {
     const name = directive.name
@@ -60,8 +63,8 @@ export function unstorableSharedControl(
 ): string | undefined {
   if (value === null) return undefined
   // Surrogate-Control has no `private` directive (Edge Architecture 1.0 §3).
-  const alsoSafe = field === 'Surrogate-Control' ? 'no-store' : 'private'
-  return hasBareDirective(value, 'no-store', alsoSafe) ? undefined : 'no-store'
+  const alsoSafe = field === 'surrogate-control' ? 'no-store' : 'private'
+  return classify(value, 'no-store', alsoSafe) === SAFE ? undefined : 'no-store'
 }
 
 /** One directive of a list: its name lower-cased, and its text as written, trimmed. */
@@ -92,11 +95,20 @@ function isNameEnd(code: number): boolean {
   return code === EQUALS || code === SEMICOLON || isWhitespace(code)
 }
 
+/** A bare `a` or `b` is in the list: a shared cache will not store the response. */
+const SAFE = 0
+/** Neither, nor anything to drop: `private` only has to be put first. */
+const PREPEND = 1
+/** Neither, and a directive only a shared cache uses (`public`, `s-maxage`, `private="…"`). */
+const REWRITE = 2
+
 /**
- * Whether the list has `a` or `b` as a bare directive (no argument, no parameters), without
- * allocating: the check every response with our cookie and its own caching header runs.
+ * How the list stands ({@link SAFE}, {@link PREPEND} or {@link REWRITE}) for the bare (no
+ * argument, no parameters) directives `a` and `b`, without allocating: the check every response
+ * with our cookie and a caching header of its own runs.
  */
-function hasBareDirective(value: string, a: string, b: string): boolean {
+function classify(value: string, a: string, b: string): number {
+  let verdict = PREPEND
   for (let start = 0; start < value.length;) {
     const end = memberEnd(value, start)
     let from = start
@@ -105,10 +117,17 @@ function hasBareDirective(value: string, a: string, b: string): boolean {
     while (to > from && isWhitespace(value.charCodeAt(to - 1))) to--
     let nameEnd = from
     while (nameEnd < to && !isNameEnd(value.charCodeAt(nameEnd))) nameEnd++
-    if (nameEnd === to && (nameIs(value, from, to, a) || nameIs(value, from, to, b))) return true
+    if (nameEnd === to && (nameIs(value, from, to, a) || nameIs(value, from, to, b))) return SAFE
+    if (
+      nameIs(value, from, nameEnd, 'public') ||
+      nameIs(value, from, nameEnd, 's-maxage') ||
+      nameIs(value, from, nameEnd, 'private')
+    ) {
+      verdict = REWRITE
+    }
     start = end + 1
   }
-  return false
+  return verdict
 }
 
 /** Whether `value[from, to)` is `word` (lower case) in any case. */
