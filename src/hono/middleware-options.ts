@@ -1,5 +1,6 @@
 import type { CookieOptions } from '../cookie/header.js'
 import { SessionError } from '../core/errors.js'
+import { parseExpiry } from '../core/expiry.js'
 import type { SessionMiddlewareOptions } from './middleware.js'
 
 /*
@@ -177,14 +178,13 @@ function checkExpiry(value: unknown): void {
   throw configError(`expiry must be made by ${EXPIRY_BUILDERS}, got ${shown(value)}.`)
 }
 
-/** Whether `value` is an `Expiry` as the builders make it. */
+/** Whether `value` is an `Expiry` the builders could have made (the rules of a stored one). */
 function isExpiry(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const expiry = value as Record<string, unknown>
-  const seconds = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0
-  if (expiry.kind === 'onSessionEnd') return seconds(expiry.ttl)
-  if (expiry.kind === 'onInactivity') return seconds(expiry.seconds)
-  return expiry.kind === 'atDate' && typeof expiry.at === 'number' && Number.isFinite(expiry.at)
+  try {
+    return parseExpiry(value) !== undefined
+  } catch {
+    return false // out of range: a builder would have refused it
+  }
 }
 
 /**
