@@ -90,6 +90,18 @@ describe('a response that sets the session cookie gets a Cache-Control no shared
     expect(response.headers.get('Cache-Control')).toBe('private, max-age=600')
   })
 
+  it('applies to a redirect whose headers are immutable (Response.redirect)', async () => {
+    const app = cachingApp()
+    app.post('/login', async (c) => {
+      await c.var.session.update('counter', (n) => n + 1)
+      return Response.redirect('http://localhost/home', 302)
+    })
+    const response = await app.request('/login', { method: 'POST' })
+    expect(response.status).toBe(302)
+    expect(sessionCookie(response)).toBeDefined()
+    expect(response.headers.get('Cache-Control')).toBe('private')
+  })
+
   it('leaves the caching of a response without our cookie alone', async () => {
     const response = await responseWith('/static', {
       'Cache-Control': 'public, s-maxage=3600',
