@@ -117,8 +117,11 @@ export function checkMiddlewareOptions(options: unknown): void {
     if (!Object.hasOwn(OPTIONS, name)) {
       throw unknownName(name, 'an option of sessionMiddleware', OPTIONS, OPTION_HINTS)
     }
+  }
+  // Read as the middleware reads them, so an inherited or getter-made value is checked too.
+  for (const name of Object.keys(OPTIONS) as (keyof SessionMiddlewareOptions)[]) {
     const value = given[name]
-    if (value !== undefined) OPTIONS[name as keyof SessionMiddlewareOptions](value)
+    if (value !== undefined) OPTIONS[name](value)
   }
 }
 

@@ -95,6 +95,12 @@ describe('a wrong option is CONFIG, with what to pass', () => {
   })
 })
 
+it('checks a value the options object inherits, as the middleware would read it', () => {
+  const options = Object.assign(Object.create({ expiry: 3600 }) as object, { secret: SECRET })
+  const error = configErrorOf(() => sessionMiddleware(definition, options))
+  expect(error.message).toMatch(/Expiry\.onInactivity\(3600\)/)
+})
+
 describe('right options are accepted', () => {
   it.each<[string, Record<string, unknown>]>([
     ['no options but the secret', {}],
