@@ -146,13 +146,14 @@ function booleanOption(options: CookieOptions, key: keyof CookieOptions, fallbac
  * @throws SessionError `CONFIG` with a message that says how to fix the options
  */
 export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
-  const name = options.name ?? 'id'
-  const path = options.path ?? '/'
+  // `undefined` is left out; `null` is not (a JavaScript caller gets told, not a default).
+  const name = options.name === undefined ? 'id' : options.name
+  const path = options.path === undefined ? '/' : options.path
   const domain = options.domain
   const secure = booleanOption(options, 'secure', true)
   const httpOnly = booleanOption(options, 'httpOnly', true)
   const partitioned = booleanOption(options, 'partitioned', false)
-  const sameSiteOption = options.sameSite ?? 'Lax'
+  const sameSiteOption = options.sameSite === undefined ? 'Lax' : options.sameSite
 
   if (typeof name !== 'string' || !TOKEN.test(name)) {
     throw configError(

@@ -6,10 +6,10 @@ import {
   openAead,
   sealAead,
 } from '../core/crypto.js'
-import { SessionError } from '../core/errors.js'
 import { parseExpiry } from '../core/expiry.js'
 import type { JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
+import { checkSecretRing } from './secret.js'
 
 /**
  * The most bytes of `name=value` a browser keeps for one cookie (RFC 6265 §6.1 asks for at least
@@ -17,7 +17,6 @@ import type { SessionRecord } from '../core/store.js'
  */
 export const COOKIE_SIZE_LIMIT = 4096
 
-const MIN_SECRET_LENGTH = 32
 // Its own HKDF label: the sealing key is unrelated to the signing key derived from one secret.
 const KEY_LABEL = 'typed-sessions cookie store v1'
 const FORMAT = 1
@@ -72,18 +71,13 @@ export class RecordSealer {
   readonly #keys: readonly Uint8Array[]
   readonly #associatedData: Uint8Array
 
+  /**
+   * @param secret - a secret of at least 32 characters, or `[current, ...previous]` for rotation
+   * @param cookieName - the name of the cookie the values travel in
+   * @throws SessionError `CONFIG` when the secret is missing or weak, as the signed cookies do
+   */
   constructor(secret: string | readonly string[], cookieName: string) {
-    const ring = typeof secret === 'string' ? [secret] : [...secret]
-    if (
-      ring.length === 0 ||
-      ring.some((s) => typeof s !== 'string' || s.length < MIN_SECRET_LENGTH)
-    ) {
-      throw new SessionError(
-        'CONFIG',
-        `The cookie store needs a secret of at least ${MIN_SECRET_LENGTH} characters (or a ring [current, ...previous] of them), e.g. from \`openssl rand -base64 32\`.`
-      )
-    }
-    this.#keys = ring.map((s) => deriveAeadKey(s, KEY_LABEL))
+    this.#keys = checkSecretRing(secret).map((s) => deriveAeadKey(s, KEY_LABEL))
     this.#associatedData = encoder.encode(`typed-sessions sealed record v${FORMAT}\0${cookieName}`)
   }
 

@@ -3,26 +3,18 @@ import { SessionError } from '../core/errors.js'
 import { RecentCache } from '../core/recent-cache.js'
 import { isSessionIdShape } from '../core/session-id.js'
 import { constantTimeEqual } from './constant-time.js'
+import { checkSecretRing } from './secret.js'
 import { createHmacSha256, hkdfSha256, type KeyedHmacSha256 } from '../core/crypto.js'
 
 const ID_LENGTH = 22
 const TAG_LENGTH = 43 // 32 bytes of HMAC-SHA256, unpadded base64url
 const VALUE_LENGTH = ID_LENGTH + 1 + TAG_LENGTH
 const DOT = 0x2e
-const MIN_SECRET_LENGTH = 32
-// A random 32-character secret has ~25 distinct characters (base64url) or ~15 (hex); fewer than
-// 8 means a repeated or patterned string (`'a'.repeat(32)`), which an attacker guesses first.
-const MIN_DISTINCT_CHARACTERS = 8
 const DEFAULT_CACHE_SIZE = 10_000
 
 const encoder = new TextEncoder()
 // Domain separation: keys derived here are useless for any other purpose or library version.
 const KEY_SALT = encoder.encode('typed-sessions cookie signing v1')
-
-const HOW_TO_FIX =
-  `a random string of at least ${MIN_SECRET_LENGTH} characters, e.g. generate one with ` +
-  '`openssl rand -base64 32`, keep it in the environment (such as SESSION_SECRET) and never ' +
-  'commit it. To rotate, pass [newSecret, oldSecret]: the first signs, all verify.'
 
 /** A cookie value whose signature checked out. */
 export interface VerifiedCookie {
@@ -86,7 +78,7 @@ export class CookieSigner {
     this.#verified = new RecentCache(cacheSize)
     const name = encoder.encode(cookieName)
     const prefix = encoder.encode(`${cookieName}=`)
-    this.#macs = secretsOf(secret).map((text) =>
+    this.#macs = checkSecretRing(secret).map((text) =>
       createHmacSha256(hkdfSha256(encoder.encode(text), KEY_SALT, name, 32), prefix)
     )
   }
@@ -149,46 +141,4 @@ export class CookieSigner {
     for (let i = 0; i < ID_LENGTH; i++) bytes[i] = id.charCodeAt(i)
     return this.#macs[index]!(bytes, this.#expected)
   }
-}
-
-/** The secrets of the ring, checked; messages never contain a secret. */
-function secretsOf(secret: unknown): readonly string[] {
-  if (secret === undefined || secret === null || secret === '') {
-    throw new SessionError(
-      'CONFIG',
-      `No cookie signing secret was given (is the environment variable set?). Pass \`secret\`: ${HOW_TO_FIX}`
-    )
-  }
-  const list: readonly unknown[] = Array.isArray(secret) ? secret : [secret]
-  if (list.length === 0) {
-    throw new SessionError(
-      'CONFIG',
-      `\`secret\` is an empty array. Pass at least one secret, the current one first: ${HOW_TO_FIX}`
-    )
-  }
-  return list.map((item, index) => {
-    const label = Array.isArray(secret) ? `\`secret[${index}]\`` : '`secret`'
-    if (typeof item !== 'string') {
-      throw new SessionError(
-        'CONFIG',
-        `${label} must be a string, not ${item === null ? 'null' : typeof item}. Use ${HOW_TO_FIX}`
-      )
-    }
-    if (item.length < MIN_SECRET_LENGTH) {
-      throw new SessionError(
-        'CONFIG',
-        `${label} is shorter than ${MIN_SECRET_LENGTH} characters, too weak to sign cookies. Use ${HOW_TO_FIX}`
-      )
-    }
-    if (new Set(item).size < MIN_DISTINCT_CHARACTERS) {
-      throw new SessionError(
-        'CONFIG',
-        `${label} has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters: a repeated or ` +
-          'patterned string is guessed first, whatever its length. Generate a random one with ' +
-          '`node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"` (or ' +
-          '`openssl rand -base64 32`) and keep it in the environment, such as SESSION_SECRET.'
-      )
-    }
-    return item
-  })
 }

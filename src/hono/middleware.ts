@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { SealedCookies, type RequestRecords } from './cookie-mode.js'
+import { checkCookieNameClash, type Registration } from './cookie-name-clash.js'
+import { checkMiddlewareOptions } from './middleware-options.js'
 import { writeHeaders } from './response-headers.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
@@ -9,7 +11,6 @@ import {
   serializeSessionCookie,
 } from '../cookie/header.js'
 import { CookieSigner, type VerifiedCookie } from '../cookie/signer.js'
-import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import { Session, type SessionConfig } from '../core/session.js'
 import type { SessionStore } from '../core/store.js'
@@ -20,7 +21,7 @@ import {
 } from '../schema/define-session.js'
 import { TypedSession } from '../schema/typed-session.js'
 import { corruptRecordPolicy, recordUpgrader } from '../schema/upgrade.js'
-import { CookieStore } from '../stores/cookie-store.js'
+import { COOKIE_STORE_ABSOLUTE_TIMEOUT, CookieStore } from '../stores/cookie-store.js'
 import { MemoryStore } from '../stores/memory-store.js'
 
 /**
@@ -70,7 +71,11 @@ export interface SessionMiddlewareOptions<K extends string = 'session'> {
   cookie?: CookieOptions
   /** The expiry of sessions that do not `setExpiry`. @default Expiry.onSessionEnd() */
   expiry?: Expiry
-  /** Seconds after creation at which any session ends, whatever its expiry. @default undefined */
+  /**
+   * Seconds after creation at which any session ends, whatever its expiry and however often it
+   * is saved; `Infinity` for no limit. @default undefined (no limit); with a `CookieStore`, 43200
+   * (12 hours), since a sealed cookie cannot be revoked and a copy would otherwise renew itself
+   */
   absoluteTimeout?: number
   /** Save (and refresh the cookie of) every non-empty session on every request. @default false */
   alwaysSave?: boolean
@@ -111,38 +116,18 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   definitionOrSchema: SessionDefinition<S> | S,
   options: SessionMiddlewareOptions<K>
 ): MiddlewareHandler<SessionEnv<SessionDefinition<S>, K>> {
-  if (typeof options !== 'object' || options === null) {
-    throw new SessionError(
-      'CONFIG',
-      'sessionMiddleware(definition, options) needs options with at least `secret`.'
-    )
-  }
+  checkMiddlewareOptions(options)
   const definition = definitionOf(definitionOrSchema)
   const contextKey: string = options.contextKey ?? 'session'
-  if (typeof contextKey !== 'string' || contextKey === '') {
-    throw new SessionError(
-      'CONFIG',
-      'contextKey is the c.var key of the session, a non-empty string.'
-    )
-  }
-  checkPositive(options.touchAfter, 'touchAfter', 'a number of seconds', 'no rolling re-saves')
   const touchAfterMs = options.touchAfter === undefined ? undefined : options.touchAfter * 1000
   const cookie = resolveCookieOptions(options.cookie)
   const registration: Registration = { cookieName: cookie.name, contextKey }
-  checkPositive(
-    options.absoluteTimeout,
-    'absoluteTimeout',
-    'a number of seconds',
-    'no absolute limit'
-  )
-  checkPositive(options.storeTimeout, 'storeTimeout', 'a number of milliseconds', '5000')
-  checkPositive(options.conflictTimeout, 'conflictTimeout', 'a number of milliseconds', '3000')
-  checkPositive(options.maxSize, 'maxSize', 'a number of bytes', '1 MiB')
   const store = options.store ?? defaultStoreOf(definition)
+  const absoluteTimeout = absoluteTimeoutOf(options.absoluteTimeout, store)
   // Cookie mode: the record itself travels sealed in the cookie instead of a signed id.
   const sealed =
     store instanceof CookieStore
-      ? new SealedCookies(store, options.secret, cookie.name, options.absoluteTimeout)
+      ? new SealedCookies(store, options.secret, cookie.name, absoluteTimeout)
       : undefined
   const signer = sealed === undefined ? new CookieSigner(options.secret, cookie.name) : undefined
   if (store instanceof MemoryStore) warnOfMemoryStoreInProduction()
@@ -153,7 +138,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     onCorruptRecord: corruptRecordPolicy(definition),
   }
   if (options.expiry !== undefined) config.expiry = options.expiry
-  if (options.absoluteTimeout !== undefined) config.absoluteTimeout = options.absoluteTimeout
+  if (absoluteTimeout !== undefined) config.absoluteTimeout = absoluteTimeout
   if (options.storeTimeout !== undefined) config.storeTimeout = options.storeTimeout
   if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
   if (options.maxSize !== undefined) config.maxSize = options.maxSize
@@ -248,13 +233,10 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   }
 }
 
-function checkPositive(value: number | undefined, option: string, unit: string, omitted: string) {
-  if (value !== undefined && !(typeof value === 'number' && value > 0 && value < Infinity)) {
-    throw new SessionError(
-      'CONFIG',
-      `${option} is ${unit} > 0, got ${String(value)}; omit it for ${omitted}.`
-    )
-  }
+/** The absolute timeout in force: `Infinity` is none, and a cookie session has one by default. */
+function absoluteTimeoutOf(option: number | undefined, store: SessionStore): number | undefined {
+  if (option === Infinity) return undefined
+  return option ?? (store instanceof CookieStore ? COOKIE_STORE_ABSOLUTE_TIMEOUT : undefined)
 }
 
 /** An unmodified, loaded session whose expiry a save now would move by more than `afterMs`. */
@@ -295,43 +277,4 @@ function warnOfMemoryStoreInProduction(): void {
   console.warn(
     'typed-sessions: sessions are kept in a MemoryStore, in this process only: they are lost on restart and not shared between processes. Pass a server store (e.g. RedisStore, PostgresStore) as `store` in production.'
   )
-}
-
-/** Which session a middleware puts on the context, under which cookie name. */
-interface Registration {
-  readonly cookieName: string
-  readonly contextKey: string
-}
-
-/**
- * Where the session middlewares of a request register: a property of the context itself, not a
- * `c.set` variable, which every `c.var` read of the app would copy.
- */
-const REGISTRATIONS = Symbol('typed-sessions.middlewares')
-
-/**
- * Two session middlewares on one request must not read and write the same cookie. The first
- * middleware of a request stores its constant registration (no allocation per request); only a
- * second one builds a list.
- */
-function checkCookieNameClash(c: Context, registration: Registration): void {
-  const holder = c as unknown as { [REGISTRATIONS]?: Registration | Registration[] }
-  const previous = holder[REGISTRATIONS]
-  if (previous === undefined) {
-    holder[REGISTRATIONS] = registration
-    return
-  }
-  const all = Array.isArray(previous) ? previous : [previous]
-  for (const other of all) {
-    if (
-      other.cookieName === registration.cookieName &&
-      other.contextKey !== registration.contextKey
-    ) {
-      throw new SessionError(
-        'CONFIG',
-        `The sessions on c.var.${other.contextKey} and c.var.${registration.contextKey} both use the cookie "${registration.cookieName}"; give each session middleware its own cookie name (cookie: { name }).`
-      )
-    }
-  }
-  holder[REGISTRATIONS] = [...all, registration]
 }

@@ -2,6 +2,14 @@ import { COOKIE_SIZE_LIMIT } from '../cookie/sealed-record.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionRecord, SessionStore } from '../core/store.js'
 
+/**
+ * Seconds a cookie-store session lives at most, however often it is saved, when the middleware's
+ * `absoluteTimeout` is left out: 12 hours, the re-authentication period of OWASP ASVS 4.0.3
+ * V3.3.2 at levels 2 and 3. A sealed cookie cannot be revoked; without a bound, a copied one
+ * would renew itself on every write for ever.
+ */
+export const COOKIE_STORE_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+
 /** Options of `CookieStore`. */
 export interface CookieStoreOptions {
   /**
@@ -21,8 +29,9 @@ export interface CookieStoreOptions {
  * It only works through `sessionMiddleware`, which recognizes it and seals and opens the cookie
  * itself; its store methods throw `UNSUPPORTED`. What a stateless session cannot do: a logout
  * removes the cookie from the browser, but a copy of it (stolen, or replayed) stays valid until
- * it expires; and there is no compare-and-set, so of two concurrent requests that both change
- * the session, the response the browser keeps last wins.
+ * it expires, at the latest 12 hours after the session began unless the middleware's
+ * `absoluteTimeout` says otherwise; and there is no compare-and-set, so of two concurrent
+ * requests that both change the session, the response the browser keeps last wins.
  * @example
  * app.use(sessionMiddleware(appSession, {
  *   secret: process.env.SESSION_SECRET!,

@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { isSessionError } from '../../src/core/errors.js'
 import { generateSessionId } from '../../src/core/session-id.js'
 import { CookieSigner } from '../../src/cookie/signer.js'
+import { configErrorOf } from '../helpers/config-errors.js'
 
 const SECRET = 'current-secret-that-is-long-enough-0001'
 const OLD_SECRET = 'previous-secret-that-is-long-enough-002'
@@ -13,18 +13,6 @@ function signedValue(secret: string | string[] = SECRET, name = 'id') {
   const signer = new CookieSigner(secret, name)
   const id = generateSessionId()
   return { signer, id, value: signer.sign(id) }
-}
-
-/** The thrown error, asserted to be a SessionError with `code`. */
-function configErrorOf(create: () => unknown): Error {
-  try {
-    create()
-  } catch (error) {
-    expect(isSessionError(error)).toBe(true)
-    expect((error as { code: string }).code).toBe('CONFIG')
-    return error as Error
-  }
-  throw new Error('expected a CONFIG error')
 }
 
 describe('CookieSigner round trip', () => {
@@ -249,7 +237,7 @@ describe('CookieSigner configuration errors', () => {
   })
 
   it('rejects an empty string and null as missing', () => {
-    expect(configErrorOf(() => new CookieSigner('', 'id')).message).toMatch(/No cookie signing/)
+    expect(configErrorOf(() => new CookieSigner('', 'id')).message).toMatch(/No cookie secret/)
     const nullSecret = null as unknown as string
     expect(configErrorOf(() => new CookieSigner(nullSecret, 'id')).message).toMatch(/No cookie/)
   })

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { defineSession, isSessionError } from 'typed-sessions'
+import { defineSession } from 'typed-sessions'
 import type { CookieOptions } from 'typed-sessions'
 import { sessionMiddleware, type SessionMiddlewareOptions } from 'typed-sessions/hono'
+import { configErrorOf } from '../helpers/config-errors.js'
 import { SECRET, sessionApp, sessionCookie, setCookies } from '../helpers/http.js'
 
 // DESIGN.md §5: the cookie's name, attributes and value, and configuration mistakes.
@@ -110,76 +111,70 @@ describe('each cookie option changes its attribute', () => {
 })
 
 /** The `SessionError` that creating the middleware with `options` throws. */
-function configErrorOf(options: Partial<SessionMiddlewareOptions>): Error {
-  try {
+function middlewareErrorOf(options: Partial<SessionMiddlewareOptions>): Error {
+  return configErrorOf(() =>
     sessionMiddleware(definition, { secret: SECRET, ...options } as SessionMiddlewareOptions)
-  } catch (error) {
-    expect(isSessionError(error)).toBe(true)
-    if (!isSessionError(error)) throw error
-    expect(error.code).toBe('CONFIG')
-    return error
-  }
-  throw new Error('expected sessionMiddleware to throw')
+  )
 }
 
 describe('configuration mistakes throw when the middleware is created', () => {
   it('a missing secret, saying where to get one', () => {
-    const error = configErrorOf({ secret: undefined as never })
+    const error = middlewareErrorOf({ secret: undefined as never })
     expect(error.message).toMatch(/secret/i)
     expect(error.message).toMatch(/32 characters/)
   })
 
   it('a secret from an unset environment variable (empty string)', () => {
-    expect(configErrorOf({ secret: '' }).message).toMatch(/environment variable/)
+    expect(middlewareErrorOf({ secret: '' }).message).toMatch(/environment variable/)
   })
 
   it('a short secret, without echoing it', () => {
-    const error = configErrorOf({ secret: 'too-short-secret' })
+    const error = middlewareErrorOf({ secret: 'too-short-secret' })
     expect(error.message).toMatch(/shorter than 32 characters/)
     expect(error.message).not.toContain('too-short-secret')
   })
 
   it('a short previous secret in a key ring, naming its position', () => {
-    expect(configErrorOf({ secret: [SECRET, 'short'] }).message).toContain('secret[1]')
+    expect(middlewareErrorOf({ secret: [SECRET, 'short'] }).message).toContain('secret[1]')
   })
 
   it('an empty key ring', () => {
-    expect(configErrorOf({ secret: [] }).message).toMatch(/empty array/)
+    expect(middlewareErrorOf({ secret: [] }).message).toMatch(/empty array/)
   })
 
   it('SameSite=None without Secure', () => {
-    const error = configErrorOf({ cookie: { sameSite: 'None', secure: false } })
+    const error = middlewareErrorOf({ cookie: { sameSite: 'None', secure: false } })
     expect(error.message).toMatch(/secure: true/)
   })
 
   it('a __Host- name with a Domain', () => {
-    const error = configErrorOf({ cookie: { name: '__Host-id', domain: 'example.com' } })
+    const error = middlewareErrorOf({ cookie: { name: '__Host-id', domain: 'example.com' } })
     expect(error.message).toMatch(/__Host-/)
     expect(error.message).toMatch(/domain/)
   })
 
   it('a __Host- name with a non-root Path', () => {
-    expect(configErrorOf({ cookie: { name: '__Host-id', path: '/app' } }).message).toMatch(
+    expect(middlewareErrorOf({ cookie: { name: '__Host-id', path: '/app' } }).message).toMatch(
       /path: '\/'/
     )
   })
 
   it('a __Host- name without Secure', () => {
-    expect(configErrorOf({ cookie: { name: '__Host-id', secure: false } }).message).toMatch(
+    expect(middlewareErrorOf({ cookie: { name: '__Host-id', secure: false } }).message).toMatch(
       /secure: true/
     )
   })
 
   it('a __Host- name matched case-insensitively', () => {
-    configErrorOf({ cookie: { name: '__host-id', domain: 'example.com' } })
+    middlewareErrorOf({ cookie: { name: '__host-id', domain: 'example.com' } })
   })
 
   it('a __Secure- name without Secure', () => {
-    configErrorOf({ cookie: { name: '__Secure-id', secure: false } })
+    middlewareErrorOf({ cookie: { name: '__Secure-id', secure: false } })
   })
 
   it('partitioned without Secure', () => {
-    const error = configErrorOf({ cookie: { partitioned: true, secure: false } })
+    const error = middlewareErrorOf({ cookie: { partitioned: true, secure: false } })
     expect(error.message).toMatch(/Partitioned/)
   })
 
@@ -196,11 +191,11 @@ describe('configuration mistakes throw when the middleware is created', () => {
     ['a control character in the domain', { domain: 'example.com\u0000' }],
     ['an unknown sameSite', { sameSite: 'Sometimes' as never }],
   ] satisfies [string, CookieOptions][])('%s', (_label, cookie) => {
-    expect(configErrorOf({ cookie }).message).toMatch(/cookie\.\w+/)
+    expect(middlewareErrorOf({ cookie }).message).toMatch(/cookie\.\w+/)
   })
 
   it.each([0, -5, Number.NaN])('an absoluteTimeout of %s', (absoluteTimeout) => {
-    expect(configErrorOf({ absoluteTimeout }).message).toMatch(/absoluteTimeout/)
+    expect(middlewareErrorOf({ absoluteTimeout }).message).toMatch(/absoluteTimeout/)
   })
 
   it('no options at all', () => {
