@@ -24,6 +24,7 @@ export type {
 } from './schema/define-session.js'
 export { TypedSession } from './schema/typed-session.js'
 export type {
+  ClientInfo,
   DeepReadonly,
   FlashKey,
   FlashMessage,

@@ -54,6 +54,12 @@ const OPTIONS: { readonly [K in keyof SessionMiddlewareOptions]-?: Check } = {
   conflictTimeout: (value) =>
     checkPositive(value, 'conflictTimeout', 'a number of milliseconds', '3000'),
   maxSize: (value) => checkPositive(value, 'maxSize', 'a number of bytes', '1 MiB'),
+  clientIp: (value) => {
+    if (typeof value === 'function') return
+    throw configError(
+      `clientIp is a function of the context returning the client's IP address, e.g. (c) => c.req.header('x-real-ip'), got ${shown(value)}; omit it for the connection's peer address.`
+    )
+  },
 }
 
 const COOKIE_FIELDS: { readonly [K in keyof CookieOptions]-?: true } = {

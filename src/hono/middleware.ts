@@ -3,6 +3,7 @@ import { SealedCookies, type RequestRecords } from './cookie-mode.js'
 import { checkCookieNameClash, type Registration } from './cookie-name-clash.js'
 import { checkMiddlewareOptions } from './middleware-options.js'
 import { writeHeaders } from './response-headers.js'
+import { clientInfoOf, peerAddressOf, type ClientIpOf } from './client-info.js'
 import type { CookieOptions } from '../cookie/header.js'
 import {
   readCookieValues,
@@ -96,6 +97,14 @@ export interface SessionMiddlewareOptions<K extends string = 'session'> {
    * refused with `INVALID_VALUE`, so no store is sent a record it chokes on. @default 1048576 (1 MiB)
    */
   maxSize?: number
+  /**
+   * Where the client's IP address comes from, for `session.client.ip` (the device details of
+   * sessions per user). Behind a proxy, name the header it sets, e.g.
+   * `(c) => c.req.header('x-real-ip')`; never trust a header the client can set itself.
+   * @default the connection's peer address as the runtime reports it (Node, Bun, Deno; on
+   * Cloudflare Workers, `CF-Connecting-IP`)
+   */
+  clientIp?: ClientIpOf
 }
 
 /**
@@ -143,6 +152,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
   if (options.maxSize !== undefined) config.maxSize = options.maxSize
   const alwaysSave = options.alwaysSave === true
+  const clientIp = options.clientIp ?? peerAddressOf
 
   return async function session(c, next) {
     let verified: VerifiedCookie | undefined
@@ -167,7 +177,10 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
       if (!c.finalized) c.header('Vary', 'Cookie', { append: true })
     })
     checkCookieNameClash(c, registration)
-    c.set(contextKey as never, new TypedSession(definition, engine) as never)
+    c.set(
+      contextKey as never,
+      new TypedSession(definition, engine, clientInfoOf(c, clientIp)) as never
+    )
 
     await next()
 

@@ -67,6 +67,16 @@ export type SessionSnapshot<S extends SessionSchema> = DeepReadonly<{
   [K in SessionKey<S>]: SessionReadValue<S, K>
 }>
 
+/** What the request says about the client: the device details of sessions per user. */
+export interface ClientInfo {
+  /** The `User-Agent` header, as sent. */
+  readonly userAgent: string | undefined
+  /** The client's IP address, as the middleware's `clientIp` option finds it. */
+  readonly ip: string | undefined
+}
+
+const NO_CLIENT: ClientInfo = Object.freeze({ userAgent: undefined, ip: undefined })
+
 /**
  * The typed face of a session: every read and write is checked against the key's schema.
  * In a Hono handler it is `c.var.session`.
@@ -77,10 +87,18 @@ export type SessionSnapshot<S extends SessionSchema> = DeepReadonly<{
 export class TypedSession<S extends SessionSchema> {
   readonly #definition: SessionDefinition<S>
   readonly #session: Session
+  readonly #client: (() => ClientInfo) | undefined
 
-  constructor(definition: SessionDefinition<S>, session: Session) {
+  /** `client` gives the request's client details when first asked for (the middleware's). */
+  constructor(definition: SessionDefinition<S>, session: Session, client?: () => ClientInfo) {
     this.#definition = definition
     this.#session = session
+    this.#client = client
+  }
+
+  /** The client of the request this session belongs to; empty outside a request. */
+  get client(): ClientInfo {
+    return this.#client?.() ?? NO_CLIENT
   }
 
   /** The untyped engine under this session. */
