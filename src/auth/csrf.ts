@@ -33,7 +33,9 @@ export interface Csrf<S extends SessionSchema> {
   readonly header: string
   /**
    * A token for a form or a script: a new masking of the session's secret each call (so a
-   * compressed page never repeats it: BREACH), the secret created and stored on first use.
+   * compressed page never repeats it: BREACH). A session without a secret gets one, and is saved
+   * at once (with what the handler changed so far): two pages rendered at the same time then
+   * share one secret, and every token handed out stays valid until login or logout.
    */
   token(session: TypedSession<S>): Promise<string>
   /** True when `token` was issued for this session (constant-time). */
@@ -48,6 +50,14 @@ export interface Csrf<S extends SessionSchema> {
 const SECRET_BYTES = 32
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
+
+/** The bytes of a stored secret, or undefined when `value` is none (or not one of ours). */
+function secretBytes(value: unknown): Uint8Array | undefined {
+  const bytes = typeof value === 'string' ? fromBase64url(value) : undefined
+  return bytes?.length === SECRET_BYTES ? bytes : undefined
+}
+
+const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
 
 /**
  * Session-bound CSRF tokens for form posts (the synchronizer-token pattern, as Django's): the
@@ -80,11 +90,8 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
 
   /** The stored secret's bytes, or undefined when there is none (or it is not ours). */
-  const secretOf = async (session: TypedSession<S>): Promise<Uint8Array | undefined> => {
-    const stored = await session.get(key)
-    const bytes = typeof stored === 'string' ? fromBase64url(stored) : undefined
-    return bytes?.length === SECRET_BYTES ? bytes : undefined
-  }
+  const secretOf = async (session: TypedSession<S>): Promise<Uint8Array | undefined> =>
+    secretBytes(await session.get(key))
 
   const csrf: Csrf<S> = {
     field,
@@ -92,8 +99,17 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
     async token(session) {
       let secret = await secretOf(session)
       if (secret === undefined) {
-        secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES))
-        await session.set(key, toBase64url(secret) as never)
+        const drawn = toBase64url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
+        // Create-if-absent, replayed on a conflict: a page rendered at the same time may have
+        // stored its own secret first, and that one is kept.
+        await session.update(key, ((current: unknown) =>
+          isSecret(current) ? current : drawn) as never)
+        // The token leaves the server before the middleware would save: save now, so that it
+        // is made from the secret the store kept, not from one a racing save overwrites.
+        await session.save()
+        // Undefined only when a concurrent logout or login ended this session meanwhile: its
+        // pages' tokens are void anyway, so this one is made from a secret nobody keeps.
+        secret = (await secretOf(session)) ?? fromBase64url(drawn)!
       }
       // token = mask || (secret XOR mask): the same secret, different bytes on every page.
       const token = new Uint8Array(SECRET_BYTES * 2)
