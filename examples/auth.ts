@@ -12,9 +12,10 @@ import {
   defineSession,
   flash,
   isSessionError,
+  sensitive,
   type SessionStore,
 } from 'typed-sessions'
-import { createAuth, createCsrf } from 'typed-sessions/auth'
+import { createAuth, createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { exampleOptions, serveIfMain } from './counter-app.js'
 
@@ -22,8 +23,9 @@ import { exampleOptions, serveIfMain } from './counter-app.js'
 export const authSession = defineSession(
   z.object({
     visits: z.number().int().nonnegative().default(0),
-    user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
-    csrf: z.string().optional(),
+    // Marked sensitive: `typed-sessions inspect` shows "[redacted]" instead of the values.
+    user: z.object({ id: z.string(), authHash: sensitive(z.string()).optional() }).optional(),
+    csrf: csrfSecret(),
     notices: flash(z.string()),
   })
 )
@@ -98,7 +100,7 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
     },
     authHash: (user) => String(user.passwordVersion),
   })
-  const csrf = createCsrf({ definition: authSession, key: 'csrf' })
+  const csrf = createCsrf({ definition: authSession })
 
   const app = new Hono<SessionEnv<typeof authSession>>()
   app.use(sessionMiddleware(authSession, { store, ...exampleOptions }))

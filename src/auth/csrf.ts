@@ -3,20 +3,27 @@ import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
-import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
+import type { SessionKey, TypedSession } from '../schema/typed-session.js'
+import { DEFAULT_CONTEXT_KEY, checkDefinition, sessionOf } from './context.js'
+import type { CSRF_SECRET } from './csrf-secret.js'
+import { SECRET_BYTES, csrfKeyOf, drawSecret, secretBytes } from './csrf-secret.js'
 
-/** The keys of a session schema whose value is a string: where the CSRF secret can be kept. */
+/** The keys of a session schema declared with `csrfSecret()`: where the CSRF secret is kept. */
 export type CsrfKey<S extends SessionSchema> = {
-  [K in SessionKey<S>]: string extends NonNullable<SessionValue<S, K>> ? K : never
+  [K in SessionKey<S>]: S['_zod']['def']['shape'][K] extends { readonly [CSRF_SECRET]: true }
+    ? K
+    : never
 }[SessionKey<S>]
 
 /** Options of `createCsrf`. */
 export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
-  /** The session key that keeps the secret, declared as `z.string().optional()`. */
-  key: K
+  /**
+   * The session key that keeps the secret, declared as `csrfSecret()`.
+   * @default the one key of the schema declared so
+   */
+  key?: K
   /** The form field a form post carries the token in. @default '_csrf' */
   field?: string
   /** The request header a `fetch()` carries the token in. @default 'x-csrf-token' */
@@ -47,15 +54,8 @@ export interface Csrf<S extends SessionSchema> {
   protect(): MiddlewareHandler
 }
 
-const SECRET_BYTES = 32
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
-
-/** The bytes of a stored secret, or undefined when `value` is none (or not one of ours). */
-function secretBytes(value: unknown): Uint8Array | undefined {
-  const bytes = typeof value === 'string' ? fromBase64url(value) : undefined
-  return bytes?.length === SECRET_BYTES ? bytes : undefined
-}
 
 const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
 
@@ -63,7 +63,8 @@ const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
  * Session-bound CSRF tokens for form posts (the synchronizer-token pattern, as Django's): the
  * session keeps a random secret; each page gets a masked copy; unsafe requests must return one.
  * @example
- * const csrf = createCsrf({ definition: appSession, key: 'csrf' })
+ * const appSession = defineSession(z.object({ csrf: csrfSecret() }))
+ * const csrf = createCsrf({ definition: appSession })
  * app.use(csrf.protect())
  * app.get('/form', async (c) => c.html(`<input type="hidden" name="${csrf.field}"
  *   value="${await csrf.token(c.var.session)}">`))
@@ -74,8 +75,9 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   if (typeof options !== 'object' || options === null) {
     throw new SessionError('CONFIG', "createCsrf(options) needs { definition, key: 'csrf' }.")
   }
-  const { definition, key, field = '_csrf', header = 'x-csrf-token' } = options
-  checkSchemaKey(definition, key, 'createCsrf', `${String(key)}: z.string().optional()`)
+  const { definition, field = '_csrf', header = 'x-csrf-token' } = options
+  checkDefinition(definition, 'createCsrf')
+  const key = csrfKeyOf(definition, options.key) as K
   for (const [name, value] of [
     ['field', field],
     ['header', header],
@@ -99,7 +101,7 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
     async token(session) {
       let secret = await secretOf(session)
       if (secret === undefined) {
-        const drawn = toBase64url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
+        const drawn = drawSecret()
         // Create-if-absent, replayed on a conflict: a page rendered at the same time may have
         // stored its own secret first, and that one is kept.
         await session.update(key, ((current: unknown) =>

@@ -12,7 +12,7 @@ import { idOfCookie } from '../helpers/stores.js'
  * read, or after the token was taken. POST /form checks the token.
  */
 function tokenApp(store: SessionStore, hold?: () => Promise<void>, holdAt?: 'read' | 'token') {
-  const csrf = createCsrf({ definition: loginSession, key: 'csrf' })
+  const csrf = createCsrf({ definition: loginSession })
   const app = sessionApp(loginSession, { store })
   app.use(csrf.protect())
   app.get('/start', async (c) => (await c.var.session.set('counter', 1), c.text('ok')))

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { isSessionError } from 'typed-sessions'
-import { createCsrf } from 'typed-sessions/auth'
+import { z } from 'zod'
+import { defineSession, isSessionError } from 'typed-sessions'
+import { createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { loginSession } from '../helpers/auth.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 
 /** An app with CSRF protection: /token issues one, POST /form echoes its parsed body. */
 function csrfApp() {
-  const csrf = createCsrf({ definition: loginSession, key: 'csrf' })
+  const csrf = createCsrf({ definition: loginSession })
   const app = sessionApp(loginSession)
   app.use(csrf.protect())
   app.get('/token', async (c) => c.text(await csrf.token(c.var.session)))
@@ -108,22 +109,38 @@ describe('csrf.protect()', () => {
 })
 
 describe('createCsrf configuration', () => {
-  it('throws CONFIG naming the key and how to declare it', () => {
-    let error: unknown
+  const messageOf = (create: () => unknown) => {
     try {
-      createCsrf({ definition: loginSession, key: 'token' as 'csrf' })
-    } catch (caught) {
-      error = caught
+      create()
+    } catch (error) {
+      return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
     }
-    expect(isSessionError(error) && error.code).toBe('CONFIG')
-    expect((error as Error).message).toMatch(
-      /"token" is not a key .*token: z\.string\(\)\.optional\(\)/
+    return 'no error'
+  }
+
+  it('throws CONFIG naming the key and how to declare it', () => {
+    expect(
+      messageOf(() => createCsrf({ definition: loginSession, key: 'token' as 'csrf' }))
+    ).toMatch(/^CONFIG: createCsrf: declare "token" as `token: csrfSecret\(\)`/)
+  })
+
+  it('refuses a key declared as a plain string: login could not rotate it, the CLI would print it', () => {
+    const plain = defineSession(z.object({ csrf: z.string().optional() }))
+    expect(messageOf(() => createCsrf({ definition: plain, key: 'csrf' as never }))).toMatch(
+      /^CONFIG: createCsrf: declare "csrf" as `csrf: csrfSecret\(\)`/
+    )
+    expect(messageOf(() => createCsrf({ definition: plain }))).toMatch(
+      /^CONFIG: createCsrf found no CSRF key .*add `csrf: csrfSecret\(\)`/
     )
   })
 
+  it('asks which key when the schema declares several', () => {
+    const two = defineSession(z.object({ a: csrfSecret(), b: csrfSecret() }))
+    expect(messageOf(() => createCsrf({ definition: two }))).toMatch(/several CSRF keys \(a, b\)/)
+    expect(createCsrf({ definition: two, key: 'b' }).field).toBe('_csrf')
+  })
+
   it('throws CONFIG for an empty field name', () => {
-    expect(() => createCsrf({ definition: loginSession, key: 'csrf', field: '' })).toThrow(
-      /`field`/
-    )
+    expect(() => createCsrf({ definition: loginSession, field: '' })).toThrow(/`field`/)
   })
 })

@@ -1,15 +1,17 @@
 import { Hono } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
-import { defineSession } from 'typed-sessions'
-import { createAuth, createCsrf } from 'typed-sessions/auth'
+import type { $ZodType } from 'zod/v4/core'
+import { defineSession, sensitive, type SchemaOf, type TypedSession } from 'typed-sessions'
+import { createAuth, createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 
 const appSession = defineSession(
   z.object({
     counter: z.number().default(0),
-    user: z.object({ id: z.number(), authHash: z.string().optional() }).optional(),
-    csrf: z.string().optional(),
+    user: z.object({ id: z.number(), authHash: sensitive(z.string()).optional() }).optional(),
+    csrf: csrfSecret(),
+    plainString: z.string().optional(),
   })
 )
 interface Account {
@@ -59,9 +61,26 @@ describe('createAuth types', () => {
 })
 
 describe('createCsrf types', () => {
-  it('accepts as key only a key that holds a string', () => {
+  it('accepts as key only a key declared with csrfSecret(), and finds it by itself', () => {
     createCsrf({ definition: appSession, key: 'csrf' })
+    createCsrf({ definition: appSession })
     // @ts-expect-error: counter holds a number
     createCsrf({ definition: appSession, key: 'counter' })
+    // @ts-expect-error: a plain string is not marked as the CSRF secret
+    createCsrf({ definition: appSession, key: 'plainString' })
+  })
+
+  it('reads the secret as an optional string, as z.string().optional() does', () => {
+    const session = {} as TypedSession<SchemaOf<typeof appSession>>
+    expectTypeOf(session.get('csrf')).resolves.toEqualTypeOf<string | undefined>()
+    expectTypeOf(csrfSecret()).toExtend<$ZodType<string | undefined>>()
+  })
+})
+
+describe('sensitive()', () => {
+  it('keeps the type of the schema it marks', () => {
+    const marked = sensitive(z.string().min(3))
+    expectTypeOf(marked).toEqualTypeOf<z.ZodString>()
+    expectTypeOf(marked.optional()).toEqualTypeOf<z.ZodOptional<z.ZodString>>()
   })
 })

@@ -1,15 +1,7 @@
-import { z } from 'zod'
-import { defineSession } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
+import { loginSession } from '../../schemas/login-session.js'
 
-/** A session with a login, a CSRF secret and a counter, for the auth helper tests. */
-export const loginSession = defineSession(
-  z.object({
-    counter: z.number().int().default(0),
-    user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
-    csrf: z.string().optional(),
-  })
-)
+export { loginSession }
 
 /** A user of the test directory. */
 export interface TestUser {
