@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, isSessionError } from 'typed-sessions'
+import { z } from 'zod'
+import { MemoryStore, defineSession, isSessionError } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { loginSession, testAuth } from '../helpers/auth.js'
@@ -45,6 +46,7 @@ describe('login and logout', () => {
     expect((await recordOfCookie(store, after))?.data).toEqual({
       counter: 1,
       user: { id: 'ada', authHash: 'v1' },
+      csrf: expect.stringMatching(/^[\w-]{43}$/),
     })
     expect(await ada.text('/me')).toBe('Ada true')
   })
@@ -206,6 +208,27 @@ describe('configuration mistakes throw at creation', () => {
     expect(codeAndMessage(() => auth.requireUser({ redirectTo: 'https://evil.example/' }))).toMatch(
       /^CONFIG: .*a path on this site/
     )
+  })
+
+  it('refuses an authHash option whose field is missing or not marked sensitive()', () => {
+    const withoutHash = {
+      userKey: 'user' as const,
+      idOf: (user: { id: string }) => user.id,
+      loadUser: () => undefined,
+    }
+    const options = { ...withoutHash, authHash: () => 'v1' }
+    for (const user of [
+      z.object({ id: z.string() }).optional(),
+      z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
+    ]) {
+      const definition = defineSession(z.object({ user }))
+      expect(codeAndMessage(() => createAuth({ definition, ...options }))).toMatch(
+        /^CONFIG: .*authHash: sensitive\(z\.string\(\)\)\.optional\(\)/
+      )
+    }
+    // Without the option there is no hash to store, and nothing to mark.
+    const plain = defineSession(z.object({ user: z.object({ id: z.string() }).optional() }))
+    expect(codeAndMessage(() => createAuth({ definition: plain, ...withoutHash }))).toBe('no error')
   })
 
   it('says to register sessionMiddleware first when requireUser runs without a session', async () => {
