@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
@@ -7,6 +7,8 @@ import type { SessionKey, TypedSession } from '../schema/typed-session.js'
 import { DEFAULT_CONTEXT_KEY, checkDefinition, sessionOf } from './context.js'
 import type { CSRF_SECRET } from './csrf-secret.js'
 import { SECRET_BYTES, csrfKeyOf, drawSecret, secretBytes } from './csrf-secret.js'
+import { answerRefusal, checkFailureHandler, type FailureHandler, type Refusal } from './failure.js'
+import { readFormToken } from './form-token.js'
 
 /** The keys of a session schema declared with `csrfSecret()`: where the CSRF secret is kept. */
 export type CsrfKey<S extends SessionSchema> = {
@@ -49,13 +51,36 @@ export interface Csrf<S extends SessionSchema> {
   verify(session: TypedSession<S>, token: unknown): Promise<boolean>
   /**
    * Hono middleware: a request with an unsafe method (anything but GET, HEAD, OPTIONS, TRACE)
-   * needs a valid token in the header or, for a form post, the form field; else 403.
+   * needs a valid token in the header or, for a form post, the form field; else 403. The header
+   * is read first; a form body only without it, and only up to `maxFormBytes`.
+   * @example app.use(csrf.protect({ onFailure: (c, failure) => c.html(errorPage(failure), failure.status) }))
    */
-  protect(): MiddlewareHandler
+  protect(options?: ProtectOptions): MiddlewareHandler
+}
+
+/** Why `csrf.protect()` refused a request, with the status and message of its default answer. */
+export type CsrfFailure =
+  Refusal<'missing-token' | 'invalid-token', 403> | Refusal<'form-too-large', 413>
+
+/** Options of `csrf.protect()`. */
+export interface ProtectOptions {
+  /**
+   * The most bytes of a form body read to find the token field. A larger form without the token
+   * in the header is refused with 413, unread; an upload sends the token in the header instead.
+   * @default 1048576 (1 MiB)
+   */
+  maxFormBytes?: number
+  /**
+   * The app's answer to a refused request (an error page, a logged event).
+   * @default the failure's status and message as text, or as JSON `{ error, message }` when the
+   * request's `Accept` prefers JSON
+   */
+  onFailure?: FailureHandler<CsrfFailure>
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
+const DEFAULT_MAX_FORM_BYTES = 1024 * 1024
+const EXPIRED = 'The form has expired or did not come from this site; reload it and try again.'
 
 const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
 
@@ -129,20 +154,36 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
       for (let i = 0; i < SECRET_BYTES; i++) unmasked[i] = bytes[i]! ^ bytes[SECRET_BYTES + i]!
       return constantTimeEqual(unmasked, secret)
     },
-    protect() {
+    protect(protectOptions = {}) {
+      const { maxFormBytes = DEFAULT_MAX_FORM_BYTES, onFailure } = protectOptions
+      if (!(Number.isSafeInteger(maxFormBytes) && maxFormBytes >= 0)) {
+        throw new SessionError(
+          'CONFIG',
+          `protect({ maxFormBytes }) is a whole number of bytes, got ${String(maxFormBytes)}; omit it for 1 MiB.`
+        )
+      }
+      checkFailureHandler(onFailure, 'protect()')
+      const refuse = (c: Context, failure: CsrfFailure) =>
+        onFailure === undefined ? answerRefusal(c, failure) : onFailure(c, failure)
+
       return async function csrfProtection(c, next) {
         if (SAFE_METHODS.has(c.req.method)) return next()
         let token: unknown = c.req.header(header)
-        if (token === undefined && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-          // Hono caches the parsed body, so the handler can still call c.req.parseBody().
-          token = (await c.req.parseBody())[field]
+        if (token === undefined) {
+          const form = await readFormToken(c, field, maxFormBytes)
+          if (form.kind === 'too-large') {
+            return refuse(c, {
+              reason: 'form-too-large',
+              status: 413,
+              message: `The form is larger than this site reads to find its CSRF token (${maxFormBytes} bytes); send the token in the ${header} header instead.`,
+            })
+          }
+          if (form.kind === 'form') token = form.token
         }
         const session = sessionOf<S>(c, contextKey, 'csrf.protect()')
         if (!(await csrf.verify(session, token))) {
-          return c.text(
-            'The form has expired or did not come from this site; reload it and try again.',
-            403
-          )
+          const reason = token === undefined || token === '' ? 'missing-token' : 'invalid-token'
+          return refuse(c, { reason, status: 403, message: EXPIRED })
         }
         await next()
       }

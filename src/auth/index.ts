@@ -3,4 +3,5 @@ export type { Auth, AuthOptions, RequireUserOptions, UserIdOf, UserKey } from '.
 export { createCsrf } from './csrf.js'
 export { csrfSecret } from './csrf-secret.js'
 export type { CsrfSecretSchema } from './csrf-secret.js'
-export type { Csrf, CsrfKey, CsrfOptions } from './csrf.js'
+export type { Csrf, CsrfFailure, CsrfKey, CsrfOptions, ProtectOptions } from './csrf.js'
+export type { FailureHandler, Refusal } from './failure.js'
