@@ -1,5 +1,6 @@
 export { createAuth } from './user-auth.js'
-export type { Auth, AuthOptions, RequireUserOptions, UserIdOf, UserKey } from './user-auth.js'
+export type { Auth, AuthOptions, UserIdOf, UserKey } from './user-auth.js'
+export type { AuthFailure, RequireUserOptions, UserCheck } from './require-user.js'
 export { createCsrf } from './csrf.js'
 export { csrfSecret } from './csrf-secret.js'
 export type { CsrfSecretSchema } from './csrf-secret.js'

@@ -43,7 +43,7 @@ export function safeRedirect(candidate: unknown, fallback = '/'): string {
 }
 
 /** The normalized local path of `candidate`, or undefined when it is not one beyond doubt. */
-function localPath(candidate: unknown): string | undefined {
+export function localPath(candidate: unknown): string | undefined {
   if (typeof candidate !== 'string' || candidate.length > MAX_LENGTH) return undefined
   if (!isRooted(candidate) || FORBIDDEN.test(candidate)) return undefined
   let decoded: string

@@ -6,6 +6,7 @@ import { SENSITIVE, isMarked, objectShapesOf } from '../schema/sensitive.js'
 import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
 import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
 import { csrfKeysOf, drawSecret } from './csrf-secret.js'
+import { requireUserMiddleware, type RequireUserOptions } from './require-user.js'
 
 /** The keys of a session schema whose value is an object with an `id`: where a login is kept. */
 export type UserKey<S extends SessionSchema> = {
@@ -44,16 +45,6 @@ export interface AuthOptions<S extends SessionSchema, K extends UserKey<S>, User
   contextKey?: string
 }
 
-/** Options of `requireUser`. */
-export interface RequireUserOptions {
-  /**
-   * Where to send a visitor who is not logged in (a 302 with `?next=<path>`); without it the
-   * answer is a 401.
-   * @default undefined
-   */
-  redirectTo?: string
-}
-
 /** What `createAuth` returns: login helpers bound to one session definition. */
 export interface Auth<S extends SessionSchema, User> {
   /**
@@ -70,9 +61,12 @@ export interface Auth<S extends SessionSchema, User> {
   currentUser(session: TypedSession<S>): Promise<User | undefined>
   /**
    * Hono middleware for routes that need a login: puts the user on `c.var.user`, else answers
-   * 401, or redirects to `redirectTo`.
+   * 401 (or redirects to `redirectTo`); with `allow`, a logged-in user it refuses gets 403.
+   * @example app.get('/admin', auth.requireUser({ allow: (user) => user.role === 'admin' }), handler)
    */
-  requireUser(options?: RequireUserOptions): MiddlewareHandler<{ Variables: { user: User } }>
+  requireUser<Allowed extends User = User>(
+    options?: RequireUserOptions<User, Allowed>
+  ): MiddlewareHandler<{ Variables: { user: Allowed } }>
 }
 
 const encoder = new TextEncoder()
@@ -183,29 +177,10 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       return answer
     },
     requireUser(requireOptions = {}) {
-      const { redirectTo } = requireOptions
-      if (
-        redirectTo !== undefined &&
-        (typeof redirectTo !== 'string' || !redirectTo.startsWith('/'))
-      ) {
-        throw new SessionError(
-          'CONFIG',
-          `requireUser({ redirectTo }) takes a path on this site such as '/login'; got ${String(redirectTo)}.`
-        )
-      }
-      return async function requireUser(c, next) {
-        const user = await auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()'))
-        if (user === undefined) {
-          if (redirectTo === undefined) return c.text('Log in to see this page.', 401)
-          const url = new URL(c.req.url)
-          const separator = redirectTo.includes('?') ? '&' : '?'
-          return c.redirect(
-            `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
-          )
-        }
-        c.set('user', user)
-        await next()
-      }
+      return requireUserMiddleware(
+        (c) => auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()')),
+        requireOptions
+      )
     },
   }
   return auth

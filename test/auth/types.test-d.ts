@@ -3,7 +3,14 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import type { $ZodType } from 'zod/v4/core'
 import { defineSession, sensitive, type SchemaOf, type TypedSession } from 'typed-sessions'
-import { createAuth, createCsrf, csrfSecret } from 'typed-sessions/auth'
+import {
+  createAuth,
+  createCsrf,
+  csrfSecret,
+  safeRedirect,
+  type AuthFailure,
+  type CsrfFailure,
+} from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 
 const appSession = defineSession(
@@ -17,6 +24,10 @@ const appSession = defineSession(
 interface Account {
   id: number
   email: string
+  role: 'admin' | 'member'
+}
+interface Admin extends Account {
+  role: 'admin'
 }
 
 describe('createAuth types', () => {
@@ -27,7 +38,8 @@ describe('createAuth types', () => {
       idOf: (account: Account) => account.id,
       loadUser: (id) => {
         expectTypeOf(id).toEqualTypeOf<number>()
-        return { id, email: 'a@example.org' }
+        const account: Account = { id, email: 'a@example.org', role: 'member' }
+        return account
       },
     })
     const app = new Hono<SessionEnv<typeof appSession>>()
@@ -57,6 +69,78 @@ describe('createAuth types', () => {
       idOf: (account: { id: string }) => account.id,
       loadUser: () => undefined,
     })
+  })
+})
+
+describe('requireUser options', () => {
+  const auth = createAuth({
+    definition: appSession,
+    userKey: 'user',
+    idOf: (account: Account) => account.id,
+    loadUser: () => undefined,
+  })
+  const app = new Hono<SessionEnv<typeof appSession>>()
+
+  it('narrows c.var.user with a type guard, and types the user allow is given', () => {
+    app.get(
+      '/admin',
+      auth.requireUser({ allow: (user): user is Admin => user.role === 'admin' }),
+      (c) => {
+        expectTypeOf(c.var.user).toEqualTypeOf<Admin>()
+        return c.text(c.var.user.role)
+      }
+    )
+    app.get(
+      '/mine',
+      auth.requireUser({
+        allow: async (user, c) => {
+          expectTypeOf(user).toEqualTypeOf<Account>()
+          return c.req.query('id') === String(user.id)
+        },
+      }),
+      (c) => {
+        expectTypeOf(c.var.user).toEqualTypeOf<Account>()
+        return c.text('ok')
+      }
+    )
+  })
+
+  it('tells onFailure why, and who was refused', () => {
+    auth.requireUser({
+      onFailure: (c, failure) => {
+        expectTypeOf(failure).toEqualTypeOf<AuthFailure<Account>>()
+        if (failure.reason === 'forbidden') {
+          expectTypeOf(failure.user).toEqualTypeOf<Account>()
+          expectTypeOf(failure.status).toEqualTypeOf<403>()
+        } else {
+          expectTypeOf(failure.status).toEqualTypeOf<401>()
+          // @ts-expect-error: nobody is logged in
+          void failure.user
+        }
+        return c.json({ error: failure.reason }, failure.status)
+      },
+    })
+  })
+})
+
+describe('csrf.protect() and safeRedirect types', () => {
+  it('tells onFailure why a request was refused', () => {
+    const csrf = createCsrf({ definition: appSession })
+    csrf.protect({
+      maxFormBytes: 4096,
+      onFailure: (c, failure) => {
+        expectTypeOf(failure.reason).toEqualTypeOf<
+          'missing-token' | 'invalid-token' | 'form-too-large'
+        >()
+        expectTypeOf(failure).toEqualTypeOf<CsrfFailure>()
+        return c.text(failure.message, failure.status)
+      },
+    })
+  })
+
+  it('takes anything that came with the request, and gives a string', () => {
+    expectTypeOf(safeRedirect).parameter(0).toEqualTypeOf<unknown>()
+    expectTypeOf(safeRedirect('/a')).toEqualTypeOf<string>()
   })
 })
 

@@ -9,6 +9,7 @@ export interface TestUser {
   name: string
   version: number
   disabled: boolean
+  role: 'admin' | 'member'
 }
 
 /**
@@ -17,8 +18,8 @@ export interface TestUser {
  */
 export function testAuth() {
   const users = new Map<string, TestUser>([
-    ['ada', { id: 'ada', name: 'Ada', version: 1, disabled: false }],
-    ['bob', { id: 'bob', name: 'Bob', version: 1, disabled: false }],
+    ['ada', { id: 'ada', name: 'Ada', version: 1, disabled: false, role: 'admin' }],
+    ['bob', { id: 'bob', name: 'Bob', version: 1, disabled: false, role: 'member' }],
   ])
   const state = { loads: 0, failLoads: false }
   const auth = createAuth({
