@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { defineSession, isSessionError } from 'typed-sessions'
+import { defineSession } from 'typed-sessions'
 import { createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { loginSession } from '../helpers/auth.js'
+import { codeAndMessage } from '../helpers/errors.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 
 /** An app with CSRF protection: /token issues one, POST /form echoes its parsed body. */
@@ -109,34 +110,27 @@ describe('csrf.protect()', () => {
 })
 
 describe('createCsrf configuration', () => {
-  const messageOf = (create: () => unknown) => {
-    try {
-      create()
-    } catch (error) {
-      return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
-    }
-    return 'no error'
-  }
-
   it('throws CONFIG naming the key and how to declare it', () => {
     expect(
-      messageOf(() => createCsrf({ definition: loginSession, key: 'token' as 'csrf' }))
+      codeAndMessage(() => createCsrf({ definition: loginSession, key: 'token' as 'csrf' }))
     ).toMatch(/^CONFIG: createCsrf: declare "token" as `token: csrfSecret\(\)`/)
   })
 
   it('refuses a key declared as a plain string: login could not rotate it, the CLI would print it', () => {
     const plain = defineSession(z.object({ csrf: z.string().optional() }))
-    expect(messageOf(() => createCsrf({ definition: plain, key: 'csrf' as never }))).toMatch(
+    expect(codeAndMessage(() => createCsrf({ definition: plain, key: 'csrf' as never }))).toMatch(
       /^CONFIG: createCsrf: declare "csrf" as `csrf: csrfSecret\(\)`/
     )
-    expect(messageOf(() => createCsrf({ definition: plain }))).toMatch(
+    expect(codeAndMessage(() => createCsrf({ definition: plain }))).toMatch(
       /^CONFIG: createCsrf found no CSRF key .*add `csrf: csrfSecret\(\)`/
     )
   })
 
   it('asks which key when the schema declares several', () => {
     const two = defineSession(z.object({ a: csrfSecret(), b: csrfSecret() }))
-    expect(messageOf(() => createCsrf({ definition: two }))).toMatch(/several CSRF keys \(a, b\)/)
+    expect(codeAndMessage(() => createCsrf({ definition: two }))).toMatch(
+      /several CSRF keys \(a, b\)/
+    )
     expect(createCsrf({ definition: two, key: 'b' }).field).toBe('_csrf')
   })
 

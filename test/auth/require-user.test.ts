@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { isSessionError } from 'typed-sessions'
 import { createCsrf, type AuthFailure, type RequireUserOptions } from 'typed-sessions/auth'
 import { loginSession, testAuth, type TestUser } from '../helpers/auth.js'
+import { codeAndMessage } from '../helpers/errors.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
@@ -106,30 +106,23 @@ describe('csrf.protect() answers', () => {
 })
 
 describe('requireUser configuration', () => {
-  const codeOf = (create: () => unknown) => {
-    try {
-      create()
-    } catch (error) {
-      return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
-    }
-    return 'no error'
-  }
-
   it('refuses a redirectTo off the site, a non-function allow or onFailure, and both answers', () => {
     const { auth } = testAuth()
     for (const redirectTo of ['//evil.example/login', '/\\evil.example', 'login']) {
-      expect(codeOf(() => auth.requireUser({ redirectTo }))).toMatch(
+      expect(codeAndMessage(() => auth.requireUser({ redirectTo }))).toMatch(
         /^CONFIG: .*a path on this site/
       )
     }
-    expect(codeOf(() => auth.requireUser({ allow: 'admin' as never }))).toMatch(
+    expect(codeAndMessage(() => auth.requireUser({ allow: 'admin' as never }))).toMatch(
       /^CONFIG: requireUser\(\{ allow \}\) is a function/
     )
-    expect(codeOf(() => auth.requireUser({ onFailure: 401 as never }))).toMatch(
+    expect(codeAndMessage(() => auth.requireUser({ onFailure: 401 as never }))).toMatch(
       /^CONFIG: requireUser\(\) `onFailure` is a function/
     )
     expect(
-      codeOf(() => auth.requireUser({ redirectTo: '/login', onFailure: (c) => c.text('no') }))
+      codeAndMessage(() =>
+        auth.requireUser({ redirectTo: '/login', onFailure: (c) => c.text('no') })
+      )
     ).toMatch(/^CONFIG: requireUser\(\) takes redirectTo or onFailure, not both/)
   })
 })

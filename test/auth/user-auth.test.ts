@@ -5,6 +5,7 @@ import { MemoryStore, defineSession, isSessionError } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { loginSession, testAuth } from '../helpers/auth.js'
+import { codeAndMessage } from '../helpers/errors.js'
 import { CookieJar, SECRET, sessionApp } from '../helpers/http.js'
 import { recordOfCookie } from '../helpers/stores.js'
 
@@ -174,15 +175,6 @@ describe('a session under another contextKey', () => {
 })
 
 describe('configuration mistakes throw at creation', () => {
-  const codeAndMessage = (create: () => unknown) => {
-    try {
-      create()
-    } catch (error) {
-      return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
-    }
-    return 'no error'
-  }
-
   it('names the missing schema key and shows how to declare it', () => {
     const message = codeAndMessage(() =>
       createAuth({

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { defineSession, flash, type SessionStore } from 'typed-sessions'
 import { gate } from '../helpers/concurrency-suite.js'
 import { sessionApp, sessionCookie } from '../helpers/http.js'
-import { racingStores } from '../helpers/race-stores.js'
+import { racingStores, type RacingStores } from '../helpers/race-stores.js'
 
 const flashSession = defineSession(z.object({ notices: flash(z.string()) }))
 
@@ -22,6 +22,25 @@ function flashApp(store: SessionStore, hold?: () => Promise<void>) {
   return app
 }
 
+/**
+ * Flashes 'first', then holds page A after it showed the messages and before it saved: the
+ * other app (a second process on the SQLite file) then runs requests of the same session.
+ */
+async function showingHeld(stores: RacingStores) {
+  const [storeA, storeB] = await stores.open()
+  const held = gate(1)
+  const other = flashApp(storeB)
+  const first = await other.request('/add/first', { method: 'POST' })
+  const headers = { cookie: `id=${sessionCookie(first)!.value}` }
+  const showing = flashApp(storeA, held.hold).request('/show', { headers })
+  await held.allArrived
+  const show = async () => (await other.request('/show', { headers })).json()
+  const add = async (text: string) =>
+    (await other.request(`/add/${text}`, { method: 'POST', headers })).status
+  const release = async () => (held.release(), (await showing).json())
+  return { show, add, release }
+}
+
 for (const stores of racingStores()) {
   describe(`flash messages under racing requests, ${stores.name}`, () => {
     afterAll(() => stores.close())
@@ -30,40 +49,21 @@ for (const stores of racingStores()) {
       ['another message', 'second'],
       ['the same text again', 'first'],
     ])('keeps a message flashed while a page showed the earlier ones (%s)', async (_, next) => {
-      const [storeA, storeB] = await stores.open()
-      const held = gate(1)
-      const pageA = flashApp(storeA, held.hold)
-      const other = flashApp(storeB)
-      const first = await other.request('/add/first', { method: 'POST' })
-      const headers = { cookie: `id=${sessionCookie(first)!.value}` }
-
-      // A shows ['first'] and is held before its save; B flashes `next` and saves meanwhile.
-      const showing = pageA.request('/show', { headers })
-      await held.allArrived
-      expect((await other.request(`/add/${next}`, { method: 'POST', headers })).status).toBe(200)
-      held.release()
-      expect(await (await showing).json()).toEqual(['first'])
-
-      expect(await (await other.request('/show', { headers })).json()).toEqual([next])
-      expect(await (await other.request('/show', { headers })).json()).toEqual([])
+      const race = await showingHeld(stores)
+      // A showed ['first'] and is held before its save; B flashes `next` and saves meanwhile.
+      expect(await race.add(next)).toBe(200)
+      expect(await race.release()).toEqual(['first'])
+      expect(await race.show()).toEqual([next])
+      expect(await race.show()).toEqual([])
     })
 
     it('shows each message once when two pages consume at once, losing none', async () => {
-      const [storeA, storeB] = await stores.open()
-      const held = gate(1)
-      const pageA = flashApp(storeA, held.hold)
-      const other = flashApp(storeB)
-      const first = await other.request('/add/first', { method: 'POST' })
-      const headers = { cookie: `id=${sessionCookie(first)!.value}` }
-
-      const showing = pageA.request('/show', { headers })
-      await held.allArrived
+      const race = await showingHeld(stores)
       // B shows 'first' too (both read it before either saved), then 'second' is flashed.
-      expect(await (await other.request('/show', { headers })).json()).toEqual(['first'])
-      await other.request('/add/second', { method: 'POST', headers })
-      held.release()
-      expect(await (await showing).json()).toEqual(['first'])
-      expect(await (await other.request('/show', { headers })).json()).toEqual(['second'])
+      expect(await race.show()).toEqual(['first'])
+      expect(await race.add('second')).toBe(200)
+      expect(await race.release()).toEqual(['first'])
+      expect(await race.show()).toEqual(['second'])
     })
   })
 }
