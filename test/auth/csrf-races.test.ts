@@ -2,9 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { recordKeyOf, type SessionStore } from 'typed-sessions'
 import { createCsrf } from 'typed-sessions/auth'
 import { loginSession } from '../helpers/auth.js'
-import { gate } from '../helpers/concurrency-suite.js'
 import { sessionApp, sessionCookie } from '../helpers/http.js'
-import { racingStores } from '../helpers/race-stores.js'
+import { holdPoint, racingStores } from '../helpers/race-stores.js'
 import { idOfCookie } from '../helpers/stores.js'
 
 /**
@@ -39,7 +38,7 @@ for (const stores of racingStores()) {
       'keeps both tokens valid when the first page is held after it %s',
       async (_, holdAt) => {
         const [storeA, storeB] = await stores.open()
-        const held = gate(1)
+        const held = holdPoint()
         const pageA = tokenApp(storeA, held.hold, holdAt)
         const pageB = tokenApp(storeB)
         // A session without a CSRF secret yet: what a login leaves behind in many apps.
@@ -47,7 +46,7 @@ for (const stores of racingStores()) {
         const cookie = `id=${sessionCookie(started)!.value}`
 
         const first = pageA.request('/token', { headers: { cookie } })
-        await held.allArrived
+        await held.arrived
         const second = await (await pageB.request('/token', { headers: { cookie } })).text()
         held.release()
         const tokens = [await (await first).text(), second]
@@ -62,14 +61,14 @@ for (const stores of racingStores()) {
 
     it('lets a logout racing the first token win: the page renders, no session comes back', async () => {
       const [storeA, storeB] = await stores.open()
-      const held = gate(1)
+      const held = holdPoint()
       const pageA = tokenApp(storeA, held.hold, 'read')
       const pageB = tokenApp(storeB)
       const value = sessionCookie(await pageB.request('/start'))!.value
       const cookie = `id=${value}`
 
       const page = pageA.request('/token', { headers: { cookie } })
-      await held.allArrived
+      await held.arrived
       await pageB.request('/logout', { headers: { cookie } })
       held.release()
       const response = await page

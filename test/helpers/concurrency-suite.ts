@@ -86,12 +86,8 @@ export function postAll(app: RaceApp, cookie: string, count: number, path: (i: n
   )
 }
 
-/**
- * Holds requests at a point until the test releases them; `allArrived` settles once `count` of
- * them are held, so a race is staged instead of hoped for.
- * @example const a = gate(1); const held = app.request('/a'); await a.allArrived; …; a.release()
- */
-export function gate(count: number) {
+/** Releases held requests once `count` of them have loaded the session. */
+function gate(count: number) {
   const all = deferred()
   const released = deferred()
   let arrived = 0

@@ -1,5 +1,24 @@
 import { MemoryStore, type SessionStore } from 'typed-sessions'
 import { sqliteFiles } from './sqlite-files.js'
+import { deferred } from './stores.js'
+
+/**
+ * A point to hold one request at: `hold()` parks it there until `release()`; `arrived` settles
+ * once it is parked, so the test runs the other request in between, then releases it.
+ * @example const held = holdPoint(); const a = app.request('/a'); await held.arrived; …; held.release()
+ */
+export function holdPoint() {
+  const arrived = deferred()
+  const released = deferred()
+  return {
+    hold: async () => {
+      arrived.resolve()
+      await released.promise
+    },
+    arrived: arrived.promise,
+    release: () => released.resolve(),
+  }
+}
 
 /** Two handles on one store's records: what two requests racing on one session each use. */
 export interface RacingStores {

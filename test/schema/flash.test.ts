@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineSession, flash, type SessionStore } from 'typed-sessions'
-import { gate } from '../helpers/concurrency-suite.js'
 import { sessionApp, sessionCookie } from '../helpers/http.js'
-import { racingStores, type RacingStores } from '../helpers/race-stores.js'
+import { holdPoint, racingStores, type RacingStores } from '../helpers/race-stores.js'
 
 const flashSession = defineSession(z.object({ notices: flash(z.string()) }))
 
@@ -28,12 +27,12 @@ function flashApp(store: SessionStore, hold?: () => Promise<void>) {
  */
 async function showingHeld(stores: RacingStores) {
   const [storeA, storeB] = await stores.open()
-  const held = gate(1)
+  const held = holdPoint()
   const other = flashApp(storeB)
   const first = await other.request('/add/first', { method: 'POST' })
   const headers = { cookie: `id=${sessionCookie(first)!.value}` }
   const showing = flashApp(storeA, held.hold).request('/show', { headers })
-  await held.allArrived
+  await held.arrived
   const show = async () => (await other.request('/show', { headers })).json()
   const add = async (text: string) =>
     (await other.request(`/add/${text}`, { method: 'POST', headers })).status
