@@ -1,8 +1,9 @@
 import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { SessionError } from '../core/errors.js'
 
 /** A refusal of the auth helpers: why, the status it answers with, and a sentence for people. */
-export interface Refusal<Reason extends string, Status extends number> {
+export interface Refusal<Reason extends string, Status extends ContentfulStatusCode> {
   /** Why the request was refused, for code (logs, an error page per case). */
   readonly reason: Reason
   /** The status of the default answer. */
@@ -28,11 +29,11 @@ export function checkFailureHandler(handler: unknown, helper: string): void {
  * The default answer to a refusal: `{ error: reason, message }` as JSON when the request's
  * `Accept` prefers JSON to text and HTML (a `fetch` from a script), else the message as text.
  */
-export function answerRefusal(c: Context, refusal: Refusal<string, number>): Response {
-  const status = refusal.status as 401
+export function answerRefusal(c: Context, refusal: Refusal<string, ContentfulStatusCode>) {
+  const { reason, status, message } = refusal
   return prefersJson(c.req.header('accept'))
-    ? c.json({ error: refusal.reason, message: refusal.message }, status)
-    : c.text(refusal.message, status)
+    ? c.json({ error: reason, message }, status)
+    : c.text(message, status)
 }
 
 /** The most media ranges of an `Accept` header looked at: the rest cannot change much. */
