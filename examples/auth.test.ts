@@ -90,8 +90,14 @@ for (const setup of setups) {
       expect(await visitor.text('/account')).toContain('Account of Ada Lovelace')
     })
 
-    it('never redirects off the site after login', async () => {
-      const response = await logIn(jar(), 'lovelace', '//evil.example/')
+    it.each([
+      '//evil.example/',
+      '/\t/evil.example',
+      '/\\evil.example',
+      '/.//evil.example',
+      '/%2F/evil.example',
+    ])('never redirects off the site after login, with next=%j', async (next) => {
+      const response = await logIn(jar(), 'lovelace', next)
       expect(response.headers.get('location')).toBe('/')
     })
 

@@ -12,9 +12,10 @@ import {
   defineSession,
   flash,
   isSessionError,
+  sensitive,
   type SessionStore,
 } from 'typed-sessions'
-import { createAuth, createCsrf } from 'typed-sessions/auth'
+import { createAuth, createCsrf, csrfSecret, safeRedirect } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { exampleOptions, serveIfMain } from './counter-app.js'
 
@@ -22,8 +23,9 @@ import { exampleOptions, serveIfMain } from './counter-app.js'
 export const authSession = defineSession(
   z.object({
     visits: z.number().int().nonnegative().default(0),
-    user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
-    csrf: z.string().optional(),
+    // Marked sensitive: `typed-sessions inspect` shows "[redacted]" instead of the values.
+    user: z.object({ id: z.string(), authHash: sensitive(z.string()).optional() }).optional(),
+    csrf: csrfSecret(),
     notices: flash(z.string()),
   })
 )
@@ -80,11 +82,6 @@ export class Users {
 
 type Session = SessionEnv<typeof authSession>['Variables']['session']
 
-/** A path on this site to go back to after login; anything else (`//evil.example`) is `/`. */
-function localPath(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/'
-}
-
 /** The login app on `store` with `users`. */
 export function createAuthApp(store: SessionStore = new MemoryStore(), users = new Users()) {
   const auth = createAuth({
@@ -98,7 +95,7 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
     },
     authHash: (user) => String(user.passwordVersion),
   })
-  const csrf = createCsrf({ definition: authSession, key: 'csrf' })
+  const csrf = createCsrf({ definition: authSession })
 
   const app = new Hono<SessionEnv<typeof authSession>>()
   app.use(sessionMiddleware(authSession, { store, ...exampleOptions }))
@@ -143,7 +140,7 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
     const session = c.var.session
     const form = html`<form method="post" action="/login">
       <input type="hidden" name="${csrf.field}" value="${await csrf.token(session)}" />
-      <input type="hidden" name="next" value="${localPath(c.req.query('next'))}" />
+      <input type="hidden" name="next" value="${safeRedirect(c.req.query('next'))}" />
       <label>User <input name="username" autocomplete="username" /></label>
       <label
         >Password <input name="password" type="password" autocomplete="current-password"
@@ -162,7 +159,8 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
     }
     await auth.login(c.var.session, user)
     await c.var.session.flash('notices', `Welcome back, ${user.name}!`)
-    return c.redirect(localPath(form.next), 303)
+    // Only a path on this site: `next` came with the request, so anyone can craft it.
+    return c.redirect(safeRedirect(form.next), 303)
   })
 
   app.post('/logout', async (c) => {

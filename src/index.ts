@@ -34,6 +34,7 @@ export type {
   SessionValue,
 } from './schema/typed-session.js'
 export { flash } from './schema/flash.js'
+export { redactSensitive, sensitive } from './schema/sensitive.js'
 export { MemoryStore } from './stores/memory-store.js'
 export { CachingStore } from './stores/caching-store.js'
 export type { CachingStoreOptions } from './stores/caching-store.js'

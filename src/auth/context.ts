@@ -15,16 +15,21 @@ export function checkSchemaKey(
   helper: string,
   declaration: string
 ): void {
-  if (typeof definition !== 'object' || definition === null || !('schema' in definition)) {
-    throw new SessionError(
-      'CONFIG',
-      `${helper} needs \`definition\`: the result of defineSession(), the one your sessionMiddleware uses.`
-    )
-  }
+  checkDefinition(definition, helper)
   if (typeof key !== 'string' || !Object.hasOwn(definition.schema._zod.def.shape, key)) {
     throw new SessionError(
       'CONFIG',
       `${helper}: "${String(key)}" is not a key of the session schema. Add it to the z.object() given to defineSession(), e.g. ${declaration}.`
+    )
+  }
+}
+
+/** Throws `CONFIG` unless `definition` is the result of `defineSession()`. */
+export function checkDefinition(definition: SessionDefinition<SessionSchema>, helper: string) {
+  if (typeof definition !== 'object' || definition === null || !('schema' in definition)) {
+    throw new SessionError(
+      'CONFIG',
+      `${helper} needs \`definition\`: the result of defineSession(), the one your sessionMiddleware uses.`
     )
   }
 }

@@ -1,22 +1,31 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
-import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
+import type { SessionKey, TypedSession } from '../schema/typed-session.js'
+import { DEFAULT_CONTEXT_KEY, checkDefinition, sessionOf } from './context.js'
+import type { CSRF_SECRET } from './csrf-secret.js'
+import { SECRET_BYTES, csrfKeyOf, drawSecret, secretBytes } from './csrf-secret.js'
+import { answerRefusal, checkFailureHandler, type FailureHandler, type Refusal } from './failure.js'
+import { readFormToken } from './form-token.js'
 
-/** The keys of a session schema whose value is a string: where the CSRF secret can be kept. */
+/** The keys of a session schema declared with `csrfSecret()`: where the CSRF secret is kept. */
 export type CsrfKey<S extends SessionSchema> = {
-  [K in SessionKey<S>]: string extends NonNullable<SessionValue<S, K>> ? K : never
+  [K in SessionKey<S>]: S['_zod']['def']['shape'][K] extends { readonly [CSRF_SECRET]: true }
+    ? K
+    : never
 }[SessionKey<S>]
 
 /** Options of `createCsrf`. */
 export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
-  /** The session key that keeps the secret, declared as `z.string().optional()`. */
-  key: K
+  /**
+   * The session key that keeps the secret, declared as `csrfSecret()`.
+   * @default the one key of the schema declared so
+   */
+  key?: K
   /** The form field a form post carries the token in. @default '_csrf' */
   field?: string
   /** The request header a `fetch()` carries the token in. @default 'x-csrf-token' */
@@ -33,27 +42,54 @@ export interface Csrf<S extends SessionSchema> {
   readonly header: string
   /**
    * A token for a form or a script: a new masking of the session's secret each call (so a
-   * compressed page never repeats it: BREACH), the secret created and stored on first use.
+   * compressed page never repeats it: BREACH). A session without a secret gets one, and is saved
+   * at once (with what the handler changed so far): two pages rendered at the same time then
+   * share one secret, and every token handed out stays valid until login or logout.
    */
   token(session: TypedSession<S>): Promise<string>
   /** True when `token` was issued for this session (constant-time). */
   verify(session: TypedSession<S>, token: unknown): Promise<boolean>
   /**
    * Hono middleware: a request with an unsafe method (anything but GET, HEAD, OPTIONS, TRACE)
-   * needs a valid token in the header or, for a form post, the form field; else 403.
+   * needs a valid token in the header or, for a form post, the form field; else 403. The header
+   * is read first; a form body only without it, and only up to `maxFormBytes`.
+   * @example app.use(csrf.protect({ onFailure: (c, failure) => c.html(errorPage(failure), failure.status) }))
    */
-  protect(): MiddlewareHandler
+  protect(options?: ProtectOptions): MiddlewareHandler
 }
 
-const SECRET_BYTES = 32
+/** Why `csrf.protect()` refused a request, with the status and message of its default answer. */
+export type CsrfFailure =
+  Refusal<'missing-token' | 'invalid-token', 403> | Refusal<'form-too-large', 413>
+
+/** Options of `csrf.protect()`. */
+export interface ProtectOptions {
+  /**
+   * The most bytes of a form body read to find the token field. A larger form without the token
+   * in the header is refused with 413, unread; an upload sends the token in the header instead.
+   * @default 1048576 (1 MiB)
+   */
+  maxFormBytes?: number
+  /**
+   * The app's answer to a refused request (an error page, a logged event).
+   * @default the failure's status and message as text, or as JSON `{ error, message }` when the
+   * request's `Accept` prefers JSON
+   */
+  onFailure?: FailureHandler<CsrfFailure>
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
+const DEFAULT_MAX_FORM_BYTES = 1024 * 1024
+const EXPIRED = 'The form has expired or did not come from this site; reload it and try again.'
+
+const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
 
 /**
  * Session-bound CSRF tokens for form posts (the synchronizer-token pattern, as Django's): the
  * session keeps a random secret; each page gets a masked copy; unsafe requests must return one.
  * @example
- * const csrf = createCsrf({ definition: appSession, key: 'csrf' })
+ * const appSession = defineSession(z.object({ csrf: csrfSecret() }))
+ * const csrf = createCsrf({ definition: appSession })
  * app.use(csrf.protect())
  * app.get('/form', async (c) => c.html(`<input type="hidden" name="${csrf.field}"
  *   value="${await csrf.token(c.var.session)}">`))
@@ -64,8 +100,9 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   if (typeof options !== 'object' || options === null) {
     throw new SessionError('CONFIG', "createCsrf(options) needs { definition, key: 'csrf' }.")
   }
-  const { definition, key, field = '_csrf', header = 'x-csrf-token' } = options
-  checkSchemaKey(definition, key, 'createCsrf', `${String(key)}: z.string().optional()`)
+  const { definition, field = '_csrf', header = 'x-csrf-token' } = options
+  checkDefinition(definition, 'createCsrf')
+  const key = csrfKeyOf(definition, options.key) as K
   for (const [name, value] of [
     ['field', field],
     ['header', header],
@@ -80,11 +117,8 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
 
   /** The stored secret's bytes, or undefined when there is none (or it is not ours). */
-  const secretOf = async (session: TypedSession<S>): Promise<Uint8Array | undefined> => {
-    const stored = await session.get(key)
-    const bytes = typeof stored === 'string' ? fromBase64url(stored) : undefined
-    return bytes?.length === SECRET_BYTES ? bytes : undefined
-  }
+  const secretOf = async (session: TypedSession<S>): Promise<Uint8Array | undefined> =>
+    secretBytes(await session.get(key))
 
   const csrf: Csrf<S> = {
     field,
@@ -92,8 +126,17 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
     async token(session) {
       let secret = await secretOf(session)
       if (secret === undefined) {
-        secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES))
-        await session.set(key, toBase64url(secret) as never)
+        const drawn = drawSecret()
+        // Create-if-absent, replayed on a conflict: a page rendered at the same time may have
+        // stored its own secret first, and that one is kept.
+        await session.update(key, ((current: unknown) =>
+          isSecret(current) ? current : drawn) as never)
+        // The token leaves the server before the middleware would save: save now, so that it
+        // is made from the secret the store kept, not from one a racing save overwrites.
+        await session.save()
+        // Undefined only when a concurrent logout or login ended this session meanwhile: its
+        // pages' tokens are void anyway, so this one is made from a secret nobody keeps.
+        secret = (await secretOf(session)) ?? fromBase64url(drawn)!
       }
       // token = mask || (secret XOR mask): the same secret, different bytes on every page.
       const token = new Uint8Array(SECRET_BYTES * 2)
@@ -111,20 +154,36 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
       for (let i = 0; i < SECRET_BYTES; i++) unmasked[i] = bytes[i]! ^ bytes[SECRET_BYTES + i]!
       return constantTimeEqual(unmasked, secret)
     },
-    protect() {
+    protect(protectOptions = {}) {
+      const { maxFormBytes = DEFAULT_MAX_FORM_BYTES, onFailure } = protectOptions
+      if (!(Number.isSafeInteger(maxFormBytes) && maxFormBytes >= 0)) {
+        throw new SessionError(
+          'CONFIG',
+          `protect({ maxFormBytes }) is a whole number of bytes, got ${String(maxFormBytes)}; omit it for 1 MiB.`
+        )
+      }
+      checkFailureHandler(onFailure, 'protect()')
+      const refuse = (c: Context, failure: CsrfFailure) =>
+        onFailure === undefined ? answerRefusal(c, failure) : onFailure(c, failure)
+
       return async function csrfProtection(c, next) {
         if (SAFE_METHODS.has(c.req.method)) return next()
         let token: unknown = c.req.header(header)
-        if (token === undefined && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-          // Hono caches the parsed body, so the handler can still call c.req.parseBody().
-          token = (await c.req.parseBody())[field]
+        if (token === undefined) {
+          const form = await readFormToken(c, field, maxFormBytes)
+          if (form.kind === 'too-large') {
+            return refuse(c, {
+              reason: 'form-too-large',
+              status: 413,
+              message: `The form is larger than this site reads to find its CSRF token (${maxFormBytes} bytes); send the token in the ${header} header instead.`,
+            })
+          }
+          if (form.kind === 'form') token = form.token
         }
         const session = sessionOf<S>(c, contextKey, 'csrf.protect()')
         if (!(await csrf.verify(session, token))) {
-          return c.text(
-            'The form has expired or did not come from this site; reload it and try again.',
-            403
-          )
+          const reason = token === undefined || token === '' ? 'missing-token' : 'invalid-token'
+          return refuse(c, { reason, status: 403, message: EXPIRED })
         }
         await next()
       }

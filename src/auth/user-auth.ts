@@ -2,8 +2,11 @@ import type { MiddlewareHandler } from 'hono'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
+import { SENSITIVE, isMarked, objectShapesOf } from '../schema/sensitive.js'
 import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
 import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
+import { csrfKeysOf, drawSecret } from './csrf-secret.js'
+import { requireUserMiddleware, type RequireUserOptions } from './require-user.js'
 
 /** The keys of a session schema whose value is an object with an `id`: where a login is kept. */
 export type UserKey<S extends SessionSchema> = {
@@ -42,16 +45,6 @@ export interface AuthOptions<S extends SessionSchema, K extends UserKey<S>, User
   contextKey?: string
 }
 
-/** Options of `requireUser`. */
-export interface RequireUserOptions {
-  /**
-   * Where to send a visitor who is not logged in (a 302 with `?next=<path>`); without it the
-   * answer is a 401.
-   * @default undefined
-   */
-  redirectTo?: string
-}
-
 /** What `createAuth` returns: login helpers bound to one session definition. */
 export interface Auth<S extends SessionSchema, User> {
   /**
@@ -68,9 +61,12 @@ export interface Auth<S extends SessionSchema, User> {
   currentUser(session: TypedSession<S>): Promise<User | undefined>
   /**
    * Hono middleware for routes that need a login: puts the user on `c.var.user`, else answers
-   * 401, or redirects to `redirectTo`.
+   * 401 (or redirects to `redirectTo`); with `allow`, a logged-in user it refuses gets 403.
+   * @example app.get('/admin', auth.requireUser({ allow: (user) => user.role === 'admin' }), handler)
    */
-  requireUser(options?: RequireUserOptions): MiddlewareHandler<{ Variables: { user: User } }>
+  requireUser<Allowed extends User = User>(
+    options?: RequireUserOptions<User, Allowed>
+  ): MiddlewareHandler<{ Variables: { user: Allowed } }>
 }
 
 const encoder = new TextEncoder()
@@ -121,6 +117,9 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
   if (authHash !== undefined && typeof authHash !== 'function') {
     throw new SessionError('CONFIG', '`authHash` is a function of the user; omit it for no check.')
   }
+  if (authHash !== undefined) checkAuthHashDeclared(definition, userKey)
+  // Declared with csrfSecret(): rotated at login (Django's rotate_token), nothing to wire.
+  const csrfKeys = csrfKeysOf(definition)
   const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
   // One answer per request: the session object lives exactly as long as its request.
   const resolved = new WeakMap<TypedSession<S>, Promise<User | undefined>>()
@@ -158,6 +157,9 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       await session.cycleId()
       // `set` validates the value against the key's schema at run time.
       await session.set(userKey, stored as never)
+      // A token issued before the login (maybe to a session a sibling subdomain tossed in) must
+      // not work after it. The new id is known to no other request, so a blind write is safe.
+      for (const key of csrfKeys) await session.set(key as never, drawSecret() as never)
       resolved.set(session, Promise.resolve(user))
     },
     async logout(session) {
@@ -175,30 +177,26 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       return answer
     },
     requireUser(requireOptions = {}) {
-      const { redirectTo } = requireOptions
-      if (
-        redirectTo !== undefined &&
-        (typeof redirectTo !== 'string' || !redirectTo.startsWith('/'))
-      ) {
-        throw new SessionError(
-          'CONFIG',
-          `requireUser({ redirectTo }) takes a path on this site such as '/login'; got ${String(redirectTo)}.`
-        )
-      }
-      return async function requireUser(c, next) {
-        const user = await auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()'))
-        if (user === undefined) {
-          if (redirectTo === undefined) return c.text('Log in to see this page.', 401)
-          const url = new URL(c.req.url)
-          const separator = redirectTo.includes('?') ? '&' : '?'
-          return c.redirect(
-            `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
-          )
-        }
-        c.set('user', user)
-        await next()
-      }
+      return requireUserMiddleware(
+        (c) => auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()')),
+        requireOptions
+      )
     },
   }
   return auth
+}
+
+/**
+ * Throws `CONFIG` unless the user key's schema declares `authHash` as `sensitive()`: without the
+ * key the hash would be stripped at login (every request would then log out), and without the
+ * mark the CLI would print it.
+ */
+function checkAuthHashDeclared(definition: SessionDefinition<SessionSchema>, userKey: string) {
+  const shapes = objectShapesOf(definition.schema._zod.def.shape[userKey]!)
+  const declared = shapes.length > 0 && shapes.every((shape) => Object.hasOwn(shape, 'authHash'))
+  if (declared && shapes.every((shape) => isMarked(shape.authHash!, SENSITIVE))) return
+  throw new SessionError(
+    'CONFIG',
+    `createAuth({ authHash }) stores the hash under ${userKey}.authHash: declare it in the schema as ${userKey}: z.object({ id: …, authHash: sensitive(z.string()).optional() }).optional() (sensitive from typed-sessions), so the CLI never prints it.`
+  )
 }

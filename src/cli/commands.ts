@@ -1,7 +1,10 @@
 import { SessionError } from '../core/errors.js'
+import { movedMarkerKey, stateOf } from '../core/record-markers.js'
 import { recordKeyOf } from '../core/session-id.js'
-import type { SessionRecord, SessionStore } from '../core/store.js'
+import type { ScanOptions, SessionRecord, SessionStore } from '../core/store.js'
+import type { SessionDefinition } from '../schema/define-session.js'
 import { migrateStore } from '../schema/migrate-store.js'
+import { redactSensitive } from '../schema/sensitive.js'
 import type { CliConfig } from './config.js'
 import { type CliOutput, formatBytes, progressBar } from './output.js'
 
@@ -28,6 +31,10 @@ export interface StoreStats {
   size: { total: number; largest: number; average: number }
 }
 
+/**
+ * The sessions a store lists: its records without the markers that logins and logouts leave
+ * for racing requests (record-markers.ts), which hold no session.
+ */
 function scanOf(store: SessionStore, command: string) {
   if (typeof store.scan !== 'function') {
     throw new SessionError(
@@ -35,7 +42,10 @@ function scanOf(store: SessionStore, command: string) {
       `This store cannot list its records (it has no scan()), so \`${command}\` cannot walk it.`
     )
   }
-  return store.scan.bind(store)
+  const scan = store.scan.bind(store)
+  return async function* sessions(options: ScanOptions) {
+    for await (const record of scan(options)) if (stateOf(record).kind === 'live') yield record
+  }
 }
 
 /** `stats`: counts, versions, expired and size of every listed session. */
@@ -97,29 +107,33 @@ export async function inspect(
   // A cookie value is `<id>.<signature>`; the signature is not needed to find the record.
   const id = decodeURIComponent(idOrCookie).split('.')[0]!
   const key = recordKeyOf(id)
-  const record = await config.store.load(key)
-  if (record === undefined) {
+  const { store } = config
+  let state = stateOf(await store.load(key))
+  if (state.kind === 'gone') state = stateOf(await store.load(movedMarkerKey(key)))
+  if (state.kind !== 'live') {
     output.err(
-      `No live session with id ${id} (record key ${key}): unknown, expired or logged out.\n`
+      state.kind === 'moved'
+        ? `The session with id ${id} (record key ${key}) moved to a new id at a login; inspect the cookie the browser got then.\n`
+        : `No live session with id ${id} (record key ${key}): unknown, expired or logged out.\n`
     )
     return 1
   }
-  output.out(
-    JSON.stringify(describeRecord(record, config.definition.version), null, options.json ? 0 : 2)
-  )
+  const described = describeRecord(state.record, config.definition)
+  output.out(JSON.stringify(described, null, options.json ? 0 : 2))
   return 0
 }
 
-function describeRecord(record: SessionRecord, currentVersion: number) {
+/** A record for people: dates as ISO strings, values marked `sensitive()` redacted. */
+function describeRecord(record: SessionRecord, definition: SessionDefinition) {
   return {
     key: record.key,
     schemaVersion: record.schemaVersion,
-    upToDate: record.schemaVersion === currentVersion,
+    upToDate: record.schemaVersion === definition.version,
     version: record.version,
     createdAt: new Date(record.createdAt).toISOString(),
     expiresAt: new Date(record.expiresAt).toISOString(),
     ...(record.expiry === undefined ? {} : { expiry: record.expiry }),
-    data: record.data,
+    data: redactSensitive(definition, record.data),
   }
 }
 

@@ -1,4 +1,5 @@
 import { SessionError, storeFailure } from '../core/errors.js'
+import { stateOf } from '../core/record-markers.js'
 import { batchSizeOf, type SessionRecord, type SessionStore } from '../core/store.js'
 import type { SessionDefinition } from './define-session.js'
 import { upgradeData } from './upgrade.js'
@@ -15,7 +16,7 @@ export interface MigrateStoreOptions {
 
 /** What `migrateStore` did (or, in a dry run, would do). */
 export interface MigrateStoreReport {
-  /** Records read. */
+  /** Sessions read (the markers that logins and logouts leave are skipped). */
   scanned: number
   /** Upgraded and saved (in a dry run: would be). */
   migrated: number
@@ -89,7 +90,8 @@ export async function migrateStore(
       }
       if (await store.save(upgraded, record.version)) return void report.migrated++
       const fresh = await store.load(record.key)
-      if (fresh === undefined) return void report.gone++
+      // Gone, or ended meanwhile by a logout or a login (its marker holds no session).
+      if (fresh === undefined || stateOf(fresh).kind !== 'live') return void report.gone++
       record = fresh
     }
     report.conflicts++
@@ -103,6 +105,8 @@ export async function migrateStore(
   try {
     let batch: SessionRecord[] = []
     for await (const record of store.scan({ batchSize })) {
+      // The markers that logins and logouts leave for racing requests are no sessions.
+      if (stateOf(record).kind !== 'live') continue
       batch.push(record)
       if (batch.length >= batchSize) {
         await runBatch(batch)

@@ -11,7 +11,9 @@ import { safeParse } from 'zod/v4/core'
 import { safeEncode } from './zod-encode.js'
 import { SessionError, isSessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
+import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
+import { shownPrefix } from './flash.js'
 import { describeIssues } from './issues.js'
 import { isPlainSchema } from './plain-schema.js'
 import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
@@ -181,11 +183,29 @@ export class TypedSession<S extends SessionSchema> {
     })
   }
 
-  /** The messages of a flash key, removed from the session: each is shown once. */
+  /**
+   * The messages of a flash key, removed from the session: each is shown once. Only the messages
+   * returned are removed: one that a concurrent request flashes meanwhile stays for the next page.
+   */
   async consumeFlash<K extends FlashKey<S>>(key: K): Promise<DeepReadonly<SessionValue<S, K>>> {
-    const messages = await this.get(key)
-    await this.#session.delete(key)
-    return (messages ?? []) as DeepReadonly<SessionValue<S, K>>
+    const schema = this.#schemaOf(key)
+    let shown: readonly JsonValue[] | undefined
+    let messages: unknown[] = []
+    // An update, not a delete: on a conflict it runs again on the fresh list and takes out only
+    // what this page showed (DESIGN.md §8).
+    await this.#session.update(key, (stored) => {
+      const list = (this.#decodeForUpdate(key, schema, stored) ?? []) as unknown[]
+      // A list that failed its schema decodes as empty: nothing of it is matched.
+      const raw = list.length > 0 ? (stored as JsonValue[]) : []
+      if (shown === undefined) {
+        shown = raw
+        messages = list
+        return undefined
+      }
+      const left = list.slice(shownPrefix(raw, shown))
+      return left.length === 0 ? undefined : this.#encode(key, left)
+    })
+    return messages as DeepReadonly<SessionValue<S, K>>
   }
 
   /** The keys that hold a value (absent keys, even with a default, are not listed). */

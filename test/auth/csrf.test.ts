@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { isSessionError } from 'typed-sessions'
-import { createCsrf } from 'typed-sessions/auth'
+import { z } from 'zod'
+import { defineSession } from 'typed-sessions'
+import { createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { loginSession } from '../helpers/auth.js'
+import { codeAndMessage } from '../helpers/errors.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 
 /** An app with CSRF protection: /token issues one, POST /form echoes its parsed body. */
 function csrfApp() {
-  const csrf = createCsrf({ definition: loginSession, key: 'csrf' })
+  const csrf = createCsrf({ definition: loginSession })
   const app = sessionApp(loginSession)
   app.use(csrf.protect())
   app.get('/token', async (c) => c.text(await csrf.token(c.var.session)))
@@ -109,21 +111,30 @@ describe('csrf.protect()', () => {
 
 describe('createCsrf configuration', () => {
   it('throws CONFIG naming the key and how to declare it', () => {
-    let error: unknown
-    try {
-      createCsrf({ definition: loginSession, key: 'token' as 'csrf' })
-    } catch (caught) {
-      error = caught
-    }
-    expect(isSessionError(error) && error.code).toBe('CONFIG')
-    expect((error as Error).message).toMatch(
-      /"token" is not a key .*token: z\.string\(\)\.optional\(\)/
+    expect(
+      codeAndMessage(() => createCsrf({ definition: loginSession, key: 'token' as 'csrf' }))
+    ).toMatch(/^CONFIG: createCsrf: declare "token" as `token: csrfSecret\(\)`/)
+  })
+
+  it('refuses a key declared as a plain string: login could not rotate it, the CLI would print it', () => {
+    const plain = defineSession(z.object({ csrf: z.string().optional() }))
+    expect(codeAndMessage(() => createCsrf({ definition: plain, key: 'csrf' as never }))).toMatch(
+      /^CONFIG: createCsrf: declare "csrf" as `csrf: csrfSecret\(\)`/
+    )
+    expect(codeAndMessage(() => createCsrf({ definition: plain }))).toMatch(
+      /^CONFIG: createCsrf found no CSRF key .*add `csrf: csrfSecret\(\)`/
     )
   })
 
-  it('throws CONFIG for an empty field name', () => {
-    expect(() => createCsrf({ definition: loginSession, key: 'csrf', field: '' })).toThrow(
-      /`field`/
+  it('asks which key when the schema declares several', () => {
+    const two = defineSession(z.object({ a: csrfSecret(), b: csrfSecret() }))
+    expect(codeAndMessage(() => createCsrf({ definition: two }))).toMatch(
+      /several CSRF keys \(a, b\)/
     )
+    expect(createCsrf({ definition: two, key: 'b' }).field).toBe('_csrf')
+  })
+
+  it('throws CONFIG for an empty field name', () => {
+    expect(() => createCsrf({ definition: loginSession, field: '' })).toThrow(/`field`/)
   })
 })

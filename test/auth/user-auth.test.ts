@@ -1,9 +1,11 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, isSessionError } from 'typed-sessions'
+import { z } from 'zod'
+import { MemoryStore, defineSession, isSessionError } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { loginSession, testAuth } from '../helpers/auth.js'
+import { codeAndMessage } from '../helpers/errors.js'
 import { CookieJar, SECRET, sessionApp } from '../helpers/http.js'
 import { recordOfCookie } from '../helpers/stores.js'
 
@@ -45,6 +47,7 @@ describe('login and logout', () => {
     expect((await recordOfCookie(store, after))?.data).toEqual({
       counter: 1,
       user: { id: 'ada', authHash: 'v1' },
+      csrf: expect.stringMatching(/^[\w-]{43}$/),
     })
     expect(await ada.text('/me')).toBe('Ada true')
   })
@@ -172,15 +175,6 @@ describe('a session under another contextKey', () => {
 })
 
 describe('configuration mistakes throw at creation', () => {
-  const codeAndMessage = (create: () => unknown) => {
-    try {
-      create()
-    } catch (error) {
-      return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
-    }
-    return 'no error'
-  }
-
   it('names the missing schema key and shows how to declare it', () => {
     const message = codeAndMessage(() =>
       createAuth({
@@ -206,6 +200,27 @@ describe('configuration mistakes throw at creation', () => {
     expect(codeAndMessage(() => auth.requireUser({ redirectTo: 'https://evil.example/' }))).toMatch(
       /^CONFIG: .*a path on this site/
     )
+  })
+
+  it('refuses an authHash option whose field is missing or not marked sensitive()', () => {
+    const withoutHash = {
+      userKey: 'user' as const,
+      idOf: (user: { id: string }) => user.id,
+      loadUser: () => undefined,
+    }
+    const options = { ...withoutHash, authHash: () => 'v1' }
+    for (const user of [
+      z.object({ id: z.string() }).optional(),
+      z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
+    ]) {
+      const definition = defineSession(z.object({ user }))
+      expect(codeAndMessage(() => createAuth({ definition, ...options }))).toMatch(
+        /^CONFIG: .*authHash: sensitive\(z\.string\(\)\)\.optional\(\)/
+      )
+    }
+    // Without the option there is no hash to store, and nothing to mark.
+    const plain = defineSession(z.object({ user: z.object({ id: z.string() }).optional() }))
+    expect(codeAndMessage(() => createAuth({ definition: plain, ...withoutHash }))).toBe('no error')
   })
 
   it('says to register sessionMiddleware first when requireUser runs without a session', async () => {

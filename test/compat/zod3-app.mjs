@@ -5,16 +5,16 @@ import assert from 'node:assert/strict'
 import { Hono } from 'hono'
 import { z } from 'zod/v4'
 import { defineSession } from 'typed-sessions'
-import { createCsrf } from 'typed-sessions/auth'
+import { createCsrf, csrfSecret } from 'typed-sessions/auth'
 import { sessionMiddleware } from 'typed-sessions/hono'
 
 const zodVersion = (await import('zod/package.json', { with: { type: 'json' } })).default.version
 assert.match(zodVersion, /^3\.25\./, `expected zod 3.25, got ${zodVersion}`)
 
 const session = defineSession(
-  z.object({ counter: z.number().int().default(0), csrf: z.string().optional() })
+  z.object({ counter: z.number().int().default(0), csrf: csrfSecret() })
 )
-const csrf = createCsrf({ definition: session, key: 'csrf' })
+const csrf = createCsrf({ definition: session })
 const app = new Hono()
 app.use(sessionMiddleware(session, { secret: 'a compatibility test secret, 32+ characters' }))
 app.use(csrf.protect())

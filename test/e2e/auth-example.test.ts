@@ -70,6 +70,17 @@ describe.skipIf(browserSkipReason !== undefined)('the login example in chromium'
     expect(await text('#account')).toBe('Account of Ada Lovelace')
   })
 
+  it('stays on the site after a login whose next is /<tab>/evil.example', async () => {
+    await page.goto(`${server.url}/`)
+    await page.click('text=Log out')
+    await page.goto(`${server.url}/login?next=${encodeURIComponent('/\t/evil.example')}`)
+    await page.fill('input[name=username]', 'ada')
+    await page.fill('input[name=password]', 'lovelace')
+    await page.click('button')
+    expect(new URL(page.url()).origin).toBe(new URL(server.url).origin)
+    expect(await text('#who')).toBe('Logged in as Ada Lovelace')
+  })
+
   it('logs out with the form, after which the protected page sends the browser to log in', async () => {
     await page.goto(`${server.url}/`)
     await page.click('text=Log out')

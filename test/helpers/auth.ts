@@ -1,15 +1,7 @@
-import { z } from 'zod'
-import { defineSession } from 'typed-sessions'
 import { createAuth } from 'typed-sessions/auth'
+import { loginSession } from '../../schemas/login-session.js'
 
-/** A session with a login, a CSRF secret and a counter, for the auth helper tests. */
-export const loginSession = defineSession(
-  z.object({
-    counter: z.number().int().default(0),
-    user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
-    csrf: z.string().optional(),
-  })
-)
+export { loginSession }
 
 /** A user of the test directory. */
 export interface TestUser {
@@ -17,6 +9,7 @@ export interface TestUser {
   name: string
   version: number
   disabled: boolean
+  role: 'admin' | 'member'
 }
 
 /**
@@ -25,8 +18,8 @@ export interface TestUser {
  */
 export function testAuth() {
   const users = new Map<string, TestUser>([
-    ['ada', { id: 'ada', name: 'Ada', version: 1, disabled: false }],
-    ['bob', { id: 'bob', name: 'Bob', version: 1, disabled: false }],
+    ['ada', { id: 'ada', name: 'Ada', version: 1, disabled: false, role: 'admin' }],
+    ['bob', { id: 'bob', name: 'Bob', version: 1, disabled: false, role: 'member' }],
   ])
   const state = { loads: 0, failLoads: false }
   const auth = createAuth({

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
   MemoryStore,
+  Session,
   isSessionError,
   migrateStore,
+  recordKeyOf,
   type MigrateStoreReport,
   type SessionRecord,
   type SessionStore,
 } from 'typed-sessions'
 import { appSession } from '../../schemas/app-session.js'
+import { markerRecord, movedMarkerKey } from '../../src/core/record-markers.js'
 
 const HOUR = 3_600_000
 
@@ -129,6 +132,25 @@ describe('migrateStore', () => {
       migrated: 0,
     })
     expect(await store.load('hot')).toMatchObject({ schemaVersion: 1 })
+  })
+
+  it('neither counts nor rewrites the markers that a login and a logout leave', async () => {
+    const store = new MemoryStore()
+    // A session of the first release logs in: its old record becomes a moved marker.
+    const first = new Session({ store, schemaVersion: 1 })
+    await first.set('count', 1)
+    await first.save()
+    const login = new Session({ store, schemaVersion: 1 }, first.id)
+    await login.cycleId()
+    await login.save()
+    // A logout whose process died between its compare-and-set and its delete.
+    await store.create(markerRecord('ended', 0, 1, Date.now()))
+    const markers = [movedMarkerKey(recordKeyOf(first.id!)), 'ended']
+
+    const report = await migrateStore(appSession, store)
+    expect(report).toMatchObject({ scanned: 1, migrated: 1, invalid: 0, gone: 0 })
+    for (const key of markers) expect(await store.load(key)).toMatchObject({ data: {}, version: 0 })
+    expect(await store.load(recordKeyOf(login.id!))).toMatchObject({ schemaVersion: 3 })
   })
 
   it('says clearly that a store without scan cannot be migrated in bulk', async () => {

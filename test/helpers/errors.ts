@@ -1,0 +1,15 @@
+import { isSessionError } from 'typed-sessions'
+
+/**
+ * What `create` throws, as `CODE: message` for a `SessionError` (else the error as a string), or
+ * `'no error'`: for tests of configuration mistakes, which throw when a helper is created.
+ * @example expect(codeAndMessage(() => createCsrf({ definition }))).toMatch(/^CONFIG: /)
+ */
+export function codeAndMessage(create: () => unknown): string {
+  try {
+    create()
+  } catch (error) {
+    return isSessionError(error) ? `${error.code}: ${error.message}` : String(error)
+  }
+  return 'no error'
+}
