@@ -1,8 +1,8 @@
-import { $ZodOptional, $ZodString } from 'zod/v4/core'
+import { $ZodOptional, $ZodString, safeParse, type $ZodType } from 'zod/v4/core'
 import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import { SENSITIVE, isMarked, markSchema } from '../schema/sensitive.js'
+import { SENSITIVE, isMarked, markSchema, markSensitiveKey } from '../schema/sensitive.js'
 
 /** The mark of a session key declared with `csrfSecret()`. */
 export const CSRF_SECRET: unique symbol = Symbol.for('typed-sessions.csrf-secret')
@@ -29,11 +29,21 @@ export function csrfSecret(): CsrfSecretSchema {
   return markSchema(markSchema(schema, SENSITIVE), CSRF_SECRET) as CsrfSecretSchema
 }
 
-/** The keys of the definition's schema declared with `csrfSecret()`. */
+/** Plain string keys that a `createCsrf` of the definition keeps its secret in. */
+const plainKeys = new WeakMap<SessionDefinition<SessionSchema>, Set<string>>()
+
+/**
+ * The keys of the definition that hold a CSRF secret: those declared with `csrfSecret()`, and
+ * plain string keys a `createCsrf` of it was given (`auth.login` rotates them all).
+ */
 export function csrfKeysOf(definition: SessionDefinition<SessionSchema>): string[] {
   const shape = definition.schema._zod.def.shape
-  return Object.keys(shape).filter((key) => isMarked(shape[key]!, CSRF_SECRET))
+  const marked = Object.keys(shape).filter((key) => isMarked(shape[key]!, CSRF_SECRET))
+  const plain = [...(plainKeys.get(definition) ?? [])].filter((key) => !marked.includes(key))
+  return [...marked, ...plain]
 }
+
+let warnedOfPlainKey = false
 
 /**
  * The key `createCsrf` uses: `key` when given (it must be declared with `csrfSecret()`), else the
@@ -52,9 +62,37 @@ export function csrfKeyOf(definition: SessionDefinition<SessionSchema>, key: unk
     )
   }
   if (typeof key === 'string' && keys.includes(key)) return key
+  const schema =
+    typeof key === 'string' && Object.hasOwn(definition.schema._zod.def.shape, key)
+      ? definition.schema._zod.def.shape[key]!
+      : undefined
+  // A plain `z.string().optional()` key works too: registered here, login rotates it and the
+  // CLI of this process redacts it; only the mark reaches a CLI that loads the schema alone.
+  if (schema !== undefined && holdsSecret(schema)) {
+    const plain = plainKeys.get(definition) ?? new Set()
+    plainKeys.set(definition, plain.add(key as string))
+    markSensitiveKey(definition, key as string)
+    warnOfPlainKey(key as string)
+    return key as string
+  }
   throw new SessionError(
     'CONFIG',
-    `createCsrf: declare "${String(key)}" as \`${String(key)}: csrfSecret()\` (from typed-sessions/auth) in the session schema: the mark makes login rotate the secret and keeps the CLI from printing it.`
+    `createCsrf: "${String(key)}" is not a string key of the session schema; declare it as \`${String(key)}: csrfSecret()\` (from typed-sessions/auth) in the z.object() given to defineSession().`
+  )
+}
+
+/** True when the key's schema takes both a stored secret and no value. */
+function holdsSecret(schema: $ZodType): boolean {
+  return safeParse(schema, drawSecret()).success && safeParse(schema, undefined).success
+}
+
+function warnOfPlainKey(key: string): void {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env
+  if (warnedOfPlainKey || env?.NODE_ENV === 'production') return
+  warnedOfPlainKey = true
+  console.warn(
+    `typed-sessions: the CSRF secret's key "${key}" is a plain string; declare it as \`${key}: csrfSecret()\` (from typed-sessions/auth) so that the CLI redacts it even when it loads only the session definition.`
   )
 }
 

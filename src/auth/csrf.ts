@@ -3,18 +3,24 @@ import { fromBase64url, toBase64url } from '../core/base64url.js'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type { SessionKey, TypedSession } from '../schema/typed-session.js'
+import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
 import { DEFAULT_CONTEXT_KEY, checkDefinition, sessionOf } from './context.js'
 import type { CSRF_SECRET } from './csrf-secret.js'
 import { SECRET_BYTES, csrfKeyOf, drawSecret, secretBytes } from './csrf-secret.js'
 import { answerRefusal, checkFailureHandler, type FailureHandler, type Refusal } from './failure.js'
 import { readFormToken } from './form-token.js'
 
-/** The keys of a session schema declared with `csrfSecret()`: where the CSRF secret is kept. */
+/**
+ * The keys of a session schema that can keep the CSRF secret: those declared with
+ * `csrfSecret()` (recommended: the CLI then redacts it from the schema alone), and keys whose
+ * value is a string (`z.string().optional()`).
+ */
 export type CsrfKey<S extends SessionSchema> = {
   [K in SessionKey<S>]: S['_zod']['def']['shape'][K] extends { readonly [CSRF_SECRET]: true }
     ? K
-    : never
+    : string extends NonNullable<SessionValue<S, K>>
+      ? K
+      : never
 }[SessionKey<S>]
 
 /** Options of `createCsrf`. */
@@ -22,8 +28,9 @@ export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
   /**
-   * The session key that keeps the secret, declared as `csrfSecret()`.
-   * @default the one key of the schema declared so
+   * The session key that keeps the secret, declared as `csrfSecret()` (or a plain
+   * `z.string().optional()`).
+   * @default the one key of the schema declared with `csrfSecret()`
    */
   key?: K
   /** The form field a form post carries the token in. @default '_csrf' */

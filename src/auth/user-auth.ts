@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { constantTimeEqual } from '../cookie/constant-time.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import { SENSITIVE, isMarked, objectShapesOf } from '../schema/sensitive.js'
+import { objectShapesOf } from '../schema/sensitive.js'
 import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
 import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
 import { csrfKeysOf, drawSecret } from './csrf-secret.js'
@@ -118,8 +118,6 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
     throw new SessionError('CONFIG', '`authHash` is a function of the user; omit it for no check.')
   }
   if (authHash !== undefined) checkAuthHashDeclared(definition, userKey)
-  // Declared with csrfSecret(): rotated at login (Django's rotate_token), nothing to wire.
-  const csrfKeys = csrfKeysOf(definition)
   const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
   // One answer per request: the session object lives exactly as long as its request.
   const resolved = new WeakMap<TypedSession<S>, Promise<User | undefined>>()
@@ -159,7 +157,11 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       await session.set(userKey, stored as never)
       // A token issued before the login (maybe to a session a sibling subdomain tossed in) must
       // not work after it. The new id is known to no other request, so a blind write is safe.
-      for (const key of csrfKeys) await session.set(key as never, drawSecret() as never)
+      // Declared with csrfSecret() or given to a createCsrf: rotated at login (Django's
+      // rotate_token), nothing to wire.
+      for (const key of csrfKeysOf(definition)) {
+        await session.set(key as never, drawSecret() as never)
+      }
       resolved.set(session, Promise.resolve(user))
     },
     async logout(session) {
@@ -187,16 +189,15 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
 }
 
 /**
- * Throws `CONFIG` unless the user key's schema declares `authHash` as `sensitive()`: without the
- * key the hash would be stripped at login (every request would then log out), and without the
- * mark the CLI would print it.
+ * Throws `CONFIG` unless the user key's schema declares `authHash`: without the key the hash
+ * would be stripped at login, and every request would then log out. (`redactSensitive` and the
+ * CLI hide an `authHash` field whether or not it is marked `sensitive()`.)
  */
 function checkAuthHashDeclared(definition: SessionDefinition<SessionSchema>, userKey: string) {
   const shapes = objectShapesOf(definition.schema._zod.def.shape[userKey]!)
-  const declared = shapes.length > 0 && shapes.every((shape) => Object.hasOwn(shape, 'authHash'))
-  if (declared && shapes.every((shape) => isMarked(shape.authHash!, SENSITIVE))) return
+  if (shapes.length > 0 && shapes.every((shape) => Object.hasOwn(shape, 'authHash'))) return
   throw new SessionError(
     'CONFIG',
-    `createAuth({ authHash }) stores the hash under ${userKey}.authHash: declare it in the schema as ${userKey}: z.object({ id: …, authHash: sensitive(z.string()).optional() }).optional() (sensitive from typed-sessions), so the CLI never prints it.`
+    `createAuth({ authHash }) stores the hash under ${userKey}.authHash: declare it in the schema as ${userKey}: z.object({ id: …, authHash: z.string().optional() }).optional(), or the hash is stripped at login and every request logs out.`
   )
 }

@@ -66,15 +66,47 @@ export function sensitive<T extends $ZodType>(schema: T): T {
   return markSchema(util.clone(schema), SENSITIVE)
 }
 
+/** Top-level keys marked sensitive at run time (a plain key `createCsrf` keeps its secret in). */
+const sensitiveKeys = new WeakMap<SessionDefinition, Set<string>>()
+
+/** Marks a top-level key of `definition` sensitive in this process: `redactSensitive` hides it. */
+export function markSensitiveKey(definition: SessionDefinition, key: string): void {
+  sensitiveKeys.set(definition, (sensitiveKeys.get(definition) ?? new Set()).add(key))
+}
+
+/**
+ * A property name that always holds a credential, whatever its schema says: `createAuth`'s
+ * `authHash` is redacted even where it is declared as a plain `z.string()`.
+ */
+const CREDENTIAL_NAMES = new Set(['authHash'])
+
 /**
  * A copy of stored session `data` with every value that a schema of `definition` (of any of its
- * versions) marks `sensitive()` replaced by `"[redacted]"`, however deep.
+ * versions) marks `sensitive()` replaced by `"[redacted]"`, however deep; so are `authHash`
+ * fields and keys marked in this process (a plain key `createCsrf` keeps its secret in).
  * @example console.log(redactSensitive(appSession, record.data))
  */
 export function redactSensitive(definition: SessionDefinition, data: JsonObject): JsonObject {
   let redacted: JsonValue = data
   for (const { schema } of definition.versions) redacted = redact(schema, redacted, 0)
-  return redacted as JsonObject
+  const copy: JsonObject = {}
+  for (const [key, value] of Object.entries(redacted as JsonObject)) {
+    const hidden = sensitiveKeys.get(definition)?.has(key) === true
+    setOwn(copy, key, hidden ? REDACTED : redactCredentials(value, 0))
+  }
+  return copy
+}
+
+/** `value` with every `authHash` field replaced, however deep (bounded like `redact`). */
+function redactCredentials(value: JsonValue, depth: number): JsonValue {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > MAX_DEPTH) return REDACTED
+  if (Array.isArray(value)) return value.map((item) => redactCredentials(item, depth + 1))
+  const copy: JsonObject = {}
+  for (const [key, item] of Object.entries(value)) {
+    setOwn(copy, key, CREDENTIAL_NAMES.has(key) ? REDACTED : redactCredentials(item, depth + 1))
+  }
+  return copy
 }
 
 const isObject = (value: JsonValue): value is JsonObject =>

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createCsrf } from 'typed-sessions/auth'
+import { z } from 'zod'
+import { defineSession, redactSensitive } from 'typed-sessions'
+import { createAuth, createCsrf } from 'typed-sessions/auth'
 import { loginSession, testAuth } from '../helpers/auth.js'
 import { CookieJar, sessionApp } from '../helpers/http.js'
 
@@ -60,5 +62,40 @@ describe('the CSRF secret across login and logout', () => {
 
     expect((await visitor.fetch('/form', withToken(loggedIn))).status).toBe(403)
     expect((await visitor.fetch('/form', withToken(anonymous))).status).toBe(200)
+  })
+})
+
+describe('a schema declared as the contract shows it, without the marks', () => {
+  const plainSession = defineSession(
+    z.object({
+      user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(),
+      csrf: z.string().optional(),
+    })
+  )
+
+  it('rotates the secret at login and redacts it and the authHash in this process', async () => {
+    const auth = createAuth({
+      definition: plainSession,
+      userKey: 'user',
+      idOf: (user: { id: string }) => user.id,
+      loadUser: (id) => ({ id }),
+      authHash: () => 'v1',
+    })
+    const csrf = createCsrf({ definition: plainSession, key: 'csrf' })
+    const app = sessionApp(plainSession)
+    app.use(csrf.protect())
+    app.get('/token', async (c) => c.text(await csrf.token(c.var.session)))
+    app.post('/login', async (c) => (await auth.login(c.var.session, { id: 'ada' }), c.text('in')))
+    app.post('/form', (c) => c.text('accepted'))
+    const visitor = new CookieJar(app)
+    const before = await visitor.text('/token')
+    expect((await visitor.fetch('/login', withToken(before))).status).toBe(200)
+    expect((await visitor.fetch('/form', withToken(before))).status).toBe(403)
+
+    const data = { user: { id: 'ada', authHash: 'v1' }, csrf: 'c2VjcmV0' }
+    expect(redactSensitive(plainSession, data)).toEqual({
+      user: { id: 'ada', authHash: '[redacted]' },
+      csrf: '[redacted]',
+    })
   })
 })

@@ -113,15 +113,18 @@ describe('createCsrf configuration', () => {
   it('throws CONFIG naming the key and how to declare it', () => {
     expect(
       codeAndMessage(() => createCsrf({ definition: loginSession, key: 'token' as 'csrf' }))
-    ).toMatch(/^CONFIG: createCsrf: declare "token" as `token: csrfSecret\(\)`/)
+    ).toMatch(/^CONFIG: createCsrf: "token" is not a string key .*`token: csrfSecret\(\)`/)
+    const numbers = defineSession(z.object({ counter: z.number().optional() }))
+    expect(
+      codeAndMessage(() => createCsrf({ definition: numbers, key: 'counter' as never }))
+    ).toMatch(/^CONFIG: createCsrf: "counter" is not a string key/)
   })
 
-  it('refuses a key declared as a plain string: login could not rotate it, the CLI would print it', () => {
+  it('takes a key declared as a plain string too, and asks for csrfSecret() once when unnamed', () => {
     const plain = defineSession(z.object({ csrf: z.string().optional() }))
-    expect(codeAndMessage(() => createCsrf({ definition: plain, key: 'csrf' as never }))).toMatch(
-      /^CONFIG: createCsrf: declare "csrf" as `csrf: csrfSecret\(\)`/
-    )
-    expect(codeAndMessage(() => createCsrf({ definition: plain }))).toMatch(
+    expect(createCsrf({ definition: plain, key: 'csrf' }).field).toBe('_csrf')
+    const unnamed = defineSession(z.object({ csrf: z.string().optional() }))
+    expect(codeAndMessage(() => createCsrf({ definition: unnamed }))).toMatch(
       /^CONFIG: createCsrf found no CSRF key .*add `csrf: csrfSecret\(\)`/
     )
   })
