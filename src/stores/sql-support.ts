@@ -30,12 +30,11 @@ export interface SessionRow {
 }
 
 /**
- * A `SessionRecord` from a row; `expiry` and `token` only when the row holds them. A row that
- * cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
+ * A `SessionRecord` from a row, its key the row's key column; `expiry` and `token` only when
+ * the row holds them. A row that cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
  */
 export function recordFromRow(row: SessionRow): SessionRecord {
   return decodeRecord(String(row.key), {
-    key: row.key,
     data: row.data,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

@@ -6,10 +6,10 @@ import type { SessionRecord } from '../core/store.js'
 /**
  * The fields of one record as a store read them back, before they are checked: JSON may still
  * be text, numbers may be strings or bigints (as SQL drivers return them), and anything may be
- * damaged (a truncated value, a row edited by hand, a value written by another program).
+ * damaged (a truncated value, a row edited by hand, a value written by another program). The
+ * key is not among them: it is where the store read the record (see `decodeRecord`).
  */
 export interface StoredFields {
-  key: unknown
   data: unknown
   createdAt: unknown
   expiresAt: unknown
@@ -50,19 +50,21 @@ function numberOf(value: unknown, field: string, integer: boolean): number {
 }
 
 /**
- * The `SessionRecord` that `fields` describe, checked field by field. A record that cannot be
- * decoded throws `corruptRecord(key)` (`INVALID_STORED_DATA`), which the engine hands to the
- * definition's `onInvalid` policy: stored data that does not fit is never an outage.
+ * The `SessionRecord` that `fields` describe, checked field by field, under `key`: the key the
+ * store read it at (its Redis key, row, file name), never a key written inside the value, so a
+ * value restored or copied under another key is that key's record and its writes stay there.
+ * A record that cannot be decoded throws `corruptRecord(key)` (`INVALID_STORED_DATA`), which
+ * the engine hands to the definition's `onInvalid` policy: stored data that does not fit is
+ * never an outage.
  */
 export function decodeRecord(key: string, fields: StoredFields): SessionRecord {
   try {
-    if (typeof fields.key !== 'string') throw new UndecodableField('key is not a string')
     const data = parsedJson(fields.data, 'data')
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new UndecodableField('data is not a JSON object')
     }
     const record: SessionRecord = {
-      key: fields.key,
+      key,
       data: data as JsonObject,
       createdAt: numberOf(fields.createdAt, 'createdAt', false),
       expiresAt: numberOf(fields.expiresAt, 'expiresAt', false),

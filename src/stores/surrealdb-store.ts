@@ -68,10 +68,12 @@ function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
   return content
 }
 
-/** The record of a document; a document it cannot decode throws `corruptRecord`. */
+/**
+ * The record of a document, under `key` (the key part of its record id); a document it cannot
+ * decode throws `corruptRecord`.
+ */
 function recordOf(key: string, document: SessionDocument): SessionRecord {
   return decodeRecord(key, {
-    key: document.id?.id,
     data: document.data,
     createdAt: document.createdAt,
     expiresAt: document.expiresAt,
@@ -223,7 +225,9 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
       for (const document of batch) {
         let record: SessionRecord | undefined
         try {
-          record = recordOf(String(document.id?.id), document)
+          // A record whose id is not a string (`sessions:1`) is no session of this store.
+          const key: unknown = document.id?.id
+          record = typeof key === 'string' ? recordOf(key, document) : undefined
         } catch {
           record = undefined
         }

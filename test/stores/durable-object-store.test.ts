@@ -1,13 +1,31 @@
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { DurableObjectStore } from '../../src/stores/cloudflare/index.js'
+import {
+  DurableObjectStore,
+  type DurableObjectStorageBinding,
+} from '../../src/stores/cloudflare/index.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings } from '../helpers/workerd.js'
 
+/** Runs `task` on the storage of the session object of `key`, inside that object. */
+function objectStorage<T>(
+  key: string,
+  task: (storage: DurableObjectStorageBinding) => Promise<T>
+): Promise<T> {
+  const stub = bindings.sessions.get(bindings.sessions.idFromName(key))
+  return runInDurableObject(stub, (_, state) => task(state.storage as DurableObjectStorageBinding))
+}
+
 describeStoreConformance(
   'DurableObjectStore (workerd, local Durable Objects)',
-  () => ({ store: new DurableObjectStore(bindings.sessions) }),
+  () => ({
+    store: new DurableObjectStore(bindings.sessions),
+    copyStoredValue: async (from: string, to: string) => {
+      const value = await objectStorage(from, (storage) => storage.get('record'))
+      await objectStorage(to, (storage) => storage.put('record', value))
+    },
+  }),
   { isolated: true }
 )
 

@@ -6,7 +6,17 @@ import { bindings } from '../helpers/workerd.js'
 
 describeStoreConformance(
   'KvStore (workerd, local KV)',
-  () => ({ store: new KvStore(bindings.kv, { prefix: `kv-${crypto.randomUUID()}:` }) }),
+  () => {
+    const prefix = `kv-${crypto.randomUUID()}:`
+    return {
+      store: new KvStore(bindings.kv, { prefix }),
+      copyStoredValue: async (from: string, to: string) => {
+        const value = await bindings.kv.get(prefix + from, 'text')
+        if (value === null) throw new Error(`no value ${from} to copy`)
+        await bindings.kv.put(prefix + to, value)
+      },
+    }
+  },
   {
     isolated: true,
     bestEffortCompareAndSet:

@@ -5,7 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../../core/store.js'
-import { decodeRecord, encodeRecord } from '../record-json.js'
+import { decodeRecordText, encodeRecord } from '../record-json.js'
 import type { KvNamespaceBinding } from './bindings.js'
 
 /** Options of `KvStore`. */
@@ -128,7 +128,7 @@ export class KvStore implements SessionStore {
   async #read(key: string): Promise<SessionRecord | undefined> {
     const text = await this.#kv.get(this.#prefix + key, 'text')
     if (text === null) return undefined
-    const record = decodeRecord(key, text)
+    const record = decodeRecordText(key, text)
     return record.expiresAt > Date.now() ? record : undefined
   }
 

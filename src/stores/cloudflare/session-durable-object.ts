@@ -1,4 +1,4 @@
-import { decodeRecord } from '../record-json.js'
+import { decodeRecordText } from '../record-json.js'
 import type { DurableObjectStateBinding } from './bindings.js'
 import type { SessionObjectReply, SessionObjectRequest } from './session-object-protocol.js'
 
@@ -36,7 +36,7 @@ export class SessionDurableObject {
   async alarm(): Promise<void> {
     const text = await this.#storage.get(RECORD)
     if (typeof text !== 'string') return
-    const { expiresAt } = decodeRecord('', text)
+    const { expiresAt } = decodeRecordText('', text)
     if (expiresAt <= Date.now()) await this.#storage.deleteAll()
     else await this.#storage.setAlarm(expiresAt)
   }
@@ -70,12 +70,12 @@ export class SessionDurableObject {
   async #live(): Promise<{ text: string; version: number } | undefined> {
     const text = await this.#storage.get(RECORD)
     if (typeof text !== 'string') return undefined
-    const { expiresAt, version } = decodeRecord('', text)
+    const { expiresAt, version } = decodeRecordText('', text)
     return expiresAt > Date.now() ? { text, version } : undefined
   }
 
   async #write(text: string): Promise<void> {
-    const { expiresAt } = decodeRecord('', text)
+    const { expiresAt } = decodeRecordText('', text)
     await this.#storage.put(RECORD, text)
     await this.#storage.setAlarm(expiresAt)
   }

@@ -45,11 +45,15 @@ export function encode(record: SessionRecord): string {
   })
 }
 
-/** The record in a file's text; `corruptRecord` if it is not one (truncated, edited by hand). */
+/**
+ * The record in a file's text; `corruptRecord` if it is not one (truncated, edited by hand) or
+ * if it holds the record of another key: a file is named by a one-way hash of its key, so the
+ * key inside it is checked against the key it was read for, never taken from it unchecked.
+ */
 export function decode(key: string, text: string): SessionRecord {
-  let stored: StoredFields
+  let stored: StoredFields & { key?: unknown }
   try {
-    stored = JSON.parse(text) as StoredFields
+    stored = JSON.parse(text) as StoredFields & { key?: unknown }
     if (stored.key !== key) throw new TypeError('the file holds the record of another key')
   } catch (cause) {
     throw corruptRecord(key, cause)
