@@ -1,4 +1,4 @@
-import { SessionError, attemptStore } from '../../core/errors.js'
+import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
 import type { SessionRecord, SessionStore } from '../../core/store.js'
 import { decodeRecordText, encodeRecord } from '../record-json.js'
 import type { DurableObjectNamespaceBinding } from './bindings.js'
@@ -58,6 +58,7 @@ export class DurableObjectStore implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     return attemptStore('load', async () => {
       const reply = await this.#call(key, { op: 'load' })
+      if (reply.invalid !== undefined) throw corruptRecord(key, new Error(reply.invalid))
       return reply.record === undefined ? undefined : decodeRecordText(key, reply.record)
     })
   }
