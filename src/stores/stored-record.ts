@@ -105,6 +105,14 @@ export function decodableRecords<T>(
   })
 }
 
+/** A `catch` handler: `value` for a record that cannot be decoded, any other failure rethrown. */
+export function ifCorrupt<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (isSessionError(error) && error.code === 'INVALID_STORED_DATA') return value
+    throw error
+  }
+}
+
 /**
  * `JSON.stringify(value)`, with its failures (a value nested thousands of levels deep overflows
  * its stack; a bigint or a cycle has no JSON) thrown as `INVALID_VALUE`: retrying cannot help.

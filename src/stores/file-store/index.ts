@@ -9,15 +9,8 @@ import {
 } from '../../core/store.js'
 import { KeyQueue } from '../key-queue.js'
 import { acquireLockFile, type LockFileTimings } from './lock-file.js'
-import {
-  RECORD_FILE,
-  TEMPORARY_FILE,
-  codeOf,
-  decode,
-  encode,
-  fileNameOf,
-  ifCorrupt,
-} from './record-file.js'
+import { ifCorrupt } from '../stored-record.js'
+import { RECORD_FILE, TEMPORARY_FILE, codeOf, decode, encode, fileNameOf } from './record-file.js'
 
 /** Options of `FileStore`. */
 export interface FileStoreOptions {

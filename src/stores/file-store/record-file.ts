@@ -17,14 +17,6 @@ export function codeOf(error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code
 }
 
-/** A `catch` handler: `value` for an undecodable record, any other failure rethrown. */
-export function ifCorrupt<T>(value: T): (error: unknown) => T {
-  return (error) => {
-    if (codeOf(error) === 'INVALID_STORED_DATA') return value
-    throw error
-  }
-}
-
 /** The file name of a record key: the hex SHA-256 of it (safe on every file system, any case). */
 export async function fileNameOf(key: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
