@@ -91,14 +91,19 @@ describe.skipIf(process.platform === 'win32')('FileStore file modes', () => {
     })
   }
 
-  it('uses a private folder that exists already, and reads nothing from one that does not', async () => {
+  it('uses a folder of an earlier version (0755) as it is; a 0644 file becomes 0600 when rewritten', async () => {
     const dir = newDir()
     expect(await new FileStore({ dir }).load('absent')).toBeUndefined()
     expect(() => statSync(dir)).toThrow(/ENOENT/)
-    mkdirSync(dir, { mode: 0o750 })
-    chmodSync(dir, 0o750)
+    mkdirSync(dir)
+    chmodSync(dir, 0o755)
     const store = new FileStore({ dir })
-    expect(await store.create(makeRecord('kept'))).toBe(true)
-    expect(modeOf(dir)).toBe(0o750)
+    const record = makeRecord('kept')
+    expect(await store.create(record)).toBe(true)
+    const [file = ''] = readdirSync(dir)
+    chmodSync(join(dir, file), 0o644)
+    expect(await store.save({ ...record, version: 1 }, 0)).toBe(true)
+    expect(modeOf(join(dir, file))).toBe(0o600)
+    expect(modeOf(dir)).toBe(0o755)
   })
 })
