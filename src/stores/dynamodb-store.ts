@@ -22,6 +22,7 @@ import {
   recordOf,
   type DynamoDbItem,
 } from './dynamodb-item.js'
+import { missingTable } from './missing-table.js'
 
 /** Options of `DynamoDbStore`. */
 export interface DynamoDbStoreOptions {
@@ -49,6 +50,11 @@ const DEFAULT_TTL_ATTRIBUTE = 'ttl'
 /** Names every condition and projection uses: `#key`, `#version`, `#expiresAt`. */
 const namesOf = (expression: string) =>
   Object.fromEntries(Object.entries(ATTRIBUTE_NAMES).filter(([name]) => expression.includes(name)))
+
+/** DynamoDB's answer to a call on a table that does not exist (or is still being created). */
+function isMissingTable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ResourceNotFoundException'
+}
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException'
@@ -169,7 +175,7 @@ export class DynamoDbStore implements SessionStore {
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    const item = await attemptStore('load', async () => {
+    const item = await this.#attempt('load', async () => {
       const reply = await this.#client.send(
         new GetItemCommand({
           TableName: this.#table,
@@ -204,7 +210,7 @@ export class DynamoDbStore implements SessionStore {
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () =>
+    await this.#attempt('delete', () =>
       this.#client.send(
         new DeleteItemCommand({ TableName: this.#table, Key: { [ATTRIBUTES.key]: { S: key } } })
       )
@@ -220,7 +226,7 @@ export class DynamoDbStore implements SessionStore {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     let startKey: DynamoDbItem | undefined
     do {
-      const page = await attemptStore('scan', () =>
+      const page = await this.#attempt('scan', () =>
         this.#client.send(
           new ScanCommand({
             TableName: this.#table,
@@ -241,6 +247,22 @@ export class DynamoDbStore implements SessionStore {
     } while (startKey !== undefined)
   }
 
+  /** `attemptStore`, with a missing table as `CONFIG`: a setup step not done, not an outage. */
+  #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return attemptStore(operation, () =>
+      run().catch((error: unknown) => {
+        if (!isMissingTable(error)) throw error
+        throw missingTable(
+          'DynamoDbStore',
+          this.#table,
+          `Create it: \`await store.createTable()\` in development, or declare it in your infrastructure code (partition key \`key\` of type S, TTL on \`${this.#ttlAttribute}\`).`,
+          error,
+          { columns: false }
+        )
+      })
+    )
+  }
+
   /** One `PutItem`, conditioned when `condition` is given; `false` when the condition fails. */
   async #put(
     operation: 'create' | 'save',
@@ -257,7 +279,7 @@ export class DynamoDbStore implements SessionStore {
             ExpressionAttributeNames: namesOf(condition),
             ExpressionAttributeValues: { ...values, ':now': { N: String(Date.now()) } },
           }
-    return attemptStore(operation, async () => {
+    return this.#attempt(operation, async () => {
       try {
         await this.#client.send(
           new PutItemCommand({ TableName: this.#table, Item, ...conditional })

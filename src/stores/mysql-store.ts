@@ -13,6 +13,7 @@ import {
   statementsFor,
   tableDefinition,
 } from './mysql-sql.js'
+import { missingTable, runMigrate } from './missing-table.js'
 import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
 import type { SessionRow } from './sql-support.js'
 
@@ -64,6 +65,15 @@ function refusedValue(error: unknown): string | undefined {
     return 'a field of the record is longer than its column allows (ER_DATA_TOO_LONG); check the table against schemas/mysql.sql.'
   }
   return undefined
+}
+
+/**
+ * Whether the server says the table or one of its columns does not exist: 1146
+ * ER_NO_SUCH_TABLE, 1054 ER_BAD_FIELD_ERROR (a table from before the `token` column).
+ */
+function isMissingTable(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno
+  return errno === 1146 || errno === 1054
 }
 
 /**
@@ -273,6 +283,10 @@ export class MySqlStore implements SessionStore {
     } catch (error) {
       const refused = refusedValue(error)
       if (refused !== undefined) throw unstorableValue(refused, error)
+      if (isMissingTable(error)) {
+        const table = `\`${this.#table}\``
+        throw missingTable('MySqlStore', table, runMigrate('schemas/mysql.sql'), error)
+      }
       throw storeFailure(operation, error)
     }
   }

@@ -13,6 +13,7 @@ import {
   rowValues,
   type SessionRow,
 } from './sql-support.js'
+import { missingTable, runMigrate } from './missing-table.js'
 
 /**
  * What `PostgresStore` needs of a client: the `query` of a `pg.Pool` (or a `pg.Client`, or any
@@ -65,6 +66,16 @@ function refusedValue(error: unknown): string | undefined {
 }
 
 /**
+ * Whether the server says the table, its schema or one of its columns does not exist: 42P01
+ * (undefined_table), 3F000 (invalid_schema_name), 42703 (undefined_column: a table from before
+ * the `token` column).
+ */
+function isMissingTable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '42P01' || code === '3F000' || code === '42703'
+}
+
+/**
  * Whether a query failed because its connection died (terminated by an administrator, a
  * failover, a network reset), so another connection of the pool may well succeed.
  */
@@ -102,6 +113,8 @@ export class PostgresStore implements SessionStore {
   readonly #sql: ReturnType<typeof statementsFor>
   readonly #names: Partial<Record<Statement, string>> | undefined
   readonly #deleteBatchSize: number
+  /** The table as the messages name it: `"schema"."table"`. */
+  readonly #table: string
 
   /**
    * @param pool A `pg.Pool` (or `pg.Client`) the application already has; the store does not
@@ -121,6 +134,7 @@ export class PostgresStore implements SessionStore {
       'PostgresStore options.deleteBatchSize'
     )
     this.#client = pool
+    this.#table = `"${schemaName}"."${tableName}"`
     this.#sql = statementsFor(schemaName, tableName)
     if (options.preparedStatements ?? true) {
       // A name per text: pg refuses one name for two texts on a connection, and the server
@@ -249,6 +263,9 @@ export class PostgresStore implements SessionStore {
     } catch (error) {
       const refused = WRITES.has(statement) ? refusedValue(error) : undefined
       if (refused !== undefined) throw unstorableValue(refused, error)
+      if (isMissingTable(error)) {
+        throw missingTable('PostgresStore', this.#table, runMigrate('schemas/postgres.sql'), error)
+      }
       throw storeFailure(OPERATION[statement], error)
     }
   }

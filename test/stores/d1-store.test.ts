@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { D1Store } from '../../src/stores/cloudflare/index.js'
+import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
@@ -28,11 +29,9 @@ describe('D1Store', () => {
     expect(index.results).toContainEqual({ name: `${tableName}_expires_at` })
   })
 
-  it('before migrate, an operation fails with STORE_UNAVAILABLE and the D1 error as cause', async () => {
+  it('before migrate, every call fails with CONFIG that says to run it; after it, it works', async () => {
     const store = new D1Store(bindings.db, { tableName: uniqueTableName('missing') })
-    const error = await store.load('k').catch((e: unknown) => e)
-    expect(isSessionError(error) && error.code).toBe('STORE_UNAVAILABLE')
-    expect(String((error as Error).cause)).toMatch(/no such table/)
+    await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
   })
 
   it('a row whose data is not JSON loads as INVALID_STORED_DATA, not an outage', async () => {

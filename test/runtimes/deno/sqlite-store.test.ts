@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SqliteStore, type SqliteDatabase } from '../../../src/stores/sqlite-store.js'
+import { RUN_MIGRATE, expectSetupStepNamed } from '../../helpers/before-migrate.js'
 import { describeStoreConformance, makeRecord } from '../../helpers/store-conformance.js'
 
 // On Deno (npm run test:deno): SqliteStore over node:sqlite's DatabaseSync, no native addon.
@@ -21,6 +22,11 @@ describeStoreConformance(
 )
 
 describe('SqliteStore over node:sqlite', () => {
+  it('before migrate, every call fails with CONFIG that says to run it; after it, it works', async () => {
+    const store = new SqliteStore(new DatabaseSync(':memory:'))
+    await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
+  })
+
   it('reads and writes a file database that a second connection sees', async () => {
     const path = `${await Deno.makeTempDir()}/sessions.db`
     const first = new SqliteStore(new DatabaseSync(path))
