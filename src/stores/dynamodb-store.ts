@@ -9,6 +9,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { SessionError, attemptStore, corruptRecord, unstorableValue } from '../core/errors.js'
+import { DEFAULT_MAX_SIZE } from '../core/session.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -33,6 +34,14 @@ export interface DynamoDbStoreOptions {
    * @default 'ttl'
    */
   ttlAttribute?: string
+  /**
+   * The most bytes of JSON one session's data may take: compressed data is inflated up to this
+   * and no further (a stored value that inflates past it is invalid stored data, handled by
+   * `onInvalid`), and data over it is refused at save (`INVALID_VALUE`). It is the store's
+   * `maxRecordSize`, so the middleware's `maxSize` defaults to it; raise both together.
+   * @default 1048576 (1 MiB, the middleware's default maxSize)
+   */
+  maxSize?: number
 }
 
 /** Options of `DynamoDbStore.createTable`. */
@@ -76,7 +85,8 @@ function isItemTooLarge(error: unknown): boolean {
  * reads are strongly consistent (`ConsistentRead`). Expired items are deleted by DynamoDB's own
  * TTL on `ttlAttribute`, which lags (AWS allows itself days): `load` and `scan` check
  * `expiresAt` themselves, so the store has no `deleteExpired`. Data over 4 KB of JSON is stored
- * gzip-compressed; an item still over DynamoDB's 400 KB limit is refused with `INVALID_VALUE`.
+ * gzip-compressed, and inflated only up to `maxSize`; an item still over DynamoDB's 400 KB limit
+ * is refused with `INVALID_VALUE`.
  * @example
  * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
  * const store = new DynamoDbStore(new DynamoDBClient({}), { tableName: 'sessions' })
@@ -86,6 +96,8 @@ export class DynamoDbStore implements SessionStore {
   readonly #client: DynamoDBClient
   readonly #table: string
   readonly #ttlAttribute: string
+  /** The most bytes of JSON a session's data may take here (`options.maxSize`). */
+  readonly maxRecordSize: number
 
   constructor(client: DynamoDBClient, options: DynamoDbStoreOptions) {
     if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
@@ -94,7 +106,11 @@ export class DynamoDbStore implements SessionStore {
         'DynamoDbStore takes a DynamoDBClient from @aws-sdk/client-dynamodb (new DynamoDBClient({})).'
       )
     }
-    const { tableName, ttlAttribute = DEFAULT_TTL_ATTRIBUTE } = options ?? {}
+    const {
+      tableName,
+      ttlAttribute = DEFAULT_TTL_ATTRIBUTE,
+      maxSize = DEFAULT_MAX_SIZE,
+    } = options ?? {}
     if (typeof tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
       throw new SessionError(
         'CONFIG',
@@ -111,9 +127,16 @@ export class DynamoDbStore implements SessionStore {
         `DynamoDbStore options.ttlAttribute takes a name the record does not use already, got ${JSON.stringify(ttlAttribute)}. Omit it for '${DEFAULT_TTL_ATTRIBUTE}'.`
       )
     }
+    if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
+      throw new SessionError(
+        'CONFIG',
+        `DynamoDbStore options.maxSize takes a whole number of bytes >= 1, got ${JSON.stringify(maxSize)}. Omit it for ${DEFAULT_MAX_SIZE} (1 MiB).`
+      )
+    }
     this.#client = client
     this.#table = tableName
     this.#ttlAttribute = ttlAttribute
+    this.maxRecordSize = maxSize
   }
 
   /**
@@ -186,7 +209,7 @@ export class DynamoDbStore implements SessionStore {
       return reply.Item
     })
     if (item === undefined) return undefined
-    const record = await recordOf(item).catch((cause: unknown) => {
+    const record = await recordOf(item, this.maxRecordSize).catch((cause: unknown) => {
       throw corruptRecord(key, cause)
     })
     return record.expiresAt > Date.now() ? record : undefined
@@ -241,7 +264,7 @@ export class DynamoDbStore implements SessionStore {
       )
       startKey = page.LastEvaluatedKey
       for (const item of page.Items ?? []) {
-        const record = await recordOf(item).catch(() => undefined)
+        const record = await recordOf(item, this.maxRecordSize).catch(() => undefined)
         if (record !== undefined) yield record
       }
     } while (startKey !== undefined)
@@ -270,7 +293,7 @@ export class DynamoDbStore implements SessionStore {
     condition: string | undefined,
     values: DynamoDbItem
   ): Promise<boolean> {
-    const Item = await itemOf(record, this.#ttlAttribute)
+    const Item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
     const conditional =
       condition === undefined
         ? {}
