@@ -35,7 +35,11 @@ function parsedJson(value: unknown, field: string): unknown {
   }
 }
 
-/** A number from a driver's number, numeric string or bigint; integers where `integer`. */
+/**
+ * A number from a driver's number, numeric string or bigint, within JavaScript's safe integers
+ * (a larger one has lost its exact value on the way, or was never ours); a whole one where
+ * `integer`.
+ */
 function numberOf(value: unknown, field: string, integer: boolean): number {
   const number =
     typeof value === 'number'
@@ -43,8 +47,13 @@ function numberOf(value: unknown, field: string, integer: boolean): number {
       : typeof value === 'bigint' || (typeof value === 'string' && value.trim() !== '')
         ? Number(value)
         : Number.NaN
-  if (integer ? !Number.isSafeInteger(number) : !Number.isFinite(number)) {
-    throw new UndecodableField(`${field} is ${JSON.stringify(String(value))}, not a number`)
+  const fits = integer
+    ? Number.isSafeInteger(number)
+    : Number.isFinite(number) && Math.abs(number) <= Number.MAX_SAFE_INTEGER
+  if (!fits) {
+    throw new UndecodableField(
+      `${field} is ${JSON.stringify(String(value))}, not a number within ±(2^53 - 1)`
+    )
   }
   return number
 }

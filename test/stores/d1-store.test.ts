@@ -3,6 +3,7 @@ import { isSessionError } from '../../src/core/errors.js'
 import { D1Store } from '../../src/stores/cloudflare/index.js'
 import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { expectOutOfRangeRowsInvalid } from '../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
 
@@ -43,6 +44,13 @@ describe('D1Store', () => {
     await bindings.db.prepare(`UPDATE "${tableName}" SET data = '{oops'`).run()
     const error = await store.load(record.key).catch((e: unknown) => e)
     expect(isSessionError(error) && error.code).toBe('INVALID_STORED_DATA')
+  })
+
+  it('a row holding an integer beyond 2^53 is invalid stored data; scan and migrateStore go on', async () => {
+    const tableName = uniqueTableName('huge')
+    const store = new D1Store(bindings.db, { tableName })
+    await store.migrate()
+    await expectOutOfRangeRowsInvalid(store, tableName, (sql) => bindings.db.prepare(sql).run())
   })
 
   it('refuses a table name that is not a plain identifier, and a non-binding', () => {
