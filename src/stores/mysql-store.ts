@@ -14,7 +14,14 @@ import {
   tableDefinition,
 } from './mysql-sql.js'
 import { missingTable, runMigrate } from './missing-table.js'
-import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
+import {
+  INT_COLUMN_VERSIONS,
+  checkIdentifier,
+  columnVersion,
+  recordFromRow,
+  recordsFromRows,
+  rowValues,
+} from './sql-support.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -102,7 +109,8 @@ function isDeadConnection(error: unknown): boolean {
  * has (the store never closes it). Each operation is one statement; expiry is checked against
  * the application's clock in every read and write, and `deleteExpired` reclaims expired rows.
  * Values are limited by the server's `max_allowed_packet` (16 MB by default on MariaDB 10.11
- * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. A statement whose pooled
+ * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. The `version` column holds
+ * the version modulo 2^31 (`INT_COLUMN_VERSIONS`), so it never overflows. A statement whose pooled
  * connection died is sent once more, on a fresh connection. Keep mysql2's default utf8mb4
  * connection charset so any Unicode round-trips.
  * @example
@@ -168,7 +176,7 @@ export class MySqlStore implements SessionStore {
   async create(record: SessionRecord): Promise<boolean> {
     const now = Date.now()
     const result = await this.#write('create', this.#sql.create, [
-      ...rowValues(record),
+      ...rowValues(record, INT_COLUMN_VERSIONS),
       ...Array<number>(CREATE_NOW_PARAMETERS).fill(now),
     ])
     return result.affectedRows > 0 && result.insertId === 0
@@ -189,7 +197,7 @@ export class MySqlStore implements SessionStore {
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
-    const values = rowValues(record)
+    const values = rowValues(record, INT_COLUMN_VERSIONS)
     if (expectedVersion === undefined) {
       await this.#write('save', this.#sql.upsert, values)
       return true
@@ -200,7 +208,7 @@ export class MySqlStore implements SessionStore {
     const result = await this.#write('save', this.#sql.update, [
       ...columns,
       key,
-      expectedVersion,
+      columnVersion(expectedVersion, INT_COLUMN_VERSIONS),
       Date.now(),
     ])
     return result.affectedRows === 1

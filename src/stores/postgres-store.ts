@@ -7,7 +7,9 @@ import {
 } from '../core/store.js'
 import { OPERATION, PREPARED, shortHash, statementsFor, type Statement } from './postgres-sql.js'
 import {
+  INT_COLUMN_VERSIONS,
   checkIdentifier,
+  columnVersion,
   recordFromRow,
   recordsFromRows,
   rowValues,
@@ -96,9 +98,11 @@ function isDeadConnection(error: unknown): boolean {
  * with a JSONB `data` column; every operation is one round trip. Expiry is judged by the
  * application's clock (`Date.now()`, which also computed `expiresAt`), not the server's. Expired
  * rows are never loaded; call `deleteExpired()` periodically to reclaim them. JSONB cannot hold
- * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the driver error as `cause`). A query whose pooled
- * connection died is sent once more, on a fresh connection. Listen for the pool's `'error'`
- * event: pg emits it when an idle connection dies, and without a listener it ends the process.
+ * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the
+ * driver error as `cause`). The `version` column holds the version modulo 2^31
+ * (`INT_COLUMN_VERSIONS`), so it never overflows. A query whose pooled connection died is sent
+ * once more, on a fresh connection. Listen for the pool's `'error'` event: pg emits it when an
+ * idle connection dies, and without a listener it ends the process.
  * @example
  * import pg from 'pg'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
@@ -166,7 +170,10 @@ export class PostgresStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const result = await this.#run('create', [...rowValues(record), Date.now()])
+    const result = await this.#run('create', [
+      ...rowValues(record, INT_COLUMN_VERSIONS),
+      Date.now(),
+    ])
     return result.rowCount === 1
   }
 
@@ -186,13 +193,14 @@ export class PostgresStore implements SessionStore {
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    const values = rowValues(record, INT_COLUMN_VERSIONS)
     if (expectedVersion === undefined) {
-      await this.#run('upsert', rowValues(record))
+      await this.#run('upsert', values)
       return true
     }
     const result = await this.#run('compareAndSet', [
-      ...rowValues(record),
-      expectedVersion,
+      ...values,
+      columnVersion(expectedVersion, INT_COLUMN_VERSIONS),
       Date.now(),
     ])
     return result.rowCount === 1
