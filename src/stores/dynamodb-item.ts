@@ -1,9 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { unstorableValue } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
+import { corruptRecord, unstorableValue } from '../core/errors.js'
 import type { SessionRecord } from '../core/store.js'
-import { encodeJson } from './stored-record.js'
+import { decodeRecord, encodeJson } from './stored-record.js'
 
 /** One DynamoDB item, as the low-level client reads and writes it. */
 export type DynamoDbItem = Record<string, AttributeValue>
@@ -107,41 +105,32 @@ export async function itemOf(
   return item
 }
 
-function numberIn(item: DynamoDbItem, name: string): number {
-  const value = Number(item[name]?.N)
-  if (item[name]?.N === undefined || !Number.isFinite(value)) {
-    throw new TypeError(`attribute ${name} is not a number`)
-  }
-  return value
-}
-
 /**
- * The record of an item, its compressed data inflated up to `maxBytes`; throws for an item it
- * cannot decode or that inflates past that (the caller classifies it).
+ * The record of the item at `key`, its compressed data inflated up to `maxBytes`. An item it
+ * cannot decode (a field of the wrong type, a number beyond 2^53, data that inflates past
+ * `maxBytes`) throws `corruptRecord` (`INVALID_STORED_DATA`).
  */
-export async function recordOf(item: DynamoDbItem, maxBytes: number): Promise<SessionRecord> {
-  const key = item[ATTRIBUTES.key]?.S
-  if (key === undefined) throw new TypeError(`attribute ${ATTRIBUTES.key} is not a string`)
-  const text = item[ATTRIBUTES.data]?.S
+export async function recordOf(
+  key: string,
+  item: DynamoDbItem,
+  maxBytes: number
+): Promise<SessionRecord> {
   const compressed = item[ATTRIBUTES.dataGzip]?.B
-  const json = text ?? (compressed === undefined ? undefined : await gunzip(compressed, maxBytes))
-  if (json === undefined) throw new TypeError('the item has neither data nor dataGzip')
-  const data: unknown = JSON.parse(json)
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new TypeError('data is not a JSON object')
+  let data: string | undefined = item[ATTRIBUTES.data]?.S
+  if (data === undefined && compressed !== undefined) {
+    try {
+      data = await gunzip(compressed, maxBytes)
+    } catch (cause) {
+      throw corruptRecord(key, cause)
+    }
   }
-  const record: SessionRecord = {
-    key,
-    data: data as JsonObject,
-    createdAt: numberIn(item, ATTRIBUTES.createdAt),
-    expiresAt: numberIn(item, ATTRIBUTES.expiresAt),
-    version: numberIn(item, ATTRIBUTES.version),
-    schemaVersion: numberIn(item, ATTRIBUTES.schemaVersion),
-  }
-  const expiryText = item[ATTRIBUTES.expiry]?.S
-  const expiry = expiryText === undefined ? undefined : parseExpiry(JSON.parse(expiryText))
-  if (expiry !== undefined) record.expiry = expiry
-  const token = item[ATTRIBUTES.token]?.S
-  if (token !== undefined) record.token = token
-  return record
+  return decodeRecord(key, {
+    data,
+    createdAt: item[ATTRIBUTES.createdAt]?.N,
+    expiresAt: item[ATTRIBUTES.expiresAt]?.N,
+    version: item[ATTRIBUTES.version]?.N,
+    schemaVersion: item[ATTRIBUTES.schemaVersion]?.N,
+    expiry: item[ATTRIBUTES.expiry]?.S,
+    token: item[ATTRIBUTES.token]?.S,
+  })
 }

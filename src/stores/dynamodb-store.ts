@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
-import { SessionError, attemptStore, corruptRecord, unstorableValue } from '../core/errors.js'
+import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
 import { DEFAULT_MAX_SIZE } from '../core/session.js'
 import {
   batchSizeOf,
@@ -24,6 +24,7 @@ import {
   type DynamoDbItem,
 } from './dynamodb-item.js'
 import { missingTable } from './missing-table.js'
+import { ifCorrupt } from './stored-record.js'
 
 /** Options of `DynamoDbStore`. */
 export interface DynamoDbStoreOptions {
@@ -209,9 +210,7 @@ export class DynamoDbStore implements SessionStore {
       return reply.Item
     })
     if (item === undefined) return undefined
-    const record = await recordOf(item, this.maxRecordSize).catch((cause: unknown) => {
-      throw corruptRecord(key, cause)
-    })
+    const record = await recordOf(key, item, this.maxRecordSize)
     return record.expiresAt > Date.now() ? record : undefined
   }
 
@@ -264,7 +263,11 @@ export class DynamoDbStore implements SessionStore {
       )
       startKey = page.LastEvaluatedKey
       for (const item of page.Items ?? []) {
-        const record = await recordOf(item, this.maxRecordSize).catch(() => undefined)
+        const key = item[ATTRIBUTES.key]?.S
+        const record =
+          key === undefined
+            ? undefined
+            : await recordOf(key, item, this.maxRecordSize).catch(ifCorrupt(undefined))
         if (record !== undefined) yield record
       }
     } while (startKey !== undefined)
