@@ -1,11 +1,8 @@
 import {
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
-  UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
@@ -23,8 +20,15 @@ import {
   recordOf,
   type DynamoDbItem,
 } from './dynamodb-item.js'
-import { missingTable } from './missing-table.js'
+import {
+  createSessionTable,
+  isMissingTable,
+  missingTableError,
+  type DynamoDbCreateTableOptions,
+} from './dynamodb-table.js'
 import { ifCorrupt } from './stored-record.js'
+
+export type { DynamoDbCreateTableOptions } from './dynamodb-table.js'
 
 /** Options of `DynamoDbStore`. */
 export interface DynamoDbStoreOptions {
@@ -45,26 +49,11 @@ export interface DynamoDbStoreOptions {
   maxSize?: number
 }
 
-/** Options of `DynamoDbStore.createTable`. */
-export interface DynamoDbCreateTableOptions {
-  /**
-   * Enable DynamoDB's TTL on `ttlAttribute`. Turn it off for an emulator without
-   * `UpdateTimeToLive` (dynalite).
-   * @default true
-   */
-  timeToLive?: boolean
-}
-
 const DEFAULT_TTL_ATTRIBUTE = 'ttl'
 
 /** Names every condition and projection uses: `#key`, `#version`, `#expiresAt`. */
 const namesOf = (expression: string) =>
   Object.fromEntries(Object.entries(ATTRIBUTE_NAMES).filter(([name]) => expression.includes(name)))
-
-/** DynamoDB's answer to a call on a table that does not exist (or is still being created). */
-function isMissingTable(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ResourceNotFoundException'
-}
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException'
@@ -147,42 +136,7 @@ export class DynamoDbStore implements SessionStore {
    * @example await new DynamoDbStore(client, { tableName: 'sessions' }).createTable()
    */
   async createTable(options: DynamoDbCreateTableOptions = {}): Promise<void> {
-    const TableName = this.#table
-    await attemptStore('createTable', async () => {
-      try {
-        await this.#client.send(
-          new CreateTableCommand({
-            TableName,
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [{ AttributeName: ATTRIBUTES.key, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: ATTRIBUTES.key, KeyType: 'HASH' }],
-          })
-        )
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error
-      }
-      for (let attempt = 0; attempt < 600; attempt++) {
-        const { Table } = await this.#client.send(new DescribeTableCommand({ TableName }))
-        if (Table?.TableStatus === 'ACTIVE') break
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-      if (options.timeToLive === false) return
-      try {
-        await this.#client.send(
-          new UpdateTimeToLiveCommand({
-            TableName,
-            TimeToLiveSpecification: { AttributeName: this.#ttlAttribute, Enabled: true },
-          })
-        )
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error
-        throw new SessionError(
-          'UNSUPPORTED',
-          `This DynamoDB endpoint cannot enable TTL (it does not know UpdateTimeToLive). The table ${TableName} was created; call createTable({ timeToLive: false }) on such an emulator, since load checks expiresAt itself.`,
-          { cause: error }
-        )
-      }
-    })
+    await createSessionTable(this.#client, this.#table, this.#ttlAttribute, options)
   }
 
   /**
@@ -277,14 +231,9 @@ export class DynamoDbStore implements SessionStore {
   #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
     return attemptStore(operation, () =>
       run().catch((error: unknown) => {
-        if (!isMissingTable(error)) throw error
-        throw missingTable(
-          'DynamoDbStore',
-          this.#table,
-          `Create it: \`await store.createTable()\` in development, or declare it in your infrastructure code (partition key \`key\` of type S, TTL on \`${this.#ttlAttribute}\`).`,
-          error,
-          { columns: false }
-        )
+        throw isMissingTable(error)
+          ? missingTableError(this.#table, this.#ttlAttribute, error)
+          : error
       })
     )
   }
