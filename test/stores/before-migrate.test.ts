@@ -15,6 +15,11 @@ import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { startDynalite } from '../helpers/dynalite.js'
 import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
 import { embeddedSurreal, uniqueTable } from '../helpers/surrealdb.js'
+import {
+  mySqlTableWithoutToken,
+  postgresTableWithoutToken,
+  sqliteTableWithoutToken,
+} from '../helpers/tables-before-token.js'
 
 // A store whose table was never created is a setup step not done: CONFIG, which says what to
 // run, never STORE_UNAVAILABLE ("check that it is reachable"), which an app answers with a 503
@@ -33,18 +38,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The DDL of a table of the version before the write token: no `token` column. */
-const SQLITE_TABLE_WITHOUT_TOKEN = `CREATE TABLE "sessions" (
-  key TEXT NOT NULL PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  version INTEGER NOT NULL, schema_version INTEGER NOT NULL, expiry TEXT, data TEXT NOT NULL)`
-
 describe('A store used before its table exists fails with CONFIG that says how to create it', () => {
   it('SqliteStore (better-sqlite3), without a table and with one that lacks the token column', async () => {
     const store = new SqliteStore(new Database(':memory:'))
     await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
 
     const db = new Database(':memory:')
-    db.exec(SQLITE_TABLE_WITHOUT_TOKEN)
+    db.exec(sqliteTableWithoutToken())
     const old = new SqliteStore(db)
     await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
   })
@@ -70,10 +70,7 @@ describe('A store used before its table exists fails with CONFIG that says how t
       await pool.query(`DROP SCHEMA "${schemaName}_absent" CASCADE`)
 
       const tableName = postgres.newTableName()
-      await pool.query(`CREATE TABLE "${schemaName}"."${tableName}" (
-        key TEXT COLLATE "C" PRIMARY KEY, data JSONB NOT NULL, created_at BIGINT NOT NULL,
-        expires_at BIGINT NOT NULL, version INTEGER NOT NULL, schema_version INTEGER NOT NULL,
-        expiry JSONB NULL)`)
+      await pool.query(postgresTableWithoutToken(`"${schemaName}"."${tableName}"`))
       const old = new PostgresStore(pool, { schemaName, tableName })
       await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
     }
@@ -87,12 +84,7 @@ describe('A store used before its table exists fails with CONFIG that says how t
       await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
 
       const tableName = mySql.newTableName()
-      await pool.query(`CREATE TABLE \`${tableName}\` (
-        \`key\` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-        \`data\` LONGTEXT NOT NULL, \`created_at\` BIGINT NOT NULL, \`expires_at\` BIGINT NOT NULL,
-        \`version\` INT NOT NULL, \`schema_version\` INT NOT NULL, \`expiry\` TEXT NULL,
-        PRIMARY KEY (\`key\`), KEY \`expires_at\` (\`expires_at\`)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`)
+      await pool.query(mySqlTableWithoutToken(tableName))
       const old = new MySqlStore(pool, { tableName })
       await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
     }
