@@ -1,8 +1,9 @@
 -- The session table of MySqlStore (typed-sessions/mysql), as `store.migrate()` creates it for the
 -- default tableName 'sessions'. Run it yourself if the application's user may not create tables.
 -- `key` compares byte for byte (utf8mb4_bin): record keys are base64url, where case matters.
--- `data` holds the session as JSON text; `expires_at` is epoch milliseconds; `token` is the
--- engine's per-save write token. A table from before it needs
+-- `data` holds the session as JSON text; `expires_at` is epoch milliseconds; `version` counts
+-- saves, modulo 2^31 (so it never overflows); `token` is the engine's per-save write token.
+-- A table from before it needs
 -- ALTER TABLE `sessions` ADD COLUMN `token` VARCHAR(255) NULL AFTER `expiry`; (migrate() does it).
 CREATE TABLE IF NOT EXISTS `sessions` (
   `key` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,

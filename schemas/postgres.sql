@@ -1,7 +1,8 @@
 -- The table of PostgresStore with its defaults (schemaName 'public', tableName 'sessions'):
 -- what `await store.migrate()` creates, for applying with a migration tool instead.
--- Times are epoch milliseconds; `version` counts saves; `expiry` is the per-session expiry, if set;
--- `token` is the engine's per-save write token. A table from before it needs
+-- Times are epoch milliseconds; `version` counts saves, modulo 2^31 (so it never overflows);
+-- `expiry` is the per-session expiry, if set; `token` is the engine's per-save write token.
+-- A table from before it needs
 -- ALTER TABLE "public"."sessions" ADD COLUMN IF NOT EXISTS token TEXT NULL; (migrate() does it).
 CREATE SCHEMA IF NOT EXISTS "public";
 

@@ -5,7 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { decodeRecord, encodeRecord } from './record-json.js'
+import { decodeRecordText, encodeRecord } from './record-json.js'
 
 /** A Deno KV key part; keys are arrays of them. */
 export type DenoKvKeyPart = string | number | bigint | boolean | Uint8Array
@@ -164,9 +164,9 @@ export class DenoKvStore implements SessionStore {
       const entry = await this.#kv.get(this.#headKey(key))
       if (!isLive(entry)) return undefined
       const head = entry.value as Head
-      if (head.text !== undefined) return decodeRecord(key, head.text)
+      if (head.text !== undefined) return decodeRecordText(key, head.text)
       const bytes = await this.#readChunks(key, head)
-      if (bytes !== undefined) return decodeRecord(key, decoder.decode(bytes))
+      if (bytes !== undefined) return decodeRecordText(key, decoder.decode(bytes))
     }
     throw corruptRecord(key, new Error('its chunks kept changing or are missing'))
   }

@@ -1,14 +1,12 @@
 import {
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
-  UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
-import { SessionError, attemptStore, corruptRecord, unstorableValue } from '../core/errors.js'
+import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
+import { DEFAULT_MAX_SIZE } from '../core/session.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -22,6 +20,15 @@ import {
   recordOf,
   type DynamoDbItem,
 } from './dynamodb-item.js'
+import {
+  createSessionTable,
+  isMissingTable,
+  missingTableError,
+  type DynamoDbCreateTableOptions,
+} from './dynamodb-table.js'
+import { ifCorrupt } from './stored-record.js'
+
+export type { DynamoDbCreateTableOptions } from './dynamodb-table.js'
 
 /** Options of `DynamoDbStore`. */
 export interface DynamoDbStoreOptions {
@@ -32,16 +39,14 @@ export interface DynamoDbStoreOptions {
    * @default 'ttl'
    */
   ttlAttribute?: string
-}
-
-/** Options of `DynamoDbStore.createTable`. */
-export interface DynamoDbCreateTableOptions {
   /**
-   * Enable DynamoDB's TTL on `ttlAttribute`. Turn it off for an emulator without
-   * `UpdateTimeToLive` (dynalite).
-   * @default true
+   * The most bytes of JSON one session's data may take: compressed data is inflated up to this
+   * and no further (a stored value that inflates past it is invalid stored data, handled by
+   * `onInvalid`), and data over it is refused at save (`INVALID_VALUE`). It is the store's
+   * `maxRecordSize`, so the middleware's `maxSize` defaults to it; raise both together.
+   * @default 1048576 (1 MiB, the middleware's default maxSize)
    */
-  timeToLive?: boolean
+  maxSize?: number
 }
 
 const DEFAULT_TTL_ATTRIBUTE = 'ttl'
@@ -70,7 +75,8 @@ function isItemTooLarge(error: unknown): boolean {
  * reads are strongly consistent (`ConsistentRead`). Expired items are deleted by DynamoDB's own
  * TTL on `ttlAttribute`, which lags (AWS allows itself days): `load` and `scan` check
  * `expiresAt` themselves, so the store has no `deleteExpired`. Data over 4 KB of JSON is stored
- * gzip-compressed; an item still over DynamoDB's 400 KB limit is refused with `INVALID_VALUE`.
+ * gzip-compressed, and inflated only up to `maxSize`; an item still over DynamoDB's 400 KB limit
+ * is refused with `INVALID_VALUE`.
  * @example
  * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
  * const store = new DynamoDbStore(new DynamoDBClient({}), { tableName: 'sessions' })
@@ -80,6 +86,8 @@ export class DynamoDbStore implements SessionStore {
   readonly #client: DynamoDBClient
   readonly #table: string
   readonly #ttlAttribute: string
+  /** The most bytes of JSON a session's data may take here (`options.maxSize`). */
+  readonly maxRecordSize: number
 
   constructor(client: DynamoDBClient, options: DynamoDbStoreOptions) {
     if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
@@ -88,7 +96,11 @@ export class DynamoDbStore implements SessionStore {
         'DynamoDbStore takes a DynamoDBClient from @aws-sdk/client-dynamodb (new DynamoDBClient({})).'
       )
     }
-    const { tableName, ttlAttribute = DEFAULT_TTL_ATTRIBUTE } = options ?? {}
+    const {
+      tableName,
+      ttlAttribute = DEFAULT_TTL_ATTRIBUTE,
+      maxSize = DEFAULT_MAX_SIZE,
+    } = options ?? {}
     if (typeof tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
       throw new SessionError(
         'CONFIG',
@@ -105,9 +117,16 @@ export class DynamoDbStore implements SessionStore {
         `DynamoDbStore options.ttlAttribute takes a name the record does not use already, got ${JSON.stringify(ttlAttribute)}. Omit it for '${DEFAULT_TTL_ATTRIBUTE}'.`
       )
     }
+    if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
+      throw new SessionError(
+        'CONFIG',
+        `DynamoDbStore options.maxSize takes a whole number of bytes >= 1, got ${JSON.stringify(maxSize)}. Omit it for ${DEFAULT_MAX_SIZE} (1 MiB).`
+      )
+    }
     this.#client = client
     this.#table = tableName
     this.#ttlAttribute = ttlAttribute
+    this.maxRecordSize = maxSize
   }
 
   /**
@@ -117,42 +136,7 @@ export class DynamoDbStore implements SessionStore {
    * @example await new DynamoDbStore(client, { tableName: 'sessions' }).createTable()
    */
   async createTable(options: DynamoDbCreateTableOptions = {}): Promise<void> {
-    const TableName = this.#table
-    await attemptStore('createTable', async () => {
-      try {
-        await this.#client.send(
-          new CreateTableCommand({
-            TableName,
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [{ AttributeName: ATTRIBUTES.key, AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: ATTRIBUTES.key, KeyType: 'HASH' }],
-          })
-        )
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error
-      }
-      for (let attempt = 0; attempt < 600; attempt++) {
-        const { Table } = await this.#client.send(new DescribeTableCommand({ TableName }))
-        if (Table?.TableStatus === 'ACTIVE') break
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-      if (options.timeToLive === false) return
-      try {
-        await this.#client.send(
-          new UpdateTimeToLiveCommand({
-            TableName,
-            TimeToLiveSpecification: { AttributeName: this.#ttlAttribute, Enabled: true },
-          })
-        )
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error
-        throw new SessionError(
-          'UNSUPPORTED',
-          `This DynamoDB endpoint cannot enable TTL (it does not know UpdateTimeToLive). The table ${TableName} was created; call createTable({ timeToLive: false }) on such an emulator, since load checks expiresAt itself.`,
-          { cause: error }
-        )
-      }
-    })
+    await createSessionTable(this.#client, this.#table, this.#ttlAttribute, options)
   }
 
   /**
@@ -169,7 +153,7 @@ export class DynamoDbStore implements SessionStore {
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    const item = await attemptStore('load', async () => {
+    const item = await this.#attempt('load', async () => {
       const reply = await this.#client.send(
         new GetItemCommand({
           TableName: this.#table,
@@ -180,9 +164,7 @@ export class DynamoDbStore implements SessionStore {
       return reply.Item
     })
     if (item === undefined) return undefined
-    const record = await recordOf(item).catch((cause: unknown) => {
-      throw corruptRecord(key, cause)
-    })
+    const record = await recordOf(key, item, this.maxRecordSize)
     return record.expiresAt > Date.now() ? record : undefined
   }
 
@@ -204,7 +186,7 @@ export class DynamoDbStore implements SessionStore {
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () =>
+    await this.#attempt('delete', () =>
       this.#client.send(
         new DeleteItemCommand({ TableName: this.#table, Key: { [ATTRIBUTES.key]: { S: key } } })
       )
@@ -220,7 +202,7 @@ export class DynamoDbStore implements SessionStore {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     let startKey: DynamoDbItem | undefined
     do {
-      const page = await attemptStore('scan', () =>
+      const page = await this.#attempt('scan', () =>
         this.#client.send(
           new ScanCommand({
             TableName: this.#table,
@@ -235,10 +217,25 @@ export class DynamoDbStore implements SessionStore {
       )
       startKey = page.LastEvaluatedKey
       for (const item of page.Items ?? []) {
-        const record = await recordOf(item).catch(() => undefined)
+        const key = item[ATTRIBUTES.key]?.S
+        const record =
+          key === undefined
+            ? undefined
+            : await recordOf(key, item, this.maxRecordSize).catch(ifCorrupt(undefined))
         if (record !== undefined) yield record
       }
     } while (startKey !== undefined)
+  }
+
+  /** `attemptStore`, with a missing table as `CONFIG`: a setup step not done, not an outage. */
+  #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return attemptStore(operation, () =>
+      run().catch((error: unknown) => {
+        throw isMissingTable(error)
+          ? missingTableError(this.#table, this.#ttlAttribute, error)
+          : error
+      })
+    )
   }
 
   /** One `PutItem`, conditioned when `condition` is given; `false` when the condition fails. */
@@ -248,7 +245,7 @@ export class DynamoDbStore implements SessionStore {
     condition: string | undefined,
     values: DynamoDbItem
   ): Promise<boolean> {
-    const Item = await itemOf(record, this.#ttlAttribute)
+    const Item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
     const conditional =
       condition === undefined
         ? {}
@@ -257,7 +254,7 @@ export class DynamoDbStore implements SessionStore {
             ExpressionAttributeNames: namesOf(condition),
             ExpressionAttributeValues: { ...values, ':now': { N: String(Date.now()) } },
           }
-    return attemptStore(operation, async () => {
+    return this.#attempt(operation, async () => {
       try {
         await this.#client.send(
           new PutItemCommand({ TableName: this.#table, Item, ...conditional })

@@ -12,6 +12,7 @@ import {
   rowValues,
   type SessionRow,
 } from './sql-support.js'
+import { isMissingSqliteTable, missingTable, runMigrate } from './missing-table.js'
 import { sqliteStatements, sqliteTableScript, type SqliteStatementText } from './sqlite-sql.js'
 
 /** A value bound to a `?` placeholder. */
@@ -178,6 +179,14 @@ export class LibsqlStore implements SessionStore {
   }
 
   #run(operation: string, sql: string, args: LibsqlValue[]): Promise<LibsqlResult> {
-    return attemptStore(operation, () => this.#client.execute({ sql, args }))
+    return attemptStore(operation, () =>
+      this.#client.execute({ sql, args }).catch((error: unknown) => {
+        if (!isMissingSqliteTable(error)) throw error
+        const table = `"${this.#table}"`
+        throw missingTable('LibsqlStore', table, runMigrate('schemas/libsql.sql'), error, {
+          columns: false,
+        })
+      })
+    )
   }
 }

@@ -64,10 +64,12 @@ function updateOf(record: SessionRecord): Filter {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set }
 }
 
-/** The record of a document; a document it cannot decode throws `corruptRecord`. */
+/**
+ * The record of a document, under `key` (its `_id`); a document it cannot decode throws
+ * `corruptRecord`.
+ */
 function recordOf(key: string, document: SessionDocument): SessionRecord {
   return decodeRecord(key, {
-    key: document._id,
     data: document.data,
     createdAt: document.createdAt,
     expiresAt: document.expiresAt instanceof Date ? document.expiresAt.getTime() : undefined,
@@ -205,7 +207,8 @@ export class MongoStore implements SessionStore {
       for (const document of batch) {
         let record: SessionRecord | undefined
         try {
-          record = recordOf(String(document._id), document)
+          // A document of another kind (an ObjectId `_id`) is no session of this store.
+          record = typeof document._id === 'string' ? recordOf(document._id, document) : undefined
         } catch {
           record = undefined
         }

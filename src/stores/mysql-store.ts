@@ -13,7 +13,16 @@ import {
   statementsFor,
   tableDefinition,
 } from './mysql-sql.js'
-import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
+import { missingTable, runMigrate } from './missing-table.js'
+import { isDeadConnection, isMissingTable, refusedValue } from './mysql-errors.js'
+import {
+  INT_COLUMN_VERSIONS,
+  checkIdentifier,
+  columnVersion,
+  recordFromRow,
+  recordsFromRows,
+  rowValues,
+} from './sql-support.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -44,55 +53,13 @@ interface WriteResult {
 
 const DEFAULT_TABLE_NAME = 'sessions'
 
-/** Whether the server refused a statement as larger than its `max_allowed_packet`. */
-function isPacketTooLarge(error: unknown): boolean {
-  return (error as { errno?: unknown } | null)?.errno === 1153 // ER_NET_PACKET_TOO_LARGE
-}
-
-/**
- * Why the server refused a record's value for good, as a sentence with a fix, or `undefined`
- * for any other failure. The codes, as MariaDB 10.11 answers: 1153 ER_NET_PACKET_TOO_LARGE
- * (SQLSTATE 08S01) for a statement larger than `max_allowed_packet`, after which the server
- * closes the connection; 1406 ER_DATA_TOO_LONG (22001) for a token or expiry longer than its
- * column.
- */
-function refusedValue(error: unknown): string | undefined {
-  if (isPacketTooLarge(error)) {
-    return "the record is larger than the server's max_allowed_packet; store less in the session, or raise max_allowed_packet on the server."
-  }
-  if ((error as { errno?: unknown } | null)?.errno === 1406) {
-    return 'a field of the record is longer than its column allows (ER_DATA_TOO_LONG); check the table against schemas/mysql.sql.'
-  }
-  return undefined
-}
-
-/**
- * Whether a statement failed because its pooled connection died (killed, reset, or closed by
- * the server after a too-large packet), so another connection of the pool may well succeed.
- * mysql2 marks such errors `fatal`; a server that cannot be reached at all (ECONNREFUSED) is not
- * retried.
- */
-function isDeadConnection(error: unknown): boolean {
-  const { fatal, code, message } = (error ?? {}) as {
-    fatal?: unknown
-    code?: unknown
-    message?: unknown
-  }
-  if (fatal !== true) return false
-  return (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'PROTOCOL_CONNECTION_LOST' ||
-    message === "Can't add new command when connection is in closed state"
-  )
-}
-
 /**
  * A session store on MySQL or MariaDB through a `mysql2/promise` pool the application already
  * has (the store never closes it). Each operation is one statement; expiry is checked against
  * the application's clock in every read and write, and `deleteExpired` reclaims expired rows.
  * Values are limited by the server's `max_allowed_packet` (16 MB by default on MariaDB 10.11
- * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. A statement whose pooled
+ * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. The `version` column holds
+ * the version modulo 2^31 (`INT_COLUMN_VERSIONS`), so it never overflows. A statement whose pooled
  * connection died is sent once more, on a fresh connection. Keep mysql2's default utf8mb4
  * connection charset so any Unicode round-trips.
  * @example
@@ -158,7 +125,7 @@ export class MySqlStore implements SessionStore {
   async create(record: SessionRecord): Promise<boolean> {
     const now = Date.now()
     const result = await this.#write('create', this.#sql.create, [
-      ...rowValues(record),
+      ...rowValues(record, INT_COLUMN_VERSIONS),
       ...Array<number>(CREATE_NOW_PARAMETERS).fill(now),
     ])
     return result.affectedRows > 0 && result.insertId === 0
@@ -179,7 +146,7 @@ export class MySqlStore implements SessionStore {
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
-    const values = rowValues(record)
+    const values = rowValues(record, INT_COLUMN_VERSIONS)
     if (expectedVersion === undefined) {
       await this.#write('save', this.#sql.upsert, values)
       return true
@@ -190,7 +157,7 @@ export class MySqlStore implements SessionStore {
     const result = await this.#write('save', this.#sql.update, [
       ...columns,
       key,
-      expectedVersion,
+      columnVersion(expectedVersion, INT_COLUMN_VERSIONS),
       Date.now(),
     ])
     return result.affectedRows === 1
@@ -273,6 +240,10 @@ export class MySqlStore implements SessionStore {
     } catch (error) {
       const refused = refusedValue(error)
       if (refused !== undefined) throw unstorableValue(refused, error)
+      if (isMissingTable(error)) {
+        const table = `\`${this.#table}\``
+        throw missingTable('MySqlStore', table, runMigrate('schemas/mysql.sql'), error)
+      }
       throw storeFailure(operation, error)
     }
   }

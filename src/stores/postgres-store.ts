@@ -7,12 +7,15 @@ import {
 } from '../core/store.js'
 import { OPERATION, PREPARED, shortHash, statementsFor, type Statement } from './postgres-sql.js'
 import {
+  INT_COLUMN_VERSIONS,
   checkIdentifier,
+  columnVersion,
   recordFromRow,
   recordsFromRows,
   rowValues,
   type SessionRow,
 } from './sql-support.js'
+import { missingTable, runMigrate } from './missing-table.js'
 
 /**
  * What `PostgresStore` needs of a client: the `query` of a `pg.Pool` (or a `pg.Client`, or any
@@ -65,6 +68,16 @@ function refusedValue(error: unknown): string | undefined {
 }
 
 /**
+ * Whether the server says the table, its schema or one of its columns does not exist: 42P01
+ * (undefined_table), 3F000 (invalid_schema_name), 42703 (undefined_column: a table from before
+ * the `token` column).
+ */
+function isMissingTable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '42P01' || code === '3F000' || code === '42703'
+}
+
+/**
  * Whether a query failed because its connection died (terminated by an administrator, a
  * failover, a network reset), so another connection of the pool may well succeed.
  */
@@ -85,9 +98,11 @@ function isDeadConnection(error: unknown): boolean {
  * with a JSONB `data` column; every operation is one round trip. Expiry is judged by the
  * application's clock (`Date.now()`, which also computed `expiresAt`), not the server's. Expired
  * rows are never loaded; call `deleteExpired()` periodically to reclaim them. JSONB cannot hold
- * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the driver error as `cause`). A query whose pooled
- * connection died is sent once more, on a fresh connection. Listen for the pool's `'error'`
- * event: pg emits it when an idle connection dies, and without a listener it ends the process.
+ * U+0000 or a lone surrogate in strings: such a record fails to save with `INVALID_VALUE` (the
+ * driver error as `cause`). The `version` column holds the version modulo 2^31
+ * (`INT_COLUMN_VERSIONS`), so it never overflows. A query whose pooled connection died is sent
+ * once more, on a fresh connection. Listen for the pool's `'error'` event: pg emits it when an
+ * idle connection dies, and without a listener it ends the process.
  * @example
  * import pg from 'pg'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
@@ -102,6 +117,8 @@ export class PostgresStore implements SessionStore {
   readonly #sql: ReturnType<typeof statementsFor>
   readonly #names: Partial<Record<Statement, string>> | undefined
   readonly #deleteBatchSize: number
+  /** The table as the messages name it: `"schema"."table"`. */
+  readonly #table: string
 
   /**
    * @param pool A `pg.Pool` (or `pg.Client`) the application already has; the store does not
@@ -121,6 +138,7 @@ export class PostgresStore implements SessionStore {
       'PostgresStore options.deleteBatchSize'
     )
     this.#client = pool
+    this.#table = `"${schemaName}"."${tableName}"`
     this.#sql = statementsFor(schemaName, tableName)
     if (options.preparedStatements ?? true) {
       // A name per text: pg refuses one name for two texts on a connection, and the server
@@ -152,7 +170,10 @@ export class PostgresStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const result = await this.#run('create', [...rowValues(record), Date.now()])
+    const result = await this.#run('create', [
+      ...rowValues(record, INT_COLUMN_VERSIONS),
+      Date.now(),
+    ])
     return result.rowCount === 1
   }
 
@@ -172,13 +193,14 @@ export class PostgresStore implements SessionStore {
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    const values = rowValues(record, INT_COLUMN_VERSIONS)
     if (expectedVersion === undefined) {
-      await this.#run('upsert', rowValues(record))
+      await this.#run('upsert', values)
       return true
     }
     const result = await this.#run('compareAndSet', [
-      ...rowValues(record),
-      expectedVersion,
+      ...values,
+      columnVersion(expectedVersion, INT_COLUMN_VERSIONS),
       Date.now(),
     ])
     return result.rowCount === 1
@@ -249,6 +271,9 @@ export class PostgresStore implements SessionStore {
     } catch (error) {
       const refused = WRITES.has(statement) ? refusedValue(error) : undefined
       if (refused !== undefined) throw unstorableValue(refused, error)
+      if (isMissingTable(error)) {
+        throw missingTable('PostgresStore', this.#table, runMigrate('schemas/postgres.sql'), error)
+      }
       throw storeFailure(OPERATION[statement], error)
     }
   }

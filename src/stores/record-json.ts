@@ -1,7 +1,6 @@
 import { corruptRecord } from '../core/errors.js'
-import { parseExpiry } from '../core/expiry.js'
-import type { JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
+import { decodeRecord as decodeFields } from './stored-record.js'
 
 // The key-value stores without a schema (Workers KV, Durable Objects, Deno KV) keep a record as
 // one JSON string: JSON keeps a `__proto__` data key as an own property, where a structured clone
@@ -13,42 +12,29 @@ export function encodeRecord(record: SessionRecord): string {
 }
 
 /**
- * The record in `text`, as `encodeRecord` wrote it. Text that is not such a record throws
+ * The record in `text`, as `encodeRecord` (or a store's own encoder of the same fields) wrote
+ * it, under `key`: where the store read it, never a key written inside the text (a value copied
+ * under another key is that key's record). Text that is not such a record throws
  * `corruptRecord(key)`: stored data that does not fit, handled by the definition's `onInvalid`.
  */
-export function decodeRecord(key: string, text: string): SessionRecord {
-  let value: Record<string, unknown>
+export function decodeRecordText(key: string, text: string): SessionRecord {
+  let value: unknown
   try {
-    value = JSON.parse(text) as Record<string, unknown>
+    value = JSON.parse(text)
   } catch (error) {
     throw corruptRecord(key, error)
   }
-  const { data, createdAt, expiresAt, version, schemaVersion, expiry, token } = value
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof value.key !== 'string' ||
-    typeof data !== 'object' ||
-    data === null ||
-    Array.isArray(data) ||
-    typeof createdAt !== 'number' ||
-    typeof expiresAt !== 'number' ||
-    typeof version !== 'number' ||
-    typeof schemaVersion !== 'number' ||
-    (token !== undefined && typeof token !== 'string')
-  ) {
-    throw corruptRecord(key)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corruptRecord(key, new Error('the stored value is not a JSON object'))
   }
-  const record: SessionRecord = {
-    key: value.key,
-    data: data as JsonObject,
-    createdAt,
-    expiresAt,
-    version,
-    schemaVersion,
-  }
-  const parsedExpiry = parseExpiry(expiry)
-  if (parsedExpiry !== undefined) record.expiry = parsedExpiry
-  if (token !== undefined) record.token = token
-  return record
+  const fields = value as Record<string, unknown>
+  return decodeFields(key, {
+    data: fields['data'],
+    createdAt: fields['createdAt'],
+    expiresAt: fields['expiresAt'],
+    version: fields['version'],
+    schemaVersion: fields['schemaVersion'],
+    expiry: fields['expiry'],
+    token: fields['token'],
+  })
 }

@@ -1,6 +1,6 @@
-import { corruptRecord } from '../core/errors.js'
 import type { SessionRecord } from '../core/store.js'
-import { decodeRecord, encodeJson } from './stored-record.js'
+import { decodeRecordText } from './record-json.js'
+import { encodeJson } from './stored-record.js'
 
 // How RedisStore lays a record out in one string value, and the script that compares and sets
 // it: the two must agree on where `version` and `expiresAt` sit.
@@ -51,30 +51,12 @@ export function encodeRecord(record: SessionRecord): string {
 }
 
 /**
- * The record stored under `key`, from a value as the driver returns it (a string, or bytes).
- * A value that is not such a record (truncated JSON, a field of the wrong type, a value another
+ * The record stored under `key` (its Redis key without the prefix: where it was read, never the
+ * key written inside the value), from a value as the driver returns it (a string, or bytes). A
+ * value that is not such a record (truncated JSON, a field of the wrong type, a value another
  * program wrote) throws `corruptRecord` (`INVALID_STORED_DATA`).
  */
 export function decodeRecordValue(key: string, value: unknown): SessionRecord {
   const text = typeof value === 'string' ? value : new TextDecoder().decode(value as Uint8Array)
-  let stored: unknown
-  try {
-    stored = JSON.parse(text)
-  } catch (error) {
-    throw corruptRecord(key, error)
-  }
-  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
-    throw corruptRecord(key, new Error('the stored value is not a JSON object'))
-  }
-  const fields = stored as Record<string, unknown>
-  return decodeRecord(key, {
-    key: fields.key,
-    data: fields.data,
-    createdAt: fields.createdAt,
-    expiresAt: fields.expiresAt,
-    version: fields.version,
-    schemaVersion: fields.schemaVersion,
-    expiry: fields.expiry,
-    token: fields.token,
-  })
+  return decodeRecordText(key, text)
 }

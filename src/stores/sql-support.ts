@@ -30,12 +30,11 @@ export interface SessionRow {
 }
 
 /**
- * A `SessionRecord` from a row; `expiry` and `token` only when the row holds them. A row that
- * cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
+ * A `SessionRecord` from a row, its key the row's key column; `expiry` and `token` only when
+ * the row holds them. A row that cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
  */
 export function recordFromRow(row: SessionRow): SessionRecord {
   return decodeRecord(String(row.key), {
-    key: row.key,
     data: row.data,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
@@ -51,16 +50,34 @@ export function recordsFromRows(rows: readonly SessionRow[]): SessionRecord[] {
   return decodableRecords(rows, recordFromRow)
 }
 
-/** The column values of a record, JSON as text, in the column order of the SQL tables' `COLUMNS`. */
+/**
+ * How many versions a 32-bit `INTEGER` version column (PostgreSQL, MySQL) tells apart: a
+ * version is stored modulo this (`columnVersion`). Compare-and-set stays exact, since each save
+ * still changes the stored value, and only 2^31 saves of one session between a request's load
+ * and its save could make an old version match again; a record at 2^31 - 1 saves on (to 0)
+ * instead of failing every save as out of range.
+ */
+export const INT_COLUMN_VERSIONS = 2 ** 31
+
+/** A version as a column that tells `versions` versions apart holds it. */
+export function columnVersion(version: number, versions = Infinity): number {
+  return version < versions ? version : version % versions
+}
+
+/**
+ * The column values of a record, JSON as text, in the column order of the SQL tables'
+ * `COLUMNS`; its version as `columnVersion(version, versions)`.
+ */
 export function rowValues(
-  record: SessionRecord
+  record: SessionRecord,
+  versions?: number
 ): [string, string, number, number, number, number, string | null, string | null] {
   return [
     record.key,
     encodeJson(record.data),
     record.createdAt,
     record.expiresAt,
-    record.version,
+    columnVersion(record.version, versions),
     record.schemaVersion,
     record.expiry === undefined ? null : JSON.stringify(record.expiry),
     record.token ?? null,

@@ -9,6 +9,26 @@ export const SQLITE_COLUMNS =
 
 const PLACEHOLDERS = '?, ?, ?, ?, ?, ?, ?, ?'
 
+/**
+ * An integer column as `select` reads it: as it is within JavaScript's safe integers, else as
+ * text. SQLite holds 64-bit integers; libSQL's client and node:sqlite throw a RangeError for a
+ * row holding one beyond 2^53 (failing the whole result: a load, or a scan batch), and the other
+ * drivers round it. As text, `decodeRecord` judges it, so such a row is invalid stored data.
+ * Measured on better-sqlite3: no difference in a load's time (about 2 us either way).
+ */
+const safeInteger = (column: string) =>
+  `CASE WHEN ${column} BETWEEN -9007199254740991 AND 9007199254740991 THEN ${column} ` +
+  `ELSE CAST(${column} AS TEXT) END AS ${column}`
+
+/** The columns a read selects, in `SQLITE_COLUMNS` order, integers as `safeInteger`. */
+const SELECTED = [
+  'key',
+  'data',
+  ...['created_at', 'expires_at', 'version', 'schema_version'].map(safeInteger),
+  'expiry',
+  'token',
+].join(', ')
+
 const ASSIGN_EXCLUDED =
   'data = excluded.data, created_at = excluded.created_at, expires_at = excluded.expires_at, ' +
   'version = excluded.version, schema_version = excluded.schema_version, expiry = excluded.expiry, ' +
@@ -57,7 +77,7 @@ export function sqliteTableScript(table: string): string {
  * - `scanFirst`: now, limit. `scanNext`: the last key read, now, limit.
  */
 export function sqliteStatements(table: string) {
-  const select = `SELECT ${SQLITE_COLUMNS} FROM ${table}`
+  const select = `SELECT ${SELECTED} FROM ${table}`
   const insert = `INSERT INTO ${table} (${SQLITE_COLUMNS}) VALUES (${PLACEHOLDERS})
      ON CONFLICT (key) DO UPDATE SET ${ASSIGN_EXCLUDED}`
   return {

@@ -8,6 +8,7 @@ import {
 import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
 import { sqliteTableScript, sqliteStatements, type SqliteStatementText } from './sqlite-sql.js'
 import { sqliteDriverOf } from './sqlite-driver.js'
+import { isMissingSqliteTable, missingTable, runMigrate } from './missing-table.js'
 import type { SessionRow } from './sql-support.js'
 
 /**
@@ -100,7 +101,7 @@ export class SqliteStore implements SessionStore {
     try {
       return this.#prepared().create.run(...rowValues(record), Date.now()).changes === 1
     } catch (error) {
-      throw storeFailure('create', error)
+      throw this.#failure('create', error)
     }
   }
 
@@ -113,7 +114,7 @@ export class SqliteStore implements SessionStore {
       const row = this.#prepared().load.get(key, Date.now()) as SessionRow | undefined
       return row === undefined ? undefined : recordFromRow(row)
     } catch (error) {
-      throw storeFailure('load', error)
+      throw this.#failure('load', error)
     }
   }
 
@@ -132,7 +133,7 @@ export class SqliteStore implements SessionStore {
           : statements.compareAndSet.run(...rest, key, expectedVersion, Date.now())
       return result.changes === 1
     } catch (error) {
-      throw storeFailure('save', error)
+      throw this.#failure('save', error)
     }
   }
 
@@ -144,7 +145,7 @@ export class SqliteStore implements SessionStore {
     try {
       this.#prepared().delete.run(key)
     } catch (error) {
-      throw storeFailure('delete', error)
+      throw this.#failure('delete', error)
     }
   }
 
@@ -163,7 +164,7 @@ export class SqliteStore implements SessionStore {
         if (changes < DELETE_BATCH_SIZE) return total
       }
     } catch (error) {
-      throw storeFailure('deleteExpired', error)
+      throw this.#failure('deleteExpired', error)
     }
   }
 
@@ -190,7 +191,7 @@ export class SqliteStore implements SessionStore {
         ) as SessionRow[]
         records = recordsFromRows(rows)
       } catch (error) {
-        throw storeFailure('scan', error)
+        throw this.#failure('scan', error)
       }
       const last = rows.at(-1)
       if (last === undefined) return
@@ -215,6 +216,12 @@ export class SqliteStore implements SessionStore {
     } catch (error) {
       if (!(error instanceof Error && /duplicate column name/i.test(error.message))) throw error
     }
+  }
+
+  /** A failure as `storeFailure`, unless it says the table is missing: then `CONFIG`. */
+  #failure(operation: string, error: unknown): SessionError {
+    if (!isMissingSqliteTable(error)) return storeFailure(operation, error)
+    return missingTable('SqliteStore', `"${this.#table}"`, runMigrate('schemas/sqlite.sql'), error)
   }
 
   /** The statements, prepared on first use (after `migrate`) and reused. */

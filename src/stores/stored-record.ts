@@ -6,10 +6,10 @@ import type { SessionRecord } from '../core/store.js'
 /**
  * The fields of one record as a store read them back, before they are checked: JSON may still
  * be text, numbers may be strings or bigints (as SQL drivers return them), and anything may be
- * damaged (a truncated value, a row edited by hand, a value written by another program).
+ * damaged (a truncated value, a row edited by hand, a value written by another program). The
+ * key is not among them: it is where the store read the record (see `decodeRecord`).
  */
 export interface StoredFields {
-  key: unknown
   data: unknown
   createdAt: unknown
   expiresAt: unknown
@@ -35,7 +35,11 @@ function parsedJson(value: unknown, field: string): unknown {
   }
 }
 
-/** A number from a driver's number, numeric string or bigint; integers where `integer`. */
+/**
+ * A number from a driver's number, numeric string or bigint, within JavaScript's safe integers
+ * (a larger one has lost its exact value on the way, or was never ours); a whole one where
+ * `integer`.
+ */
 function numberOf(value: unknown, field: string, integer: boolean): number {
   const number =
     typeof value === 'number'
@@ -43,26 +47,33 @@ function numberOf(value: unknown, field: string, integer: boolean): number {
       : typeof value === 'bigint' || (typeof value === 'string' && value.trim() !== '')
         ? Number(value)
         : Number.NaN
-  if (integer ? !Number.isSafeInteger(number) : !Number.isFinite(number)) {
-    throw new UndecodableField(`${field} is ${JSON.stringify(String(value))}, not a number`)
+  const fits = integer
+    ? Number.isSafeInteger(number)
+    : Number.isFinite(number) && Math.abs(number) <= Number.MAX_SAFE_INTEGER
+  if (!fits) {
+    throw new UndecodableField(
+      `${field} is ${JSON.stringify(String(value))}, not a number within ±(2^53 - 1)`
+    )
   }
   return number
 }
 
 /**
- * The `SessionRecord` that `fields` describe, checked field by field. A record that cannot be
- * decoded throws `corruptRecord(key)` (`INVALID_STORED_DATA`), which the engine hands to the
- * definition's `onInvalid` policy: stored data that does not fit is never an outage.
+ * The `SessionRecord` that `fields` describe, checked field by field, under `key`: the key the
+ * store read it at (its Redis key, row, file name), never a key written inside the value, so a
+ * value restored or copied under another key is that key's record and its writes stay there.
+ * A record that cannot be decoded throws `corruptRecord(key)` (`INVALID_STORED_DATA`), which
+ * the engine hands to the definition's `onInvalid` policy: stored data that does not fit is
+ * never an outage.
  */
 export function decodeRecord(key: string, fields: StoredFields): SessionRecord {
   try {
-    if (typeof fields.key !== 'string') throw new UndecodableField('key is not a string')
     const data = parsedJson(fields.data, 'data')
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new UndecodableField('data is not a JSON object')
     }
     const record: SessionRecord = {
-      key: fields.key,
+      key,
       data: data as JsonObject,
       createdAt: numberOf(fields.createdAt, 'createdAt', false),
       expiresAt: numberOf(fields.expiresAt, 'expiresAt', false),
@@ -101,6 +112,14 @@ export function decodableRecords<T>(
       throw error
     }
   })
+}
+
+/** A `catch` handler: `value` for a record that cannot be decoded, any other failure rethrown. */
+export function ifCorrupt<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (isSessionError(error) && error.code === 'INVALID_STORED_DATA') return value
+    throw error
+  }
 }
 
 /**

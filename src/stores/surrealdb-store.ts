@@ -1,5 +1,6 @@
 import { BoundExcluded, RecordId, RecordIdRange, Table } from 'surrealdb'
 import { SessionError, attemptStore } from '../core/errors.js'
+import { missingTable, runMigrate } from './missing-table.js'
 import { decodeRecord } from './stored-record.js'
 import {
   batchSizeOf,
@@ -52,6 +53,11 @@ function isTransactionConflict(error: unknown): boolean {
   return error instanceof Error && /transaction conflict/i.test(error.message)
 }
 
+/** SurrealDB's answer to a statement on a table that was never defined (nor written to). */
+function isMissingTable(error: unknown): boolean {
+  return error instanceof Error && /\bThe table '[^']*' does not exist\b/.test(error.message)
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** What `CONTENT` writes: every field but `id`, which the statement's record id gives. */
@@ -68,10 +74,12 @@ function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
   return content
 }
 
-/** The record of a document; a document it cannot decode throws `corruptRecord`. */
+/**
+ * The record of a document, under `key` (the key part of its record id); a document it cannot
+ * decode throws `corruptRecord`.
+ */
 function recordOf(key: string, document: SessionDocument): SessionRecord {
   return decodeRecord(key, {
-    key: document.id?.id,
     data: document.data,
     createdAt: document.createdAt,
     expiresAt: document.expiresAt,
@@ -223,7 +231,9 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
       for (const document of batch) {
         let record: SessionRecord | undefined
         try {
-          record = recordOf(String(document.id?.id), document)
+          // A record whose id is not a string (`sessions:1`) is no session of this store.
+          const key: unknown = document.id?.id
+          record = typeof key === 'string' ? recordOf(key, document) : undefined
         } catch {
           record = undefined
         }
@@ -239,13 +249,19 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
     return new RecordId(this.#table, key)
   }
 
-  /** Runs one statement, again after a transaction conflict (with a short random pause). */
+  /**
+   * Runs one statement, again after a transaction conflict (with a short random pause). A table
+   * that does not exist is `CONFIG`: `migrate()` was not run.
+   */
   #query(operation: string, query: string, bindings?: Record<string, unknown>) {
     return attemptStore(operation, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.#db.query(query, bindings).collect()
         } catch (error) {
+          if (isMissingTable(error)) {
+            throw missingTable('SurrealStore', this.#table, runMigrate(), error, { columns: false })
+          }
           if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error
           await pause(Math.random() * 2 ** attempt)
         }

@@ -6,7 +6,8 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { KeyQueue } from './key-queue.js'
-import { decodeRecord, type StoredFields } from './stored-record.js'
+import { recordKeyOf, storageKeyOf } from './unstorage-keys.js'
+import { decodeRecordText } from './record-json.js'
 
 /**
  * The part of an unstorage `Storage` (`createStorage({ driver })`) the store uses. Declared here
@@ -32,15 +33,6 @@ export interface UnstorageStoreOptions {
 const DEFAULT_PREFIX = 'session'
 /** Tags the stored text: unstorage's `destr` would parse (and strip `__proto__` from) bare JSON. */
 const FORMAT_TAG = 'ts1'
-/** Record keys stored as they are; any other is hex-encoded behind `~` (unstorage splits on `:`). */
-const PLAIN_KEY = /^[A-Za-z0-9_-]{1,200}$/
-
-function storageKeyOf(key: string): string {
-  if (PLAIN_KEY.test(key)) return key
-  const bytes = new TextEncoder().encode(key)
-  return `~${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
-}
-
 function encode(record: SessionRecord): string {
   return `${FORMAT_TAG}${JSON.stringify({
     key: record.key,
@@ -54,18 +46,15 @@ function encode(record: SessionRecord): string {
   })}`
 }
 
-/** The record in a stored value; `corruptRecord` if it is not one this store wrote. */
+/**
+ * The record in a stored value, under `key` (the key of the item it was read from, never one
+ * written inside the value); `corruptRecord` if it is not one this store wrote.
+ */
 function decode(key: string, value: unknown): SessionRecord {
-  let stored: StoredFields
-  try {
-    if (typeof value !== 'string' || !value.startsWith(FORMAT_TAG)) {
-      throw new TypeError('the value was not written by UnstorageStore')
-    }
-    stored = JSON.parse(value.slice(FORMAT_TAG.length)) as StoredFields
-  } catch (cause) {
-    throw corruptRecord(key, cause)
+  if (typeof value !== 'string' || !value.startsWith(FORMAT_TAG)) {
+    throw corruptRecord(key, new TypeError('the value was not written by UnstorageStore'))
   }
-  return decodeRecord(key, stored)
+  return decodeRecordText(key, value.slice(FORMAT_TAG.length))
 }
 
 function decodeOrUndefined(key: string, value: unknown): SessionRecord | undefined {
@@ -231,7 +220,8 @@ export class UnstorageStore implements SessionStore {
       )
       const now = Date.now()
       for (const [i, value] of values.entries()) {
-        const record = decodeOrUndefined(batch[i] ?? '', value)
+        const key = this.#recordKeyOf(batch[i] ?? '')
+        const record = key === undefined ? undefined : decodeOrUndefined(key, value)
         if (record !== undefined && record.expiresAt > now) yield record
       }
     }
@@ -239,6 +229,12 @@ export class UnstorageStore implements SessionStore {
 
   #item(key: string): string {
     return `${this.#prefix}:${storageKeyOf(key)}`
+  }
+
+  /** The record key of an item `getKeys` listed, or `undefined` for an item this store never names. */
+  #recordKeyOf(item: string): string | undefined {
+    const head = `${this.#prefix}:`
+    return item.startsWith(head) ? recordKeyOf(item.slice(head.length)) : undefined
   }
 
   #write(item: string, record: SessionRecord): Promise<void> {

@@ -5,11 +5,17 @@ import { counterSession } from '../../schemas/counter.js'
 import { CookieJar, sessionApp } from './http.js'
 import type { JsonObject } from '../../src/core/json.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
+import { expectCopiedValueStaysUnderItsKey, type CopyStoredValue } from './stored-value-copies.js'
 
 /** What a store's test file hands the suite: a store, and how to release it. */
 export interface StoreUnderTest {
   store: SessionStore
   cleanup?: () => Promise<void>
+  /**
+   * For a store that keeps a value apart from its key (Redis, KV stores, files): copies a raw
+   * stored value under another key, to show that the copy is that key's record.
+   */
+  copyStoredValue?: CopyStoredValue
 }
 
 /** Options of `describeStoreConformance`. */
@@ -80,6 +86,7 @@ export function describeStoreConformance(
   describe.skipIf(skipReason !== undefined)(title, () => {
     let store: SessionStore
     let cleanup: (() => Promise<void>) | undefined
+    let copyStoredValue: CopyStoredValue | undefined
     let prefix: string
     const key = (suffix: string | number) => `${prefix}:${suffix}`
 
@@ -87,6 +94,7 @@ export function describeStoreConformance(
       const underTest = await setup()
       store = underTest.store
       cleanup = underTest.cleanup
+      copyStoredValue = underTest.copyStoredValue
       prefix = `conformance-${crypto.randomUUID()}`
     })
 
@@ -129,6 +137,12 @@ export function describeStoreConformance(
       expect(await store.create(first)).toBe(true)
       expect(await store.create(makeRecord(first.key, { data: { who: 'second' } }))).toBe(false)
       expect(await store.load(first.key)).toStrictEqual(first)
+    })
+
+    it('a stored value copied under another key is the record of that key, and its writes stay there', async (context) => {
+      if (copyStoredValue === undefined) return context.skip('no raw copy for this store')
+      const original = makeRecord(key('original'), { data: { who: 'original' }, token: 'o' })
+      await expectCopiedValueStaysUnderItsKey(store, copyStoredValue, original, key('copy'))
     })
 
     it('load of a missing key is undefined', async () => {

@@ -1,7 +1,8 @@
-import { env } from 'cloudflare:test'
+import { env, runInDurableObject } from 'cloudflare:test'
 import type {
   D1DatabaseBinding,
   DurableObjectNamespaceBinding,
+  DurableObjectStorageBinding,
   KvNamespaceBinding,
 } from '../../src/stores/cloudflare/index.js'
 
@@ -18,4 +19,16 @@ export const bindings = {
 /** A table name no other test run uses. */
 export function uniqueTableName(stem: string): string {
   return `${stem}_${crypto.randomUUID().replaceAll('-', '')}`
+}
+
+/**
+ * Runs `task` on the storage of the session object of record key `key`, inside that object: to
+ * write what `DurableObjectStore` never would (a corrupt value, a copied one).
+ */
+export function objectStorage<T>(
+  key: string,
+  task: (storage: DurableObjectStorageBinding) => Promise<T>
+): Promise<T> {
+  const stub = bindings.sessions.get(bindings.sessions.idFromName(key))
+  return runInDurableObject(stub, (_, state) => task(state.storage as DurableObjectStorageBinding))
 }

@@ -16,6 +16,16 @@ const report = await runScenarios(`bun ${Bun.version}`, pkg, {
     return store
   },
 })
-process.exit(report.failed === 0 && report.passed > 0 ? 0 : 1)
+
+// A SqliteStore over bun:sqlite used before migrate() is a setup step not done: CONFIG, which
+// says to run it (not STORE_UNAVAILABLE, "try again later").
+const unmigrated = new SqliteStore(new Database(':memory:'))
+const failure = (await unmigrated.load('k').catch((error: unknown) => error)) as
+  { code?: unknown; message?: unknown } | undefined
+const refused = failure?.code === 'CONFIG' && /store\.migrate\(\)/.test(String(failure.message))
+console.log(
+  `${refused ? 'ok  ' : 'FAIL'} bun · SqliteStore(bun:sqlite) before migrate() fails with CONFIG: ${String(failure?.message)}`
+)
+process.exit(report.failed === 0 && report.passed > 0 && refused ? 0 : 1)
 
 declare const Bun: { version: string }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { D1Store } from '../../src/stores/cloudflare/index.js'
+import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { expectOutOfRangeRowsInvalid } from '../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
 
@@ -28,11 +30,9 @@ describe('D1Store', () => {
     expect(index.results).toContainEqual({ name: `${tableName}_expires_at` })
   })
 
-  it('before migrate, an operation fails with STORE_UNAVAILABLE and the D1 error as cause', async () => {
+  it('before migrate, every call fails with CONFIG that says to run it; after it, it works', async () => {
     const store = new D1Store(bindings.db, { tableName: uniqueTableName('missing') })
-    const error = await store.load('k').catch((e: unknown) => e)
-    expect(isSessionError(error) && error.code).toBe('STORE_UNAVAILABLE')
-    expect(String((error as Error).cause)).toMatch(/no such table/)
+    await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
   })
 
   it('a row whose data is not JSON loads as INVALID_STORED_DATA, not an outage', async () => {
@@ -44,6 +44,13 @@ describe('D1Store', () => {
     await bindings.db.prepare(`UPDATE "${tableName}" SET data = '{oops'`).run()
     const error = await store.load(record.key).catch((e: unknown) => e)
     expect(isSessionError(error) && error.code).toBe('INVALID_STORED_DATA')
+  })
+
+  it('a row holding an integer beyond 2^53 is invalid stored data; scan and migrateStore go on', async () => {
+    const tableName = uniqueTableName('huge')
+    const store = new D1Store(bindings.db, { tableName })
+    await store.migrate()
+    await expectOutOfRangeRowsInvalid(store, tableName, (sql) => bindings.db.prepare(sql).run())
   })
 
   it('refuses a table name that is not a plain identifier, and a non-binding', () => {

@@ -11,7 +11,21 @@ const kv = await deno.openKv(':memory:')
 
 describeStoreConformance(
   'DenoKvStore (Deno, Deno.openKv(":memory:"))',
-  () => ({ store: new DenoKvStore(kv, { prefix: ['conformance', crypto.randomUUID()] }) }),
+  () => {
+    const prefix = ['conformance', crypto.randomUUID()]
+    return {
+      store: new DenoKvStore(kv, { prefix }),
+      // The head entry, which holds a small record's JSON: what a restore would copy.
+      copyStoredValue: async (from: string, to: string) => {
+        const head = await kv.get([...prefix, 'record', from])
+        const { ok } = await kv
+          .atomic()
+          .set([...prefix, 'record', to], head.value)
+          .commit()
+        if (!ok) throw new Error(`could not copy ${from}`)
+      },
+    }
+  },
   { isolated: true }
 )
 

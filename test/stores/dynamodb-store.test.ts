@@ -118,6 +118,28 @@ describe('DynamoDbStore on dynalite', () => {
     await dropTable(tableName)
   })
 
+  it('an item holding a number beyond 2^53 (which a compare-and-set could never match) is invalid stored data', async () => {
+    const { store, tableName } = await freshStore()
+    await store.create(makeRecord('good'))
+    for (const attribute of ['version', 'createdAt', 'expiresAt', 'schemaVersion']) {
+      await store.create(makeRecord(attribute))
+      const item = await rawItem(tableName, attribute)
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { ...item, [attribute]: { N: '90071992547409930' } },
+        })
+      )
+      await expect(store.load(attribute), attribute).rejects.toSatisfy(
+        isCode('INVALID_STORED_DATA')
+      )
+    }
+    const keys: string[] = []
+    for await (const record of store.scan()) keys.push(record.key)
+    expect(keys).toStrictEqual(['good'])
+    await dropTable(tableName)
+  })
+
   it('a session whose item cannot be decoded starts over empty through the middleware, never a 5xx', async () => {
     const { store, tableName } = await freshStore()
     const jar = new CookieJar(counterApp(store))

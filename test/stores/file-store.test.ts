@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { copyFile, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -33,6 +33,10 @@ function setup(options: Partial<FileStoreOptions> = {}): StoreUnderTest & {
     dir,
     store: new FileStore({ dir, ...options }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
+    copyStoredValue: async (from, to) => {
+      const file = async (key: string) => join(dir, `${await fileNameOf(key)}.json`)
+      await copyFile(await file(from), await file(to))
+    },
   }
 }
 

@@ -6,7 +6,17 @@ import { bindings } from '../helpers/workerd.js'
 
 describeStoreConformance(
   'KvStore (workerd, local KV)',
-  () => ({ store: new KvStore(bindings.kv, { prefix: `kv-${crypto.randomUUID()}:` }) }),
+  () => {
+    const prefix = `kv-${crypto.randomUUID()}:`
+    return {
+      store: new KvStore(bindings.kv, { prefix }),
+      copyStoredValue: async (from: string, to: string) => {
+        const value = await bindings.kv.get(prefix + from, 'text')
+        if (value === null) throw new Error(`no value ${from} to copy`)
+        await bindings.kv.put(prefix + to, value)
+      },
+    }
+  },
   {
     isolated: true,
     bestEffortCompareAndSet:
@@ -40,5 +50,31 @@ describe('KvStore', () => {
     await bindings.kv.put(`${prefix}bad`, '{"key":"bad"}')
     const error = await new KvStore(bindings.kv, { prefix }).load('bad').catch((e: unknown) => e)
     expect(isSessionError(error) && error.code).toBe('INVALID_STORED_DATA')
+  })
+
+  it('refuses an empty prefix (or one that is not a string) with CONFIG', () => {
+    for (const prefix of ['', 42]) {
+      const error = (() => {
+        try {
+          new KvStore(bindings.kv, { prefix: prefix as string })
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(isSessionError(error) && error.code, String(prefix)).toBe('CONFIG')
+      expect((error as Error).message).toMatch(/prefix/)
+    }
+  })
+
+  it('scan skips a value it cannot decode and yields every other record', async () => {
+    const prefix = `kv-${crypto.randomUUID()}:`
+    const store = new KvStore(bindings.kv, { prefix })
+    const records = ['a', 'c', 'e'].map((key) => makeRecord(key))
+    for (const record of records) await store.create(record)
+    await bindings.kv.put(`${prefix}b`, '{"truncated":')
+    await bindings.kv.put(`${prefix}d`, 'null')
+    const scanned = []
+    for await (const record of store.scan({ batchSize: 2 })) scanned.push(record)
+    expect(scanned).toStrictEqual(records)
   })
 })

@@ -114,15 +114,6 @@ describe('LibsqlStore migrate', () => {
     migrated.close()
     fromFile.close()
   })
-
-  it('fails operations before migrate with STORE_UNAVAILABLE naming the missing table', async () => {
-    const client = newClient()
-    const store = new LibsqlStore(client)
-    const error = await store.load('k').catch((e: unknown) => e)
-    expect(isSessionError(error) && error.code).toBe('STORE_UNAVAILABLE')
-    expect(String((error as Error).cause)).toMatch(/no such table/)
-    client.close()
-  })
 })
 
 describe('LibsqlStore stored data and expiry', () => {

@@ -24,7 +24,17 @@ const openDatabase = (path = newPath()): RootDatabase => open({ path, useVersion
 function setup(): StoreUnderTest & { db: RootDatabase; store: LmdbStore; path: string } {
   const path = newPath()
   const db = openDatabase(path)
-  return { db, path, store: new LmdbStore(db), cleanup: () => db.close() }
+  return {
+    db,
+    path,
+    store: new LmdbStore(db),
+    cleanup: () => db.close(),
+    copyStoredValue: async (from, to) => {
+      const entry = db.getEntry(from)
+      if (entry === undefined) throw new Error(`no entry ${from} to copy`)
+      await db.put(to, entry.value as string, entry.version ?? 0)
+    },
+  }
 }
 
 /** The `SessionError` code `promise` rejects with, or what it resolved to. */

@@ -87,7 +87,14 @@ for (const driver of drivers) {
       // match other text than themselves, and scan would miss every record.
       const own = `${base}${driver.name}:${setups++}:`
       const store = new RedisStore(driver.client, { prefix: `${own}glob*?[x]\\:` })
-      return { store, cleanup: () => deleteKeysStartingWith(own) }
+      return {
+        store,
+        cleanup: () => deleteKeysStartingWith(own),
+        // COPY keeps the value and its TTL, as a restore or a RENAME would.
+        copyStoredValue: async (from: string, to: string) => {
+          await ioredis.call('COPY', store.prefix + from, store.prefix + to)
+        },
+      }
     },
     // Spread: the suite's `skipReason?: string` takes no explicit `undefined` (exactOptionalPropertyTypes).
     { ...(skipReason === undefined ? {} : { skipReason }), unreachable: driver.unreachable }

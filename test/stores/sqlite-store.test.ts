@@ -155,16 +155,6 @@ describe('SqliteStore migrate', () => {
     expect(await store.load('k')).toStrictEqual(record)
     db.close()
   })
-
-  it('fails operations before migrate with STORE_UNAVAILABLE, and works once migrated', async () => {
-    const db = openDatabase()
-    const store = new SqliteStore(db)
-    const error = await rejectsWith(store.load('k'), 'STORE_UNAVAILABLE')
-    expect(String((error as Error).cause)).toMatch(/no such table/)
-    await store.migrate()
-    expect(await store.create(makeRecord('k'))).toBe(true)
-    db.close()
-  })
 })
 
 describe('SqliteStore failures and expiry', () => {

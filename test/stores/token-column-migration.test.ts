@@ -5,6 +5,11 @@ import { PostgresStore } from '../../src/stores/postgres-store.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import { makeRecord } from '../helpers/store-conformance.js'
 import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
+import {
+  mySqlTableWithoutToken,
+  postgresTableWithoutToken,
+  sqliteTableWithoutToken,
+} from '../helpers/tables-before-token.js'
 
 // Tables as the version before the write token created them (its schemas/*.sql), each holding
 // one session row written by that version.
@@ -40,10 +45,7 @@ async function expectMigratedFromOldTable(store: {
 describe('migrate() adds the token column to a table of the previous version', () => {
   it('on SQLite, keeping its rows', async () => {
     const db = new Database(':memory:')
-    db.exec(`CREATE TABLE "sessions" (
-      key TEXT NOT NULL PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-      version INTEGER NOT NULL, schema_version INTEGER NOT NULL, expiry TEXT, data TEXT NOT NULL);
-      CREATE INDEX "sessions_expires_at" ON "sessions" (expires_at);`)
+    db.exec(sqliteTableWithoutToken())
     db.prepare(`INSERT INTO sessions VALUES ('old', 1, ?, 0, 1, NULL, '{"count":7}')`).run(hour())
     await expectMigratedFromOldTable(new SqliteStore(db))
     const columns = db.pragma('table_info("sessions")') as { name: string }[]
@@ -55,10 +57,7 @@ describe('migrate() adds the token column to a table of the previous version', (
     const { pool, schemaName } = postgres
     const tableName = postgres.newTableName()
     const table = `"${schemaName}"."${tableName}"`
-    await pool.query(`CREATE TABLE ${table} (
-      key TEXT COLLATE "C" PRIMARY KEY, data JSONB NOT NULL, created_at BIGINT NOT NULL,
-      expires_at BIGINT NOT NULL, version INTEGER NOT NULL, schema_version INTEGER NOT NULL,
-      expiry JSONB NULL)`)
+    await pool.query(postgresTableWithoutToken(table))
     await pool.query(`INSERT INTO ${table} VALUES ('old', '{"count":7}', 1, $1, 0, 1, NULL)`, [
       hour(),
     ])
@@ -76,12 +75,7 @@ describe('migrate() adds the token column to a table of the previous version', (
     async () => {
       const { pool } = mySql
       const tableName = mySql.newTableName()
-      await pool.query(`CREATE TABLE \`${tableName}\` (
-        \`key\` VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-        \`data\` LONGTEXT NOT NULL, \`created_at\` BIGINT NOT NULL, \`expires_at\` BIGINT NOT NULL,
-        \`version\` INT NOT NULL, \`schema_version\` INT NOT NULL, \`expiry\` TEXT NULL,
-        PRIMARY KEY (\`key\`), KEY \`expires_at\` (\`expires_at\`)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`)
+      await pool.query(mySqlTableWithoutToken(tableName))
       await pool.query(
         `INSERT INTO \`${tableName}\` VALUES ('old', '{"count":7}', 1, ?, 0, 1, NULL)`,
         [hour()]

@@ -8,6 +8,7 @@ import memoryDriver from 'unstorage/drivers/memory'
 import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { storageKeyOf } from '../../src/stores/unstorage-keys.js'
 import { UnstorageStore, type UnstorageStorage } from '../../src/stores/unstorage-store.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
@@ -58,7 +59,14 @@ function storeOn(storage: () => Storage) {
   return (): StoreUnderTest & { storage: Storage; store: UnstorageStore } => {
     const own = storage()
     opened.push(own)
-    return { storage: own, store: new UnstorageStore(own, { prefix: 'app:session' }) }
+    const item = (key: string) => `app:session:${storageKeyOf(key)}`
+    return {
+      storage: own,
+      store: new UnstorageStore(own, { prefix: 'app:session' }),
+      copyStoredValue: async (from, to) => {
+        await own.setItem(item(to), (await own.getItem(item(from))) as string)
+      },
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import {
   rowValues,
   type SessionRow,
 } from '../sql-support.js'
+import { isMissingSqliteTable, missingTable, runMigrate } from '../missing-table.js'
 import { sqliteStatements, sqliteTableStatements, type SqliteStatementText } from '../sqlite-sql.js'
 import type { D1DatabaseBinding, D1StatementBinding } from './bindings.js'
 
@@ -77,7 +78,7 @@ export class D1Store implements SessionStore {
 
   /** Inserts the record if no live record has its key; an expired row with the key is replaced. */
   async create(record: SessionRecord): Promise<boolean> {
-    return attemptStore('create', async () => {
+    return this.#attempt('create', async () => {
       const result = await this.#statement(this.#sql.create, ...rowValues(record), Date.now()).run()
       return result.meta.changes === 1
     })
@@ -85,7 +86,7 @@ export class D1Store implements SessionStore {
 
   /** The record with this key, or `undefined` if it is missing or expired. */
   async load(key: string): Promise<SessionRecord | undefined> {
-    return attemptStore('load', async () => {
+    return this.#attempt('load', async () => {
       const row = (await this.#statement(
         this.#sql.load,
         key,
@@ -100,7 +101,7 @@ export class D1Store implements SessionStore {
    * live row with exactly that version exists; `false` otherwise (also when missing or expired).
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
-    return attemptStore('save', async () => {
+    return this.#attempt('save', async () => {
       const [key, ...rest] = rowValues(record)
       const statement =
         expectedVersion === undefined
@@ -112,7 +113,7 @@ export class D1Store implements SessionStore {
 
   /** Deletes the row with this key; a missing key is not an error. */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () => this.#statement(this.#sql.delete, key).run())
+    await this.#attempt('delete', () => this.#statement(this.#sql.delete, key).run())
   }
 
   /**
@@ -120,7 +121,7 @@ export class D1Store implements SessionStore {
    * @example export default { scheduled: (_, env) => new D1Store(env.DB).deleteExpired() }
    */
   async deleteExpired(): Promise<number> {
-    return attemptStore('deleteExpired', async () => {
+    return this.#attempt('deleteExpired', async () => {
       const now = Date.now()
       let total = 0
       for (;;) {
@@ -143,7 +144,7 @@ export class D1Store implements SessionStore {
     const batchSize = batchSizeOf(options.batchSize, 'scan options.batchSize')
     let after = ''
     for (;;) {
-      const rows = await attemptStore('scan', async () => {
+      const rows = await this.#attempt('scan', async () => {
         const { results } = await this.#statement(
           this.#sql.scanNext,
           after,
@@ -158,6 +159,17 @@ export class D1Store implements SessionStore {
       if (last === undefined || rows.length < batchSize) return
       after = last.key
     }
+  }
+
+  /** `attemptStore`, with a missing table as `CONFIG`: `migrate()` was not run. */
+  #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return attemptStore(operation, () =>
+      run().catch((error: unknown) => {
+        if (!isMissingSqliteTable(error)) throw error
+        const table = `"${this.#table}"`
+        throw missingTable('D1Store', table, runMigrate(), error, { columns: false })
+      })
+    )
   }
 
   #statement(query: string, ...values: unknown[]): D1StatementBinding {

@@ -1,6 +1,6 @@
-import { SessionError, attemptStore } from '../../core/errors.js'
+import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
 import type { SessionRecord, SessionStore } from '../../core/store.js'
-import { decodeRecord, encodeRecord } from '../record-json.js'
+import { decodeRecordText, encodeRecord } from '../record-json.js'
 import type { DurableObjectNamespaceBinding } from './bindings.js'
 import type { SessionObjectReply, SessionObjectRequest } from './session-object-protocol.js'
 
@@ -58,7 +58,8 @@ export class DurableObjectStore implements SessionStore {
   async load(key: string): Promise<SessionRecord | undefined> {
     return attemptStore('load', async () => {
       const reply = await this.#call(key, { op: 'load' })
-      return reply.record === undefined ? undefined : decodeRecord(key, reply.record)
+      if (reply.invalid !== undefined) throw corruptRecord(key, new Error(reply.invalid))
+      return reply.record === undefined ? undefined : decodeRecordText(key, reply.record)
     })
   }
 

@@ -5,18 +5,21 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../../core/store.js'
-import { decodeRecord, encodeRecord } from '../record-json.js'
+import { decodeRecordText, encodeRecord } from '../record-json.js'
+import { ifCorrupt } from '../stored-record.js'
 import type { KvNamespaceBinding } from './bindings.js'
 
 /** Options of `KvStore`. */
 export interface KvStoreOptions {
   /**
-   * Prepended to every record key, so one namespace can hold other data too.
+   * Prepended to every record key, so one namespace can hold other data too; `scan` reads only
+   * keys with it. Not empty.
    * @default 'session:'
    */
   prefix?: string
 }
 
+const DEFAULT_PREFIX = 'session:'
 /** Workers KV refuses an expiration less than 60 seconds ahead. */
 const MIN_TTL_SECONDS = 60
 /** Keys per `list` page: the most Workers KV returns. */
@@ -57,8 +60,15 @@ export class KvStore implements SessionStore {
         'KvStore takes a Workers KV namespace binding, e.g. new KvStore(env.SESSIONS_KV) with [[kv_namespaces]] binding = "SESSIONS_KV" in wrangler.toml.'
       )
     }
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    if (typeof prefix !== 'string' || prefix === '') {
+      throw new SessionError(
+        'CONFIG',
+        `KvStore options.prefix takes a non-empty string, so that scan reads only sessions and no record key names other data of the namespace; got ${JSON.stringify(prefix)}. Omit it for '${DEFAULT_PREFIX}'.`
+      )
+    }
     this.#kv = namespace
-    this.#prefix = options.prefix ?? 'session:'
+    this.#prefix = prefix
   }
 
   /**
@@ -101,8 +111,8 @@ export class KvStore implements SessionStore {
   }
 
   /**
-   * Every live record under the prefix, through `list` (1000 keys a page) and one `get` per key.
-   * Eventually consistent like every KV read: a key written elsewhere in the last minute may be
+   * Every live record under the prefix, through `list` (1000 keys a page) and one `get` per key;
+   * a value that cannot be decoded is skipped. Eventually consistent like every KV read: a key written elsewhere in the last minute may be
    * missing, and a deleted one may still be listed (it is then skipped).
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
@@ -116,8 +126,13 @@ export class KvStore implements SessionStore {
           ...(cursor === undefined ? {} : { cursor }),
         })
       )
+      // A value that cannot be decoded is skipped: its session reads as invalid on load.
       const records = await attemptStore('scan', () =>
-        Promise.all(page.keys.map(({ name }) => this.#read(name.slice(this.#prefix.length))))
+        Promise.all(
+          page.keys.map(({ name }) =>
+            this.#read(name.slice(this.#prefix.length)).catch(ifCorrupt(undefined))
+          )
+        )
       )
       for (const record of records) if (record !== undefined) yield record
       if (page.list_complete || page.cursor === undefined) return
@@ -128,7 +143,7 @@ export class KvStore implements SessionStore {
   async #read(key: string): Promise<SessionRecord | undefined> {
     const text = await this.#kv.get(this.#prefix + key, 'text')
     if (text === null) return undefined
-    const record = decodeRecord(key, text)
+    const record = decodeRecordText(key, text)
     return record.expiresAt > Date.now() ? record : undefined
   }
 

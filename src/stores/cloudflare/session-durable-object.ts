@@ -1,4 +1,5 @@
-import { decodeRecord } from '../record-json.js'
+import type { SessionRecord } from '../../core/store.js'
+import { decodeRecordText } from '../record-json.js'
 import type { DurableObjectStateBinding } from './bindings.js'
 import type { SessionObjectReply, SessionObjectRequest } from './session-object-protocol.js'
 
@@ -32,26 +33,32 @@ export class SessionDurableObject {
     return Response.json(await this.#handle(message))
   }
 
-  /** Deletes the record once it has expired; a record saved with a later expiry re-arms it. */
+  /**
+   * Deletes the record once it has expired; a record saved with a later expiry re-arms it. A
+   * value that cannot be decoded is deleted too: its session already reads as invalid.
+   */
   async alarm(): Promise<void> {
-    const text = await this.#storage.get(RECORD)
-    if (typeof text !== 'string') return
-    const { expiresAt } = decodeRecord('', text)
-    if (expiresAt <= Date.now()) await this.#storage.deleteAll()
-    else await this.#storage.setAlarm(expiresAt)
+    const stored = await this.#stored()
+    if (stored.kind === 'live') await this.#storage.setAlarm(stored.expiresAt)
+    else if (stored.kind !== 'none') await this.#storage.deleteAll()
   }
 
   async #handle(message: SessionObjectRequest): Promise<SessionObjectReply> {
-    const stored = await this.#live()
+    const stored = await this.#stored()
     switch (message.op) {
       case 'load':
-        return stored === undefined ? {} : { record: stored.text }
+        if (stored.kind === 'invalid') return { invalid: stored.reason }
+        return stored.kind === 'live' ? { record: stored.text } : {}
       case 'create':
-        if (stored !== undefined) return { ok: false }
+        // A value that cannot be decoded still holds the key: the engine draws another id.
+        if (stored.kind === 'live' || stored.kind === 'invalid') return { ok: false }
         await this.#write(message.record)
         return { ok: true }
       case 'save':
-        if (message.expectedVersion !== undefined && stored?.version !== message.expectedVersion) {
+        if (
+          message.expectedVersion !== undefined &&
+          (stored.kind !== 'live' || stored.version !== message.expectedVersion)
+        ) {
           return { ok: false }
         }
         await this.#write(message.record)
@@ -66,17 +73,35 @@ export class SessionDurableObject {
     return this.#state.storage
   }
 
-  /** The stored record's text and version, unless there is none or it has expired. */
-  async #live(): Promise<{ text: string; version: number } | undefined> {
-    const text = await this.#storage.get(RECORD)
-    if (typeof text !== 'string') return undefined
-    const { expiresAt, version } = decodeRecord('', text)
-    return expiresAt > Date.now() ? { text, version } : undefined
+  /**
+   * What storage holds: nothing, an expired record, a live one (its text, version and expiry),
+   * or a value that cannot be decoded (a corrupt or hand-written one), which is the store's to
+   * report as invalid stored data, never a failure of the object.
+   */
+  async #stored(): Promise<StoredValue> {
+    const value = await this.#storage.get(RECORD)
+    if (value === undefined) return { kind: 'none' }
+    if (typeof value !== 'string') return { kind: 'invalid', reason: 'the value is not JSON text' }
+    let record: SessionRecord
+    try {
+      record = decodeRecordText('', value)
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause
+      return { kind: 'invalid', reason: cause instanceof Error ? cause.message : String(error) }
+    }
+    const { expiresAt, version } = record
+    if (expiresAt <= Date.now()) return { kind: 'expired' }
+    return { kind: 'live', text: value, version, expiresAt }
   }
 
   async #write(text: string): Promise<void> {
-    const { expiresAt } = decodeRecord('', text)
+    const { expiresAt } = decodeRecordText('', text)
     await this.#storage.put(RECORD, text)
     await this.#storage.setAlarm(expiresAt)
   }
 }
+
+type StoredValue =
+  | { kind: 'none' | 'expired' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'live'; text: string; version: number; expiresAt: number }

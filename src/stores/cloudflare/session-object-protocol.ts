@@ -5,8 +5,12 @@ export type SessionObjectRequest =
   | { op: 'save'; record: string; expectedVersion?: number }
   | { op: 'delete' }
 
-/** What a `SessionDurableObject` answers: `ok` for writes, `record` for a load that found one. */
+/**
+ * What a `SessionDurableObject` answers: `ok` for writes, `record` for a load that found one,
+ * `invalid` (why) for a load that found a value it cannot decode.
+ */
 export interface SessionObjectReply {
   ok?: boolean
   record?: string
+  invalid?: string
 }

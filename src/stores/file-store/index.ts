@@ -1,6 +1,6 @@
-import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { SessionError, attemptStore, corruptRecord } from '../../core/errors.js'
+import { SessionError, attemptStore } from '../../core/errors.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -9,19 +9,26 @@ import {
 } from '../../core/store.js'
 import { KeyQueue } from '../key-queue.js'
 import { acquireLockFile, type LockFileTimings } from './lock-file.js'
+import { ensurePrivateDir, isPrivateDir } from './private-dir.js'
+import { ifCorrupt } from '../stored-record.js'
 import {
   RECORD_FILE,
   TEMPORARY_FILE,
   codeOf,
-  decode,
-  encode,
   fileNameOf,
-  ifCorrupt,
+  readListedFile,
+  readRecordFile,
+  removeFile,
+  writeRecordFile,
 } from './record-file.js'
 
 /** Options of `FileStore`. */
 export interface FileStoreOptions {
-  /** The directory holding one file per session; created (with its parents) on first write. */
+  /**
+   * The directory holding one file per session; created (with its parents) mode 0700 on first
+   * write. Only its owner may write to it: a directory that its group or other users may write
+   * to is refused with `CONFIG`, since they could replace or plant session files.
+   */
   dir: string
   /**
    * A lock file older than this many milliseconds is taken as left by a crashed process and
@@ -66,6 +73,8 @@ export class FileStore implements SessionStore {
   readonly #sync: boolean
   readonly #queue = new KeyQueue()
   #ready: Promise<unknown> | undefined
+  /** Set once the directory was seen to exist and to be writable by its owner alone. */
+  #private = false
 
   constructor(options: FileStoreOptions) {
     const { dir, staleLockMs = 10_000, lockTimeoutMs = 5_000, sync = false } = options ?? {}
@@ -115,6 +124,7 @@ export class FileStore implements SessionStore {
    */
   async load(key: string): Promise<SessionRecord | undefined> {
     return attemptStore('load', async () => {
+      if (!this.#private && !(await this.#checkDir())) return undefined
       const record = await this.#read(key, await fileNameOf(key))
       return record !== undefined && record.expiresAt > Date.now() ? record : undefined
     })
@@ -219,69 +229,26 @@ export class FileStore implements SessionStore {
   }
 
   /** The record in the file of `name`, or `undefined` if there is none. */
-  async #read(key: string, name: string): Promise<SessionRecord | undefined> {
-    try {
-      return decode(key, await readFile(this.#path(`${name}.json`), 'utf8'))
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return undefined
-      throw error
-    }
+  #read(key: string, name: string): Promise<SessionRecord | undefined> {
+    return readRecordFile(this.#path(`${name}.json`), key)
   }
 
   /** The record in `file` (a name from the listing), whatever its key; undefined if gone. */
-  async #readFile(file: string): Promise<SessionRecord | undefined> {
-    let text: string
-    try {
-      text = await readFile(this.#path(file), 'utf8')
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return undefined
-      throw error
-    }
-    const key = (() => {
-      try {
-        return (JSON.parse(text) as { key?: unknown }).key
-      } catch {
-        return undefined
-      }
-    })()
-    if (typeof key !== 'string' || (await fileNameOf(key)) !== file.slice(0, 64)) {
-      throw corruptRecord(file)
-    }
-    return decode(key, text)
+  #readFile(file: string): Promise<SessionRecord | undefined> {
+    return readListedFile(this.#path(file), file)
   }
 
-  async #write(name: string, record: SessionRecord): Promise<void> {
+  #write(name: string, record: SessionRecord): Promise<void> {
     const temporary = this.#path(`${name}.${crypto.randomUUID()}.tmp`)
-    try {
-      if (this.#sync) {
-        // Flushed before the rename: after a crash the file is the old record or the new one,
-        // never an empty or partial file (which rename alone allows on some file systems).
-        const handle = await open(temporary, 'wx')
-        try {
-          await handle.writeFile(encode(record))
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-      } else {
-        await writeFile(temporary, encode(record), { flag: 'wx' })
-      }
-      await rename(temporary, this.#path(`${name}.json`))
-    } catch (error) {
-      await this.#remove(temporary).catch(() => undefined)
-      throw error
-    }
+    return writeRecordFile(this.#path(`${name}.json`), temporary, record, this.#sync)
   }
 
-  async #remove(path: string): Promise<void> {
-    try {
-      await unlink(path)
-    } catch (error) {
-      if (codeOf(error) !== 'ENOENT') throw error
-    }
+  #remove(path: string): Promise<void> {
+    return removeFile(path)
   }
 
   async #files(): Promise<string[]> {
+    if (!this.#private && !(await this.#checkDir())) return []
     try {
       return await readdir(this.#dir)
     } catch (error) {
@@ -290,12 +257,25 @@ export class FileStore implements SessionStore {
     }
   }
 
+  /** Creates the directory (0700) unless it exists, and checks that it is private; once. */
   #ensureDir(): Promise<unknown> {
-    this.#ready ??= mkdir(this.#dir, { recursive: true }).catch((error: unknown) => {
-      this.#ready = undefined
-      throw error
-    })
+    this.#ready ??= ensurePrivateDir(this.#dir).then(
+      () => {
+        this.#private = true
+      },
+      (error: unknown) => {
+        this.#ready = undefined
+        throw error
+      }
+    )
     return this.#ready
+  }
+
+  /** Whether the directory exists (reads of a missing one find nothing), checked as private. */
+  async #checkDir(): Promise<boolean> {
+    const exists = await isPrivateDir(this.#dir)
+    if (exists) this.#private = true
+    return exists
   }
 
   #path(file: string): string {

@@ -1,5 +1,5 @@
 import { link, open, rename, stat, unlink } from 'node:fs/promises'
-import { codeOf } from './record-file.js'
+import { PRIVATE_FILE_MODE, codeOf } from './record-file.js'
 
 /** How `acquireLockFile` waits and when it breaks a lock. */
 export interface LockFileTimings {
@@ -26,7 +26,7 @@ export async function acquireLockFile(path: string, timings: LockFileTimings): P
   const deadline = Date.now() + timings.timeoutMs
   for (;;) {
     try {
-      const handle = await open(path, 'wx')
+      const handle = await open(path, 'wx', PRIVATE_FILE_MODE)
       const { ino } = await handle.stat()
       await handle.close()
       return { release: () => releaseLockFile(path, ino) }

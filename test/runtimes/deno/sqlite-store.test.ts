@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SqliteStore, type SqliteDatabase } from '../../../src/stores/sqlite-store.js'
+import { RUN_MIGRATE, expectSetupStepNamed } from '../../helpers/before-migrate.js'
+import { expectOutOfRangeRowsInvalid } from '../../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../../helpers/store-conformance.js'
 
 // On Deno (npm run test:deno): SqliteStore over node:sqlite's DatabaseSync, no native addon.
@@ -21,6 +23,18 @@ describeStoreConformance(
 )
 
 describe('SqliteStore over node:sqlite', () => {
+  it('a row holding an integer beyond 2^53 is invalid stored data; scan and migrateStore go on', async () => {
+    const db = new DatabaseSync(':memory:')
+    const store = new SqliteStore(db)
+    await store.migrate()
+    await expectOutOfRangeRowsInvalid(store, 'sessions', async (sql) => db.exec(sql))
+  })
+
+  it('before migrate, every call fails with CONFIG that says to run it; after it, it works', async () => {
+    const store = new SqliteStore(new DatabaseSync(':memory:'))
+    await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
+  })
+
   it('reads and writes a file database that a second connection sees', async () => {
     const path = `${await Deno.makeTempDir()}/sessions.db`
     const first = new SqliteStore(new DatabaseSync(path))
