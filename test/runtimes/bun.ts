@@ -2,6 +2,7 @@
 // SqliteStore over bun:sqlite (no native addon). Exits non-zero on any failure.
 import { Database } from 'bun:sqlite'
 import type * as Sqlite from 'typed-sessions/sqlite'
+import { clientOf, runFetchScenarios, type Serve } from './fetch-scenarios.js'
 import { importBuilt, loadBuiltPackage } from './load-package.js'
 import { runScenarios } from './scenarios.js'
 
@@ -16,6 +17,25 @@ const report = await runScenarios(`bun ${Bun.version}`, pkg, {
     return store
   },
 })
+
+/** A plain fetch handler on Bun.serve, on a free loopback port. */
+const serveOnBun: Serve = async (handler) => {
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: handler })
+  return {
+    client: clientOf(`http://127.0.0.1:${server.port}`),
+    loopback: true,
+    close: async () => server.stop(true),
+  }
+}
+await runFetchScenarios(`bun ${Bun.version}`, pkg, serveOnBun, report)
+console.log(`bun ${Bun.version}: ${report.passed} passed, ${report.failed} failed in all`)
 process.exit(report.failed === 0 && report.passed > 0 ? 0 : 1)
 
-declare const Bun: { version: string }
+declare const Bun: {
+  version: string
+  serve(options: {
+    port: number
+    hostname: string
+    fetch: (request: Request, server: unknown) => Promise<Response>
+  }): { port: number; stop(closeActiveConnections?: boolean): void }
+}

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type * as Core from 'typed-sessions'
+import type * as FetchEntry from 'typed-sessions/fetch'
 import type * as HonoEntry from 'typed-sessions/hono'
 import { FetchJar } from '../helpers/fetch-jar.js'
 
@@ -8,10 +9,11 @@ import { FetchJar } from '../helpers/fetch-jar.js'
 // run on Node, Bun, Deno and workerd (README, "Runtimes"). No test framework in here: each
 // runtime's runner passes in the package it imported and reports the results its own way.
 
-/** The built package as a runner imported it: `dist/index.js` and `dist/hono/index.js`. */
+/** The built package as a runner imported it: `dist/index.js`, `dist/hono/index.js`, `dist/fetch/index.js`. */
 export interface BuiltPackage {
   core: typeof Core
   hono: typeof HonoEntry
+  fetch: typeof FetchEntry
 }
 
 /** One scenario: a name that reads as a sentence, and a body that throws on failure. */
@@ -387,19 +389,29 @@ export async function runScenarios(
   for (const [storeName, makeStore, list] of runs) {
     for (const scenario of list) {
       const title = `${runtime} · ${storeName} · ${scenario.name}`
-      try {
-        await scenario.run(pkg, makeStore)
-        report.passed++
-        log(`ok   ${title}`)
-      } catch (error) {
-        report.failed++
-        report.failures.push(`${title}: ${String(error)}`)
-        log(
-          `FAIL ${title}\n     ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
-        )
-      }
+      await runReported(title, () => scenario.run(pkg, makeStore), report, log)
     }
   }
   log(`${runtime}: ${report.passed} passed, ${report.failed} failed`)
   return report
+}
+
+/** Runs one scenario, printing `ok` or `FAIL` with `title`, and counts it in `report`. */
+export async function runReported(
+  title: string,
+  run: () => Promise<void>,
+  report: ScenarioReport,
+  log: (line: string) => void
+): Promise<void> {
+  try {
+    await run()
+    report.passed++
+    log(`ok   ${title}`)
+  } catch (error) {
+    report.failed++
+    report.failures.push(`${title}: ${String(error)}`)
+    log(
+      `FAIL ${title}\n     ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+    )
+  }
 }

@@ -4,4 +4,5 @@
 declare module 'cloudflare:test' {
   export const env: Record<string, unknown>
   export function runDurableObjectAlarm(stub: unknown): Promise<boolean>
+  export function createExecutionContext(): unknown
 }
