@@ -2,6 +2,7 @@
 // SqliteStore over bun:sqlite (no native addon). Exits non-zero on any failure.
 import { Database } from 'bun:sqlite'
 import type * as Sqlite from 'typed-sessions/sqlite'
+import { runWebSocketScenarios } from './bun-websocket.js'
 import { clientOf, runFetchScenarios, type Serve } from './fetch-scenarios.js'
 import { importBuilt, loadBuiltPackage } from './load-package.js'
 import { runScenarios } from './scenarios.js'
@@ -28,6 +29,7 @@ const serveOnBun: Serve = async (handler) => {
   }
 }
 await runFetchScenarios(`bun ${Bun.version}`, pkg, serveOnBun, report)
+await runWebSocketScenarios(`bun ${Bun.version}`, report)
 console.log(`bun ${Bun.version}: ${report.passed} passed, ${report.failed} failed in all`)
 process.exit(report.failed === 0 && report.passed > 0 ? 0 : 1)
 
