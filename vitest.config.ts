@@ -36,6 +36,7 @@ export default defineConfig({
       'test/runtimes/**',
       'examples/cloudflare/**',
       'examples/bun.test.ts',
+      'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',
     ],
     typecheck: {

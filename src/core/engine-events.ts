@@ -57,9 +57,10 @@ export class EngineEvents {
     emitEvent(this.on, { type: 'cycled', recordKey, at: this.#now(), previousRecordKey })
   }
 
-  flushed(recordKey: string): void {
+  /** A record ended: by its own session's logout, or `'revoked'` on behalf of another one. */
+  flushed(recordKey: string, reason: 'logout' | 'revoked' = 'logout'): void {
     if (this.on.flushed === undefined) return
-    emitEvent(this.on, { type: 'flushed', recordKey, at: this.#now(), reason: 'logout' })
+    emitEvent(this.on, { type: 'flushed', recordKey, at: this.#now(), reason })
   }
 
   expired(recordKey: string, via: 'load' | 'absoluteTimeout'): void {

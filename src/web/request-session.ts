@@ -22,12 +22,17 @@ export class RequestSession<S extends SessionSchema = SessionSchema> implements 
   readonly verified: VerifiedCookie | undefined
   /** With a `CookieStore`: the records the sealed value carried, and what the engine wrote. */
   readonly records: RequestRecords | undefined
+  /** How the verified value came: the request is answered the same way. */
   readonly arrivedBy: ArrivedBy
   /** The token exactly as the request sent it, when it came by header. */
   readonly tokenIn: string | undefined
+  /** The `Set-Cookie` value `finish` decided on: the cookie, its removal, or none. */
   setCookie: string | undefined = undefined
+  /** The token `finish` decided to send back (`''`: the removal signal), or none. */
   token: string | undefined = undefined
+  /** The response header the token goes in. */
   readonly tokenHeader: string
+  /** The fields the response varies on, once the session was used. */
   vary: string | undefined = undefined
 
   constructor(
