@@ -1,5 +1,6 @@
 import { createChatApp } from '../../examples/websocket.js'
-import { check, runReported, type ScenarioReport } from './scenarios.js'
+import { runReported, type ScenarioReport } from './report.js'
+import { check } from './scenarios.js'
 
 // The WebSocket example (examples/websocket.ts) on Bun's own server and WebSocket client, run
 // by `npm run test:bun`: the socket is told when its session is logged out.

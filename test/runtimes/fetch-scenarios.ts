@@ -2,7 +2,8 @@ import { z } from 'zod'
 import type * as Core from 'typed-sessions'
 import type * as FetchEntry from 'typed-sessions/fetch'
 import { FetchJar, type Fetchable } from '../helpers/fetch-jar.js'
-import { check, runReported, type BuiltPackage, type ScenarioReport } from './scenarios.js'
+import { runReported, type ScenarioReport } from './report.js'
+import { check, type BuiltPackage } from './scenarios.js'
 
 // The Fetch-API adapter (`typed-sessions/fetch`) on each runtime's own server: plain handlers on
 // Bun.serve, Deno.serve, a Worker's fetch and Node's @hono/node-server, written once against

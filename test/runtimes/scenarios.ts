@@ -4,6 +4,7 @@ import type * as Core from 'typed-sessions'
 import type * as FetchEntry from 'typed-sessions/fetch'
 import type * as HonoEntry from 'typed-sessions/hono'
 import { FetchJar } from '../helpers/fetch-jar.js'
+import { runReported, type ScenarioReport } from './report.js'
 
 // The lifecycle scenarios a user relies on, written once against the BUILT package (dist/) and
 // run on Node, Bun, Deno and workerd (README, "Runtimes"). No test framework in here: each
@@ -24,6 +25,8 @@ export interface Scenario {
     makeStore: () => Core.SessionStore | Promise<Core.SessionStore>
   ): Promise<void>
 }
+
+export type { ScenarioReport } from './report.js'
 
 const SECRET = 'runtime scenarios: a secret of at least thirty-two characters'
 const OLD_SECRET = 'runtime scenarios: the previous secret, also long enough'
@@ -364,13 +367,6 @@ export const cookieScenarios: Scenario[] = [
   },
 ]
 
-/** What one run of the scenarios found. */
-export interface ScenarioReport {
-  passed: number
-  failed: number
-  failures: string[]
-}
-
 /**
  * Runs every scenario against `pkg` with stores from each factory of `stores` (named), then the
  * cookie scenarios on a CookieStore, printing
@@ -394,24 +390,4 @@ export async function runScenarios(
   }
   log(`${runtime}: ${report.passed} passed, ${report.failed} failed`)
   return report
-}
-
-/** Runs one scenario, printing `ok` or `FAIL` with `title`, and counts it in `report`. */
-export async function runReported(
-  title: string,
-  run: () => Promise<void>,
-  report: ScenarioReport,
-  log: (line: string) => void
-): Promise<void> {
-  try {
-    await run()
-    report.passed++
-    log(`ok   ${title}`)
-  } catch (error) {
-    report.failed++
-    report.failures.push(`${title}: ${String(error)}`)
-    log(
-      `FAIL ${title}\n     ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
-    )
-  }
 }
