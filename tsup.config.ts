@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'hono/index': 'src/hono/index.ts',
     'auth/index': 'src/auth/index.ts',
+    'fetch/index': 'src/web/fetch.ts',
     'cli/main': 'src/cli/main.ts',
     sqlite: 'src/stores/sqlite-store.ts',
     redis: 'src/stores/redis-store.ts',

@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^typed-sessions$/, replacement: src('index.ts') },
       { find: /^typed-sessions\/hono$/, replacement: src('hono/index.ts') },
       { find: /^typed-sessions\/auth$/, replacement: src('auth/index.ts') },
+      { find: /^typed-sessions\/fetch$/, replacement: src('web/fetch.ts') },
       { find: /^typed-sessions\/sqlite$/, replacement: src('stores/sqlite-store.ts') },
       { find: /^typed-sessions\/redis$/, replacement: src('stores/redis-store.ts') },
       { find: /^typed-sessions\/postgres$/, replacement: src('stores/postgres-store.ts') },
@@ -35,6 +36,7 @@ export default defineConfig({
       'test/runtimes/**',
       'examples/cloudflare/**',
       'examples/bun.test.ts',
+      'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',
     ],
     typecheck: {

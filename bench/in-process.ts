@@ -17,7 +17,7 @@ import { Session as Inspector } from 'node:inspector/promises'
 import { Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { buildBareApp, buildEmptyMiddlewareApp, buildPlainCookieApp } from './apps/baselines.js'
-import { buildFullMemoryApp, buildRoomyMemoryApp } from './apps/ours.js'
+import { buildFullMemoryApp, buildRoomyMemoryApp, countingHandlers } from './apps/ours.js'
 
 const ROUNDS = 25
 const PER_ROUND = 4000
@@ -36,9 +36,13 @@ interface Case {
 // The listener installs @hono/node-server's lightweight Request and Response, as `serve` does.
 getRequestListener(() => new Response(null))
 const full = await buildFullMemoryApp(SECRET)
+const handlers = countingHandlers()
+const withEvents = await buildFullMemoryApp(SECRET, handlers.on)
 const roomy = buildRoomyMemoryApp(SECRET)
 const primed = await full.fetch!(new Request('http://localhost/prime'))
 const cookie = primed.headers.get('set-cookie')!.split(';')[0]!
+const primedWithEvents = await withEvents.fetch!(new Request('http://localhost/prime'))
+const eventsCookie = primedWithEvents.headers.get('set-cookie')!.split(';')[0]!
 const cases: Case[] = [
   { label: 'bare Hono', fetch: buildBareApp().fetch, path: '/' },
   { label: 'Hono + one empty async middleware', fetch: buildEmptyMiddlewareApp().fetch, path: '/' },
@@ -57,6 +61,17 @@ const cases: Case[] = [
   { label: 'ours counter, returning visitor', fetch: full.fetch!, path: '/', cookie },
   { label: 'ours counter, new visitor (store full)', fetch: full.fetch!, path: '/' },
   { label: 'ours counter, new visitor (store with room)', fetch: roomy.fetch!, path: '/' },
+  {
+    label: 'ours counter, returning visitor, all 9 event handlers set',
+    fetch: withEvents.fetch!,
+    path: '/',
+    cookie: eventsCookie,
+  },
+  {
+    label: 'ours counter, new visitor (store full), all 9 event handlers set',
+    fetch: withEvents.fetch!,
+    path: '/',
+  },
 ]
 
 const socket = new Socket()
@@ -138,6 +153,8 @@ for (let r = 0; r < ROUNDS; r++) {
 const bytes: number[] = []
 for (let index = 0; index < cases.length; index++) bytes.push(await allocation(index))
 inspector.disconnect()
+// The handlers ran: the events-on rows measure real events, not handlers never called.
+if (handlers.heard() === 0) throw new Error('the event handlers heard nothing')
 
 const sorted = times.map((list) => [...list].sort((a, b) => a - b))
 const bareMin = sorted[0]![0]!

@@ -114,6 +114,20 @@ export const variants: readonly Variant[] = [
     build: async () => (await ours()).buildFullMemoryApp(SECRET),
   },
   {
+    name: 'ours-events',
+    label: 'typed-sessions counter, MemoryStore full, all 9 event handlers set',
+    group: 'ours',
+    visitors: BOTH,
+    path: '/',
+    counter: true,
+    stateful: true,
+    callTarget: ONE_READ_ONE_WRITE,
+    build: async () => {
+      const { buildFullMemoryApp, countingHandlers } = await ours()
+      return buildFullMemoryApp(SECRET, countingHandlers().on)
+    },
+  },
+  {
     name: 'ours-roomy',
     label: 'typed-sessions counter, MemoryStore with room (no eviction)',
     group: 'ours',

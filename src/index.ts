@@ -1,5 +1,19 @@
 export { SessionError, isSessionError } from './core/errors.js'
 export type { SessionErrorCode } from './core/errors.js'
+export type {
+  ConflictEvent,
+  CreatedEvent,
+  CycledEvent,
+  EventIssue,
+  ExpiredEvent,
+  FlushedEvent,
+  InvalidEvent,
+  LoadedEvent,
+  SavedEvent,
+  SessionEvent,
+  SessionEvents,
+  StoreErrorEvent,
+} from './core/events.js'
 export { Expiry } from './core/expiry.js'
 export type { JsonObject, JsonValue } from './core/json.js'
 export { Session } from './core/session.js'

@@ -1,5 +1,11 @@
 import { Hono } from 'hono'
-import { CookieStore, Expiry, MemoryStore, type SessionStore } from 'typed-sessions'
+import {
+  CookieStore,
+  Expiry,
+  MemoryStore,
+  type SessionEvents,
+  type SessionStore,
+} from 'typed-sessions'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
 import { counterSession } from '../../schemas/counter.js'
 import { CountingStore } from '../counting-store.js'
@@ -19,14 +25,15 @@ function counterApp(
   secret: string,
   inner: SessionStore,
   cleanUp?: () => Promise<void>,
-  rolling = false
+  rolling = false,
+  on?: SessionEvents
 ): FetchApp {
   // The CookieStore keeps sessions in the cookie: there are no store calls to count.
   const counting = inner instanceof CookieStore ? undefined : new CountingStore(inner)
   const store = counting ?? inner
   const app = new Hono<CounterEnv>()
   // Plain http on loopback, so no `Secure` attribute.
-  const options = { secret, store, cookie: { secure: false } }
+  const options = { secret, store, cookie: { secure: false }, ...(on && { on }) }
   app.use(
     sessionMiddleware(
       counterSession,
@@ -55,8 +62,14 @@ function counterApp(
  * The counter on the default MemoryStore, filled to its bound by first visits before the load,
  * so that every new visitor's session evicts one: the steady state of a busy server.
  */
-export async function buildFullMemoryApp(secret: string): Promise<FetchApp> {
-  const app = counterApp(secret, new MemoryStore({ maxSessions: MAX_SESSIONS }))
+export async function buildFullMemoryApp(secret: string, on?: SessionEvents): Promise<FetchApp> {
+  const app = counterApp(
+    secret,
+    new MemoryStore({ maxSessions: MAX_SESSIONS }),
+    undefined,
+    false,
+    on
+  )
   for (let i = 0; i < MAX_SESSIONS; i++) await app.fetch!(new Request('http://localhost/'))
   return app
 }
@@ -83,4 +96,22 @@ export function buildCookieStoreApp(secret: string): FetchApp {
 export async function buildStoreApp(secret: string, kind: StoreKind): Promise<FetchApp> {
   const { store, cleanUp } = await openStore(kind)
   return counterApp(secret, store, cleanUp)
+}
+
+/** A handler for every lifecycle event that counts what it hears: the cost of events when on. */
+export function countingHandlers(): { on: SessionEvents; heard: () => number } {
+  let heard = 0
+  const count = () => void heard++
+  const on: SessionEvents = {
+    created: count,
+    loaded: count,
+    saved: count,
+    cycled: count,
+    flushed: count,
+    expired: count,
+    invalid: count,
+    conflict: count,
+    storeError: count,
+  }
+  return { on, heard: () => heard }
 }

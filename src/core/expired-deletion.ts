@@ -1,4 +1,5 @@
 import { SessionError, storeFailure } from './errors.js'
+import { emitEvent, type SessionEvents } from './events.js'
 import type { SessionStore } from './store.js'
 
 /** What `onError` is told besides the error. */
@@ -24,6 +25,12 @@ export interface ExpiredDeletionOptions {
    * @default logs the first failure of each streak with `console.error`
    */
   onError?: (error: SessionError, failure: ExpiredDeletionFailure) => void
+  /**
+   * Event handlers (the middleware's `on` can be passed as it is): `expired` hears of each run
+   * that removed records (`via: 'deleteExpired'`, with the `count`), `storeError` of each
+   * failed run. @default undefined (none)
+   */
+  on?: SessionEvents
 }
 
 /**
@@ -83,6 +90,13 @@ export function startExpiredDeletion(
     )
   }
 
+  const on = options.on
+  if (on !== undefined && (typeof on !== 'object' || on === null)) {
+    throw new SessionError(
+      'CONFIG',
+      'startExpiredDeletion options.on takes an object of event handlers, e.g. { expired(e) { … } }.'
+    )
+  }
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let running: Promise<void> | undefined
@@ -99,12 +113,36 @@ export function startExpiredDeletion(
   // Never rejects: every failure is reported to onError.
   const run = async () => {
     let failure: SessionError | undefined
+    const started = performance.now()
     try {
-      await deleteExpired.call(store)
+      const count = await deleteExpired.call(store)
       consecutiveFailures = 0
+      if (on?.expired !== undefined && count > 0) {
+        emitEvent(on, {
+          type: 'expired',
+          recordKey: undefined,
+          at: Date.now(),
+          via: 'deleteExpired',
+          count,
+        })
+      }
     } catch (cause) {
       failure = storeFailure('deleteExpired', cause)
       consecutiveFailures++
+      if (on?.storeError !== undefined) {
+        const durationMs = performance.now() - started
+        const error = failure
+        const at = Date.now()
+        emitEvent(on, {
+          type: 'storeError',
+          recordKey: undefined,
+          at,
+          operation: 'deleteExpired',
+          durationMs,
+          timeout: false,
+          error,
+        })
+      }
     }
     const delayMs =
       failure === undefined

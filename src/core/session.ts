@@ -1,5 +1,7 @@
 import { ChangeLog, type Change, type UpdateStep } from './change-log.js'
+import { EngineEvents, issueOf, reportInvalidData, type InvalidReport } from './engine-events.js'
 import { SessionError, attemptStore, corruptRecord, isSessionError } from './errors.js'
+import type { SessionEvents } from './events.js'
 import { Expiry, expiresAtFor, parseExpiry, secondsUntil } from './expiry.js'
 import {
   MAX_JSON_DEPTH,
@@ -68,6 +70,8 @@ export interface SessionConfig {
   conflictTimeout?: number
   /** The most bytes of JSON a session's data may take; more is `INVALID_VALUE`. @default 1 MiB */
   maxSize?: number
+  /** Handlers of the lifecycle events (`SessionEvents`). @default undefined (none) */
+  on?: SessionEvents
 }
 
 /** How many fresh ids a create draws before giving up with `ID_COLLISION`. */
@@ -98,6 +102,9 @@ const CYCLED: CreateOptions = Object.freeze({ cycled: true })
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** What `#fetch` answers for a record dropped as undecodable, or ended by `absoluteTimeout`. */
+const DROPPED: RecordState = Object.freeze({ kind: 'gone' })
+
 /**
  * The untyped session engine over JSON values: lazy loading, modified tracking and the
  * Django lifecycle (clear, flush, cycleId). `TypedSession` puts the schema on top of it.
@@ -117,6 +124,10 @@ export class Session {
   readonly #config: SessionConfig
   readonly #now: () => number
   readonly #storeTimeout: number
+  /** The event handlers, when there are any. */
+  readonly #events: EngineEvents | undefined
+  /** When the running `save()` started, for the `saved` event's duration. */
+  #saveStarted = 0
   /**
    * Milliseconds of `storeTimeout` this request has left for store calls and save-lane waits;
    * undefined for an in-process store, which is never raced against a timer.
@@ -156,6 +167,7 @@ export class Session {
     this.#store = config.store
     this.#now = config.now ?? Date.now
     this.#storeTimeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
+    this.#events = config.on === undefined ? undefined : new EngineEvents(config.on, this.#now)
     this.#storeTimeLeft = config.store.inProcess === true ? undefined : this.#storeTimeout
     this.#id = id
     this.#onFirstAccess = onFirstAccess
@@ -219,6 +231,16 @@ export class Session {
    */
   get expiry(): Expiry {
     return this.#expiry ?? this.#config.expiry ?? defaultExpiry
+  }
+
+  /** The record key of this session (as stores and events see it); undefined with no id. */
+  get recordKey(): string | undefined {
+    return this.#recordKey()
+  }
+
+  /** Reports stored data the typed layer found not to fit (an `invalid` event, or a warning). */
+  reportInvalid(report: InvalidReport): void {
+    reportInvalidData(this.#config.on, this.#recordKey(), this.#now(), report)
   }
 
   /** The schema version of the loaded record, or undefined if none was loaded. */
@@ -414,6 +436,7 @@ export class Session {
     this.#change()
     await this.load()
     if (this.#lostTo !== undefined) return
+    this.#saveStarted = this.#events?.clock('saved') ?? 0
     const stored = this.#stored
     if (stored === undefined) return this.#create()
     return this.#inLane(stored.key, (lane) =>
@@ -427,17 +450,19 @@ export class Session {
     const deadline = this.#deadline()
     for (let attempt = 1; ; attempt++) {
       if (this.#catchUp(lane)) return
+      const started = this.#events?.clock('conflict')
       const stored = this.#stored!
       const { record, data } = this.#build(stored.key, stored.createdAt, stored.version + 1)
       if (await this.#call('save', () => this.#store.save(record, stored.version))) {
         lane.last = record
-        return this.#settle(record, data)
+        return this.#settle(record, data, attempt)
       }
       const fresh = await this.#fetch(stored.key, true)
       if (fresh.kind === 'live' && fresh.record.token === record.token) {
         lane.last = record // our own write, whose reply was lost: never apply it twice
-        return this.#settle(record, data)
+        return this.#settle(record, data, attempt)
       }
+      this.#events?.conflict(stored.key, attempt, started!)
       if (this.#rebase(fresh)) return
       await this.#backoff(attempt, deadline)
     }
@@ -457,6 +482,7 @@ export class Session {
     let created = await this.#insert(this.#stored!.createdAt)
     const to = created.record.key
     for (let attempt = 1; ; attempt++) {
+      const started = this.#events?.clock('conflict')
       const stored = this.#stored!
       const moved = markerRecord(stored.key, stored.version + 1, schemaVersion, this.#now(), to)
       if (!(await this.#call('save', () => this.#store.save(moved, stored.version)))) {
@@ -470,6 +496,7 @@ export class Session {
             return
           }
           // A concurrent write reached the old record first: carry it into the new one.
+          this.#events?.conflict(stored.key, attempt, started!)
           this.#rebase(fresh)
           const rebuilt = this.#build(to, stored.createdAt, 0)
           await this.#call('save', () => this.#store.save(rebuilt.record))
@@ -483,7 +510,9 @@ export class Session {
       await this.#call('save', () => this.#store.save(marker))
       await this.#call('delete', () => this.#store.delete(stored.key))
       this.#id = created.id
-      return this.#settle(created.record, created.data)
+      this.#events?.created(created.record, true)
+      this.#events?.cycled(to, stored.key)
+      return this.#settle(created.record, created.data, attempt)
     }
   }
 
@@ -491,6 +520,7 @@ export class Session {
   async #create(): Promise<void> {
     const { id, record, data } = await this.#insert(this.#now())
     this.#id = id
+    this.#events?.created(record, false)
     this.#settle(record, data)
   }
 
@@ -517,6 +547,7 @@ export class Session {
    */
   async #end(key: string, version: number | undefined, moves: number): Promise<void> {
     const schemaVersion = this.#config.schemaVersion ?? 1
+    let ended = false
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       if (version === undefined) {
         const state = await this.#fetch(key, true)
@@ -528,10 +559,12 @@ export class Session {
         version = state.record.version
       }
       const marker = markerRecord(key, version + 1, schemaVersion, this.#now())
-      if (await this.#call('save', () => this.#store.save(marker, version))) break
+      if ((ended = await this.#call('save', () => this.#store.save(marker, version)))) break
       version = undefined // it changed meanwhile: look again
     }
     await this.#call('delete', () => this.#store.delete(key))
+    // Only the logout that ended a live record tells of it: a racing second one does not.
+    if (ended) this.#events?.flushed(key)
   }
 
   /** Takes in what an earlier save in this process's lane wrote; true if the session ended. */
@@ -572,7 +605,8 @@ export class Session {
     return performance.now() + (this.#config.conflictTimeout ?? DEFAULT_CONFLICT_TIMEOUT)
   }
 
-  #settle(record: SessionRecord, data: Map<string, JsonValue>): void {
+  #settle(record: SessionRecord, data: Map<string, JsonValue>, attempts = 1): void {
+    this.#events?.saved(record, attempts, this.#saveStarted)
     this.#stored = storedStateOf(record)
     this.#data.settle(data)
     this.#log.reset()
@@ -614,7 +648,9 @@ export class Session {
         'INVALID_STORED_DATA',
         `The stored value of session key "${key}" is nested over ${MAX_JSON_DEPTH} levels deep, more than a session can write back. Remove it from the store, or use onInvalid: 'drop' to discard such values at the next save.`
       )
-      if ((this.#config.onCorruptRecord?.(error) ?? 'drop') === 'throw') throw error
+      const decision = this.#config.onCorruptRecord?.(error) ?? 'drop'
+      this.reportInvalid({ reason: 'value', key, issues: [issueOf(error)], decision })
+      if (decision === 'throw') throw error
       data.delete(key)
     }
   }
@@ -630,8 +666,11 @@ export class Session {
       this.#loading = undefined
     }
     if (state.kind === 'live') {
+      this.#events?.loaded(state.record)
       this.#data.rebase(this.#adopt(state.record))
     } else {
+      // A verified id whose record is not there (a dropped or timed-out one is told of already).
+      if (state === GONE && key !== undefined) this.#events?.expired(key, 'load')
       // Unknown, expired or gone: never adopted. A moved one leaves this request inert.
       if (state.kind === 'moved') {
         this.#lostTo = 'login'
@@ -656,8 +695,11 @@ export class Session {
       if (record !== undefined && !isRecordShape(record)) throw corruptRecord(key)
     } catch (error) {
       if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
-      if ((this.#config.onCorruptRecord?.(error) ?? 'drop') === 'throw') throw error
-      return GONE
+      const decision = this.#config.onCorruptRecord?.(error) ?? 'drop'
+      const report = { reason: 'record', issues: [issueOf(error)], decision } as const
+      reportInvalidData(this.#config.on, key, this.#now(), report)
+      if (decision === 'throw') throw error
+      return DROPPED
     }
     const state = stateOf(record)
     if (state.kind === 'gone' && markers) {
@@ -668,7 +710,8 @@ export class Session {
     if (state.kind === 'live' && timeout !== undefined) {
       if (state.record.createdAt + timeout * 1000 <= this.#now()) {
         await this.#call('delete', () => this.#store.delete(key))
-        return GONE
+        this.#events?.expired(key, 'absoluteTimeout')
+        return DROPPED
       }
     }
     return state
@@ -694,6 +737,16 @@ export class Session {
 
   /** Runs one store call within what is left of `storeTimeout`, and spends its time from it. */
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const events = this.#events
+    if (events?.on.storeError !== undefined) {
+      return events.watchStoreCall(operation, this.#recordKey(), () =>
+        this.#timedCall(operation, run)
+      )
+    }
+    return this.#timedCall(operation, run)
+  }
+
+  #timedCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
     const left = this.#storeTimeLeft
     if (left === undefined) return attemptStore(operation, run)
     const started = performance.now()

@@ -1,3 +1,5 @@
 export { sessionMiddleware } from './middleware.js'
-export type { SessionEnv, SessionMiddlewareOptions } from './middleware.js'
+export type { SessionEnv, SessionMiddleware, SessionMiddlewareOptions } from './middleware.js'
 export type { ClientIpOf } from './client-info.js'
+export type { HeaderTransportOptions, SessionOptions, SessionTransport } from '../web/options.js'
+export type { OpenedSession, OpenSessionFrom } from '../web/opened-session.js'

@@ -10,6 +10,7 @@ import type {
 import { safeParse } from 'zod/v4/core'
 import { safeEncode } from './zod-encode.js'
 import { SessionError, isSessionError } from '../core/errors.js'
+import { eventIssues } from '../core/events.js'
 import type { Expiry } from '../core/expiry.js'
 import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
@@ -341,6 +342,7 @@ export class TypedSession<S extends SessionSchema> {
       currentVersion: version,
       issues,
     })
+    this.#session.reportInvalid({ reason: 'value', key, issues: eventIssues(issues), decision })
     if (decision === 'throw') {
       throw new SessionError(
         'INVALID_STORED_DATA',

@@ -2,6 +2,7 @@ import type { $ZodIssue } from 'zod/v4/core'
 import { safeParse } from 'zod/v4/core'
 import { safeEncode } from './zod-encode.js'
 import { SessionError } from '../core/errors.js'
+import { eventIssues, reportInvalid, type SessionEvents } from '../core/events.js'
 import { cloneJson, type JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
 import { describeIssues } from './issues.js'
@@ -73,9 +74,10 @@ function failed(
 /**
  * The engine's hook for records of another schema version: the upgraded data, or `undefined`
  * when the policy drops the record (the request sees an empty session), or a thrown
- * `INVALID_STORED_DATA` when it says `'throw'`.
+ * `INVALID_STORED_DATA` when it says `'throw'`. Either is reported as an `invalid` event on `on`
+ * (without an `invalid` handler, a dropped record is warned of once outside production).
  */
-export function recordUpgrader(definition: SessionDefinition) {
+export function recordUpgrader(definition: SessionDefinition, on?: SessionEvents) {
   return (record: SessionRecord): JsonObject | undefined => {
     const result = upgradeData(definition, record.data, record.schemaVersion)
     if (result.ok) return result.data
@@ -85,7 +87,16 @@ export function recordUpgrader(definition: SessionDefinition) {
       currentVersion: definition.version,
       issues: result.issues,
     }
-    if (decideInvalid(definition, info) === 'drop') return undefined
+    const decision = decideInvalid(definition, info)
+    reportInvalid(on, {
+      type: 'invalid',
+      recordKey: record.key,
+      at: Date.now(),
+      reason: result.reason === 'newer-version' ? 'newer-version' : 'migration',
+      issues: eventIssues(result.issues),
+      decision,
+    })
+    if (decision === 'drop') return undefined
     throw new SessionError(
       'INVALID_STORED_DATA',
       result.reason === 'newer-version'

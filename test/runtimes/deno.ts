@@ -3,6 +3,7 @@
 // any failure.
 import type * as DenoKv from 'typed-sessions/deno-kv'
 import type * as Sqlite from 'typed-sessions/sqlite'
+import { clientOf, runFetchScenarios, type Serve } from './fetch-scenarios.js'
 import { importBuilt, loadBuiltPackage } from './load-package.js'
 import { runScenarios } from './scenarios.js'
 
@@ -23,10 +24,26 @@ const report = await runScenarios(`deno ${Deno.version.deno}`, pkg, {
     return store
   },
 })
+
+/** A plain fetch handler on Deno.serve, on a free loopback port. */
+const serveOnDeno: Serve = async (handler) => {
+  const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen() {} }, handler)
+  return {
+    client: clientOf(`http://127.0.0.1:${server.addr.port}`),
+    loopback: true,
+    close: () => server.shutdown(),
+  }
+}
+await runFetchScenarios(`deno ${Deno.version.deno}`, pkg, serveOnDeno, report)
+console.log(`deno ${Deno.version.deno}: ${report.passed} passed, ${report.failed} failed in all`)
 Deno.exit(report.failed === 0 && report.passed > 0 ? 0 : 1)
 
 declare const Deno: {
   version: { deno: string }
   openKv(path: string): Promise<DenoKv.DenoKvDatabase>
   exit(code: number): never
+  serve(
+    options: { port: number; hostname: string; onListen(): void },
+    handler: (request: Request, info: unknown) => Promise<Response>
+  ): { addr: { port: number }; shutdown(): Promise<void> }
 }

@@ -18,10 +18,11 @@ export async function importBuilt<T>(file: string): Promise<T> {
   }
 }
 
-/** The core and the Hono entry of the built package. */
+/** The core, the Hono and the Fetch entries of the built package. */
 export async function loadBuiltPackage(): Promise<BuiltPackage> {
   return {
     core: await importBuilt<BuiltPackage['core']>('index.js'),
     hono: await importBuilt<BuiltPackage['hono']>('hono/index.js'),
+    fetch: await importBuilt<BuiltPackage['fetch']>('fetch/index.js'),
   }
 }

@@ -1,17 +1,20 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type * as Core from 'typed-sessions'
+import type * as FetchEntry from 'typed-sessions/fetch'
 import type * as HonoEntry from 'typed-sessions/hono'
 import { FetchJar } from '../helpers/fetch-jar.js'
+import { runReported, type ScenarioReport } from './report.js'
 
 // The lifecycle scenarios a user relies on, written once against the BUILT package (dist/) and
 // run on Node, Bun, Deno and workerd (README, "Runtimes"). No test framework in here: each
 // runtime's runner passes in the package it imported and reports the results its own way.
 
-/** The built package as a runner imported it: `dist/index.js` and `dist/hono/index.js`. */
+/** The built package as a runner imported it: `dist/index.js`, `dist/hono/index.js`, `dist/fetch/index.js`. */
 export interface BuiltPackage {
   core: typeof Core
   hono: typeof HonoEntry
+  fetch: typeof FetchEntry
 }
 
 /** One scenario: a name that reads as a sentence, and a body that throws on failure. */
@@ -22,6 +25,8 @@ export interface Scenario {
     makeStore: () => Core.SessionStore | Promise<Core.SessionStore>
   ): Promise<void>
 }
+
+export type { ScenarioReport } from './report.js'
 
 const SECRET = 'runtime scenarios: a secret of at least thirty-two characters'
 const OLD_SECRET = 'runtime scenarios: the previous secret, also long enough'
@@ -362,13 +367,6 @@ export const cookieScenarios: Scenario[] = [
   },
 ]
 
-/** What one run of the scenarios found. */
-export interface ScenarioReport {
-  passed: number
-  failed: number
-  failures: string[]
-}
-
 /**
  * Runs every scenario against `pkg` with stores from each factory of `stores` (named), then the
  * cookie scenarios on a CookieStore, printing
@@ -387,17 +385,7 @@ export async function runScenarios(
   for (const [storeName, makeStore, list] of runs) {
     for (const scenario of list) {
       const title = `${runtime} · ${storeName} · ${scenario.name}`
-      try {
-        await scenario.run(pkg, makeStore)
-        report.passed++
-        log(`ok   ${title}`)
-      } catch (error) {
-        report.failed++
-        report.failures.push(`${title}: ${String(error)}`)
-        log(
-          `FAIL ${title}\n     ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
-        )
-      }
+      await runReported(title, () => scenario.run(pkg, makeStore), report, log)
     }
   }
   log(`${runtime}: ${report.passed} passed, ${report.failed} failed`)

@@ -8,4 +8,5 @@ declare module 'cloudflare:test' {
     stub: unknown,
     callback: (instance: unknown, state: { storage: unknown }) => T | Promise<T>
   ): Promise<T>
+  export function createExecutionContext(): unknown
 }

@@ -1,7 +1,9 @@
+import { createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type * as Cloudflare from 'typed-sessions/cloudflare'
 import { bindings, uniqueTableName } from '../../helpers/workerd.js'
 import { importBuilt, loadBuiltPackage } from '../load-package.js'
+import { fetchScenarios, type Serve } from '../fetch-scenarios.js'
 import { cookieScenarios, scenarios } from '../scenarios.js'
 
 // The runtime scenarios inside workerd (npm run test:workerd, after the build), on a MemoryStore
@@ -34,6 +36,26 @@ describe('the built package in workerd, CookieStore', () => {
   for (const scenario of cookieScenarios) {
     it(scenario.name, async () => {
       await expect(scenario.run(pkg, () => new pkg.core.CookieStore())).resolves.toBeUndefined()
+    })
+  }
+})
+
+/** A plain fetch handler as a Worker's `fetch(request, env, ctx)`, called as workerd calls it. */
+const serveAsWorker: Serve = async (handler) => {
+  const worker = {
+    fetch: handler as (request: Request, env: unknown, ctx: unknown) => Promise<Response>,
+  }
+  return {
+    client: { fetch: (request) => worker.fetch(request, env, createExecutionContext()) },
+    loopback: false,
+    close: async () => {},
+  }
+}
+
+describe("the built Fetch adapter in workerd, as a Worker's fetch", () => {
+  for (const scenario of fetchScenarios) {
+    it(scenario.name, async () => {
+      await expect(scenario.run(pkg, serveAsWorker)).resolves.toBeUndefined()
     })
   }
 })

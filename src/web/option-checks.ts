@@ -1,10 +1,12 @@
 import type { CookieOptions } from '../cookie/header.js'
-import { SessionError } from '../core/errors.js'
 import { parseExpiry } from '../core/expiry.js'
-import type { SessionMiddlewareOptions } from './middleware.js'
+import { configError, orList, shown, unknownName } from './option-messages.js'
+import type { SessionEvents } from '../core/events.js'
+import type { SessionOptions } from './options.js'
 
 /*
- * The run-time check of `sessionMiddleware`'s options, once, when the middleware is created:
+ * The run-time check of the options (`sessionMiddleware`'s, `fetchSessions`'), once, when the
+ * middleware is created:
  * JavaScript callers and casts get no help from the types, and a wrong option must not start an
  * app that then misbehaves (`expiry: 3600` gave every cookie Max-Age=0). A value of the wrong
  * type, and an unknown name, is a `CONFIG` error that says what to pass. Unknown names are
@@ -14,7 +16,8 @@ import type { SessionMiddlewareOptions } from './middleware.js'
  * `src/cookie/secret.ts`, the attributes in `resolveCookieOptions`).
  */
 
-type Check = (value: unknown) => void
+/** The check of one option's value. */
+export type Check = (value: unknown) => void
 
 /** Node's timers wait at most 2^31 - 1 ms; a longer timeout would fire after 1 ms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -22,8 +25,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const ABSOLUTE_TIMEOUT_DEFAULT =
   'the default (no limit; 12 hours with a CookieStore) or pass Infinity for no limit'
 
-/** Every option and the check of a value given for it (an `undefined` value is omitted). */
-const OPTIONS: { readonly [K in keyof SessionMiddlewareOptions]-?: Check } = {
+/** Every shared option and the check of a value given for it (`undefined` is omitted). */
+const OPTIONS: { readonly [K in keyof SessionOptions]-?: Check } = {
   secret: () => {
     // Checked with the rest of the key ring where it is used (src/cookie/secret.ts).
   },
@@ -40,10 +43,6 @@ const OPTIONS: { readonly [K in keyof SessionMiddlewareOptions]-?: Check } = {
   },
   touchAfter: (value) =>
     checkPositive(value, 'touchAfter', 'a number of seconds', 'no rolling re-saves'),
-  contextKey: (value) => {
-    if (typeof value === 'string' && value !== '') return
-    throw configError('contextKey is the c.var key of the session, a non-empty string.')
-  },
   storeTimeout: (value) => {
     checkPositive(value, 'storeTimeout', 'a number of milliseconds', '5000')
     if ((value as number) <= MAX_TIMER_MS) return
@@ -54,12 +53,23 @@ const OPTIONS: { readonly [K in keyof SessionMiddlewareOptions]-?: Check } = {
   conflictTimeout: (value) =>
     checkPositive(value, 'conflictTimeout', 'a number of milliseconds', '3000'),
   maxSize: (value) => checkPositive(value, 'maxSize', 'a number of bytes', '1 MiB'),
-  clientIp: (value) => {
-    if (typeof value === 'function') return
-    throw configError(
-      `clientIp is a function of the context returning the client's IP address, e.g. (c) => c.req.header('x-real-ip'), got ${shown(value)}; omit it for the connection's peer address.`
-    )
+  on: checkEvents,
+  transport: () => {
+    // Checked with `header` where both are resolved (src/web/transport.ts).
   },
+  header: () => {},
+}
+
+const EVENT_NAMES: { readonly [K in keyof SessionEvents]-?: true } = {
+  created: true,
+  loaded: true,
+  saved: true,
+  cycled: true,
+  flushed: true,
+  expired: true,
+  invalid: true,
+  conflict: true,
+  storeError: true,
 }
 
 const COOKIE_FIELDS: { readonly [K in keyof CookieOptions]-?: true } = {
@@ -109,25 +119,49 @@ const COOKIE_HINTS: Readonly<Record<string, string>> = {
 }
 
 /**
- * Checks every option of `sessionMiddleware`: its name, and the type and range of its value.
+ * Checks every option of `entry` (`sessionMiddleware`, `fetchSessions`): the shared ones and
+ * the entry's own (`extra`), by name, and the type and range of each value.
  * @throws SessionError `CONFIG` for the first wrong option, with a message that says what to pass
  */
-export function checkMiddlewareOptions(options: unknown): void {
+export function checkSessionOptions(
+  options: unknown,
+  entry: string,
+  extra: Readonly<Record<string, Check>>
+): void {
   if (typeof options !== 'object' || options === null) {
-    throw configError(
-      'sessionMiddleware(definition, options) needs options with at least `secret`.'
-    )
+    throw configError(`${entry}(definition, options) needs options with at least \`secret\`.`)
   }
+  const known: Readonly<Record<string, Check>> = { ...OPTIONS, ...extra }
   const given = options as Record<string, unknown>
   for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(OPTIONS, name)) {
-      throw unknownName(name, 'an option of sessionMiddleware', OPTIONS, OPTION_HINTS)
+    if (!Object.hasOwn(known, name)) {
+      throw unknownName(name, `an option of ${entry}`, known, OPTION_HINTS)
     }
   }
   // Read as the middleware reads them, so an inherited or getter-made value is checked too.
-  for (const name of Object.keys(OPTIONS) as (keyof SessionMiddlewareOptions)[]) {
+  for (const name of Object.keys(known)) {
     const value = given[name]
-    if (value !== undefined) OPTIONS[name](value)
+    if (value !== undefined) known[name]!(value)
+  }
+}
+
+function checkEvents(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `on is an object of event handlers, e.g. on: { saved(e) { … } }, got ${shown(value)}; omit it for none.`
+    )
+  }
+  const handlers = value as Record<string, unknown>
+  for (const name of Object.keys(handlers)) {
+    if (!Object.hasOwn(EVENT_NAMES, name)) {
+      throw unknownName(`on.${name}`, 'a session event', EVENT_NAMES, {})
+    }
+  }
+  for (const name of Object.keys(EVENT_NAMES)) {
+    const handler = handlers[name]
+    if (handler !== undefined && typeof handler !== 'function') {
+      throw configError(`on.${name} is a function of the event, got ${shown(handler)}.`)
+    }
   }
 }
 
@@ -194,68 +228,4 @@ function isExpiry(value: unknown): boolean {
   } catch {
     return false // out of range: a builder would have refused it
   }
-}
-
-/**
- * The error for an unknown option `name` (`what` says of what), with what to pass instead: a
- * hint for another library's option, else the nearest known name, else the list of them.
- */
-function unknownName(
-  label: string,
-  what: string,
-  known: object,
-  hints: Readonly<Record<string, string>>
-): SessionError {
-  const name = label.slice(label.lastIndexOf('.') + 1)
-  if (Object.hasOwn(hints, name)) return configError(`${label} is not ${what}: ${hints[name]!}.`)
-  const names = Object.keys(known)
-  const near = names.find((candidate) => isNear(name, candidate))
-  const advice = near === undefined ? '' : ` Did you mean ${near}?`
-  return configError(`${label} is not ${what}.${advice} The options are ${andList(names)}.`)
-}
-
-function andList(words: readonly string[]): string {
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`
-}
-
-function orList(words: readonly string[]): string {
-  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`
-}
-
-/** A typo of `candidate`: the same letters in another case, or at most two edits away. */
-function isNear(name: string, candidate: string): boolean {
-  const a = name.toLowerCase()
-  const b = candidate.toLowerCase()
-  if (a === b) return true
-  if (Math.abs(a.length - b.length) > 2 || b.length < 5) return false
-  // Levenshtein distance, one row at a time.
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + cost)
-    }
-    row = next
-  }
-  return row[b.length]! <= 2
-}
-
-/** A wrong value as a message shows it: short, and typed where that is the mistake. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') {
-    const text = value.length > 40 ? `${value.slice(0, 40)}…` : value
-    return `the string ${JSON.stringify(text)}`
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value)
-  }
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return 'an object'
-  return `a ${typeof value}`
-}
-
-function configError(message: string): SessionError {
-  return new SessionError('CONFIG', message)
 }
