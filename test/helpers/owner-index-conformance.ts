@@ -1,6 +1,10 @@
 import { describe, expect, it, type TestContext } from 'vitest'
+import { z } from 'zod'
+import { defineSession, recordKeyOf } from 'typed-sessions'
 import { ownerKeyOf } from '../../src/core/owner.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
+import { CookieJar, sessionApp } from './http.js'
+import { idOfCookie } from './stores.js'
 
 /** What the owner-index cases need from the conformance suite around them. */
 export interface OwnerIndexSuite {
@@ -19,6 +23,39 @@ export interface OwnerIndexSuite {
 const MINUTE = 60_000
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+const userSession = defineSession(z.object({ user: z.string().optional() }))
+
+/**
+ * An app that binds at login (`cycleId`, then `bind`) and unbinds at logout, on `store`; each
+ * `delete` the engine sends the store first records what `listOwner(owner)` lists then, while
+ * the marker a login or a logout leaves still stands.
+ */
+function bindingApp(store: SessionStore, owner: () => string) {
+  const listedAtDelete: string[][] = []
+  const watching: SessionStore = {
+    create: (record, options) => store.create(record, options),
+    load: (key) => store.load(key),
+    save: (record, expected) => store.save(record, expected),
+    async delete(key) {
+      listedAtDelete.push((await store.listOwner!(owner())).map((record) => record.key))
+      return store.delete(key)
+    },
+    listOwner: (key) => store.listOwner!(key),
+  }
+  const app = sessionApp(userSession, { store: watching })
+  app.post('/visit', async (c) => (await c.var.session.set('user', 'visitor'), c.text('ok')))
+  app.post('/login/:id', async (c) => {
+    await c.var.session.cycleId()
+    await c.var.session.set('user', c.req.param('id'))
+    await c.var.session.bind(c.req.param('id'))
+    return c.text('ok')
+  })
+  app.post('/relogin', async (c) => (await c.var.session.cycleId(), c.text('ok')))
+  app.post('/logout', async (c) => (await c.var.session.flush(), c.text('ok')))
+  app.post('/forget', async (c) => (await c.var.session.clear(), c.text('ok')))
+  return { app, listedAtDelete }
+}
+
 /**
  * The owner-index cases of the store conformance suite (DESIGN.md §12, `SessionStore.listOwner`),
  * skipped for a store without `listOwner`: binding and listing, re-binding and unbinding,
@@ -28,6 +65,53 @@ export function describeOwnerIndexCases(suite: OwnerIndexSuite): void {
   const { key, makeRecord } = suite
 
   describe('owner index', () => {
+    describe('under the Hono middleware', () => {
+      const keyOfCookie = (jar: CookieJar) => recordKeyOf(idOfCookie(jar.cookies.get('id')!))
+
+      it('a login binds the session, cycleId carries it, a logout and a clear end the entry', async (context) => {
+        const listOwner = listOwnerOf(context)
+        const userId = key('ada')
+        const owner = ownerKeyOf(userId)
+        const { app } = bindingApp(suite.store(), () => owner)
+        const first = new CookieJar(app)
+        const second = new CookieJar(app)
+        for (const jar of [first, second]) {
+          await jar.fetch('/visit', { method: 'POST' })
+          await jar.fetch(`/login/${encodeURIComponent(userId)}`, { method: 'POST' })
+        }
+        expect(keysOf(await listOwner(owner))).toEqual(
+          [keyOfCookie(first), keyOfCookie(second)].sort()
+        )
+
+        await first.fetch('/relogin', { method: 'POST' })
+        expect(keysOf(await listOwner(owner))).toEqual(
+          [keyOfCookie(first), keyOfCookie(second)].sort()
+        )
+        expect((await listOwner(owner)).every((record) => record.owner === owner)).toBe(true)
+
+        await first.fetch('/logout', { method: 'POST' })
+        expect(keysOf(await listOwner(owner))).toEqual([keyOfCookie(second)])
+        await second.fetch('/forget', { method: 'POST' })
+        expect(await listOwner(owner)).toEqual([])
+      })
+
+      it('no listing shows the marker a login or a logout leaves while it stands', async (context) => {
+        const listOwner = listOwnerOf(context)
+        const userId = key('ada')
+        const owner = ownerKeyOf(userId)
+        const { app, listedAtDelete } = bindingApp(suite.store(), () => owner)
+        const jar = new CookieJar(app)
+        await jar.fetch(`/login/${encodeURIComponent(userId)}`, { method: 'POST' })
+        const loggedIn = keyOfCookie(jar)
+        await jar.fetch('/relogin', { method: 'POST' }) // the old record is a moved marker, then deleted
+        const relogged = keyOfCookie(jar)
+        await jar.fetch('/logout', { method: 'POST' }) // a flushed marker, then deleted
+        expect(listedAtDelete).toEqual([[relogged], []])
+        expect(loggedIn).not.toBe(relogged)
+        expect(await listOwner(owner)).toEqual([])
+      })
+    })
+
     /** The store's `listOwner`, or a skip of the test for a store without one. */
     const listOwnerOf = (context: TestContext) => {
       const store = suite.store()
