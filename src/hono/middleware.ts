@@ -151,6 +151,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   if (options.storeTimeout !== undefined) config.storeTimeout = options.storeTimeout
   if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
   if (options.maxSize !== undefined) config.maxSize = options.maxSize
+  if (options.touchAfter !== undefined) config.touchAfter = options.touchAfter
   const alwaysSave = options.alwaysSave === true
   const clientIp = options.clientIp ?? peerAddressOf
 
