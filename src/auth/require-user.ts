@@ -97,7 +97,7 @@ export function requireUserMiddleware<User, Allowed extends User>(
 }
 
 /** `redirectTo` with the page asked for as `next`, to come back to after the login. */
-function loginUrl(redirectTo: string, requested: string): string {
+export function loginUrl(redirectTo: string, requested: string): string {
   const url = new URL(requested)
   const separator = redirectTo.includes('?') ? '&' : '?'
   return `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
