@@ -123,6 +123,24 @@ describe('listSessions', () => {
   })
 })
 
+describe('sessions logged in before sessions per user', () => {
+  it('are not listed until they log in again, which binds them', async () => {
+    const made = perUserApp()
+    made.app.post('/old-login', async (c) => {
+      // What a login of the previous release stored: the user, no binding, no device details.
+      await c.var.session.cycleId()
+      await c.var.session.set('user', { id: 'ada', authHash: 'v1' })
+      return c.text('ok')
+    })
+    const old = made.jar()
+    await old.fetch('/old-login', { method: 'POST' })
+    expect(await old.text('/me')).toBe('ada')
+    expect(await listOf(old)).toEqual([])
+    await old.fetch('/login/ada', { method: 'POST' })
+    expect((await listOf(old)).map((info) => info.current)).toEqual([true])
+  })
+})
+
 describe('revoking sessions', () => {
   it('revokeSession ends one session of the user by its handle: it is logged out on its next request', async () => {
     const made = perUserApp()
