@@ -2,15 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { SessionError } from '../core/errors.js'
 import type { Session } from '../core/session.js'
 import { detailsOf } from './device-details.js'
-import {
-  answerRefusal,
-  checkFailureHandler,
-  prefersJson,
-  type FailureHandler,
-  type Refusal,
-} from './failure.js'
-import { loginUrl } from './require-user.js'
-import { localPath } from './safe-redirect.js'
+import { guardAnswer, type FailureHandler, type Refusal } from './failure.js'
 
 /** Why `requireFresh()` refused a request: nobody is logged in, or the login is too old. */
 export type FreshFailure = Refusal<'unauthenticated', 401> | Refusal<'stale', 401>
@@ -46,29 +38,7 @@ export function requireFreshMiddleware<User>(
       `requireFresh(maxAge) takes the seconds a login stays fresh, a number > 0 (e.g. 300); got ${String(maxAge)}.`
     )
   }
-  const { onFailure } = options
-  const redirectTo = options.redirectTo === undefined ? undefined : localPath(options.redirectTo)
-  if (options.redirectTo !== undefined && redirectTo === undefined) {
-    throw new SessionError(
-      'CONFIG',
-      `requireFresh({ redirectTo }) takes a path on this site such as '/confirm-password'; got ${String(options.redirectTo)}.`
-    )
-  }
-  checkFailureHandler(onFailure, 'requireFresh()')
-  if (onFailure !== undefined && redirectTo !== undefined) {
-    throw new SessionError(
-      'CONFIG',
-      'requireFresh() takes redirectTo or onFailure, not both: onFailure answers every refusal (return c.redirect(...) from it to redirect).'
-    )
-  }
-
-  const refuse = (c: Context, failure: FreshFailure) => {
-    if (onFailure !== undefined) return onFailure(c, failure)
-    if (redirectTo !== undefined && !prefersJson(c.req.header('accept'))) {
-      return c.redirect(loginUrl(redirectTo, c.req.url))
-    }
-    return answerRefusal(c, failure)
-  }
+  const refuse = guardAnswer<FreshFailure>('requireFresh', '/confirm-password', options, () => true)
 
   return async function requireFresh(c, next) {
     const { user, engine } = await resolve(c)

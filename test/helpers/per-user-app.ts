@@ -88,7 +88,12 @@ export function perUserApp(options: PerUserAppOptions = {}) {
     return c.text('ok')
   })
   const jar = () => new CookieJar(app)
-  return { app, store, auth, users, clock, jar }
+  /** Adds a user to the directory (a fresh id per test, for stores on a shared server). */
+  const addUser = (id: string) => {
+    users.set(id, { id, name: id, version: 1, disabled: false, role: 'member' })
+    return id
+  }
+  return { app, store, auth, users, addUser, clock, jar }
 }
 
 /** Logs a new browser in as `id` on `app`; returns its jar. */

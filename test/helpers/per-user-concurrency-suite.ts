@@ -81,35 +81,46 @@ export function describePerUserConcurrency(
     /** A fresh user id per test: stores on a shared server hold other runs' sessions. */
     const newUser = () => `user-${crypto.randomUUID()}`
 
+    /**
+     * An app with a new user whose `route` ('login' or 'count') can be held once loaded:
+     * `race(request, meanwhile)` starts `request`, runs `meanwhile` while it is held, then lets
+     * it go on and returns its response.
+     */
+    const appHolding = (route: 'login' | 'count', appStore = store) => {
+      const { hold, allArrived, release } = gate(1)
+      let armed = false
+      const made = perUserApp({
+        store: appStore,
+        hold: async (at) => void (armed && at === route && (await hold())),
+      })
+      const userId = made.addUser(newUser())
+      const race = async (request: () => Promise<Response>, meanwhile: () => Promise<void>) => {
+        armed = true
+        const pending = request()
+        await allArrived
+        armed = false
+        await meanwhile()
+        release()
+        return pending
+      }
+      return { made, userId, race }
+    }
+
     it.each([
       ['a visitor', false],
       ['a logged-in browser', true],
     ])('a login racing a logout on %s leaves no session of the user', async (_, before) => {
-      const userId = newUser()
-      const { hold, allArrived, release } = gate(1)
-      let armed = false
-      const made = perUserApp({
-        store,
-        hold: async (route) => void (armed && route === 'login' && (await hold())),
-      })
-      made.users.set(userId, {
-        id: userId,
-        name: userId,
-        version: 1,
-        disabled: false,
-        role: 'member',
-      })
+      const { made, userId, race } = appHolding('login')
       const jar = before ? await loggedIn(made, userId) : made.jar()
       if (!before) await post(jar, '/count')
       const cookie = jar.cookies.get('id')!
-      armed = true
-      const login = post(jar, `/login/${userId}`)
-      await allArrived
-      armed = false
-      const logout = await post(jar, '/logout')
-      expect(logout.headers.get('set-cookie')).toMatch(/Max-Age=0/)
-      release()
-      const response = await login
+      const response = await race(
+        () => post(jar, `/login/${userId}`),
+        async () => {
+          const logout = await post(jar, '/logout')
+          expect(logout.headers.get('set-cookie')).toMatch(/Max-Age=0/)
+        }
+      )
       expect(response.status).toBe(200)
       expect(response.headers.get('set-cookie')).toMatch(/Max-Age=0/)
       expect(await made.auth.sessionsOf(store, userId)).toEqual([])
@@ -118,29 +129,12 @@ export function describePerUserConcurrency(
     })
 
     it('a revoke racing a write wins: the write is dropped and the session reads as logged out', async () => {
-      const userId = newUser()
-      const { hold, allArrived, release } = gate(1)
-      let armed = false
-      const made = perUserApp({
-        store,
-        hold: async (route) => void (armed && route === 'count' && (await hold())),
-      })
-      made.users.set(userId, {
-        id: userId,
-        name: userId,
-        version: 1,
-        disabled: false,
-        role: 'member',
-      })
+      const { made, userId, race } = appHolding('count')
       const phone = await loggedIn(made, userId)
       const laptop = await loggedIn(made, userId)
-      armed = true
-      const write = post(phone, '/count')
-      await allArrived
-      armed = false
-      expect(await (await post(laptop, `/revoke/${handleOf(keyOf(phone))}`)).json()).toBe(true)
-      release()
-      const written = await write
+      const revoke = async () =>
+        expect(await (await post(laptop, `/revoke/${handleOf(keyOf(phone))}`)).json()).toBe(true)
+      const written = await race(() => post(phone, '/count'), revoke)
       expect(written.status).toBe(200)
       expect(written.headers.get('set-cookie')).toMatch(/Max-Age=0/)
       expect(await store.load(keyOf(laptop))).toBeDefined()
@@ -151,29 +145,13 @@ export function describePerUserConcurrency(
     })
 
     it('a revoke racing a cycleId held after its load wins: the login creates no session', async () => {
-      const userId = newUser()
-      const { hold, allArrived, release } = gate(1)
-      let armed = false
-      const made = perUserApp({
-        store,
-        hold: async (route) => void (armed && route === 'login' && (await hold())),
-      })
-      made.users.set(userId, {
-        id: userId,
-        name: userId,
-        version: 1,
-        disabled: false,
-        role: 'member',
-      })
+      const { made, userId, race } = appHolding('login')
       const phone = await loggedIn(made, userId)
       const laptop = await loggedIn(made, userId)
-      armed = true
-      const relogin = post(phone, `/login/${userId}`)
-      await allArrived
-      armed = false
-      expect(await (await post(laptop, `/revoke/${handleOf(keyOf(phone))}`)).json()).toBe(true)
-      release()
-      expect((await relogin).headers.get('set-cookie')).toMatch(/Max-Age=0/)
+      const revoke = async () =>
+        expect(await (await post(laptop, `/revoke/${handleOf(keyOf(phone))}`)).json()).toBe(true)
+      const relogin = await race(() => post(phone, `/login/${userId}`), revoke)
+      expect(relogin.headers.get('set-cookie')).toMatch(/Max-Age=0/)
       expect(await phone.text('/me')).toBe('nobody')
       expect((await made.auth.sessionsOf(store, userId)).length).toBe(1)
     })
@@ -182,13 +160,7 @@ export function describePerUserConcurrency(
       const userId = newUser()
       const staged = stagedStore(store)
       const made = perUserApp({ store: staged.store })
-      made.users.set(userId, {
-        id: userId,
-        name: userId,
-        version: 1,
-        disabled: false,
-        role: 'member',
-      })
+      made.addUser(userId)
       const phone = await loggedIn(made, userId)
       const laptop = await loggedIn(made, userId)
       const listing = staged.holdNextListing()
@@ -217,13 +189,7 @@ export function describePerUserConcurrency(
           hold: async (route) => void (route === 'login' && (await hold())),
           middleware: { conflictTimeout: 10_000 },
         })
-        made.users.set(userId, {
-          id: userId,
-          name: userId,
-          version: 1,
-          disabled: false,
-          role: 'member',
-        })
+        made.addUser(userId)
         const jars = Array.from({ length: logins }, () => made.jar())
         const responses = jars.map((jar) => post(jar, `/login/${userId}`))
         await allArrived
