@@ -95,6 +95,7 @@ export function isRecordShape(record: SessionRecord): boolean {
     Number.isSafeInteger(record.version) &&
     Number.isSafeInteger(record.schemaVersion) &&
     (record.token === undefined || typeof record.token === 'string') &&
+    (record.owner === undefined || typeof record.owner === 'string') &&
     (record.expiry == null || parseExpiry(record.expiry) !== undefined)
   )
 }

@@ -14,6 +14,8 @@ import {
   type JsonObject,
   type JsonValue,
 } from './json.js'
+import { endRecord } from './end-record.js'
+import { isOwnerKey, noOwnerIndex } from './owner.js'
 import {
   GONE,
   isRecordShape,
@@ -72,12 +74,16 @@ export interface SessionConfig {
   maxSize?: number
   /** Handlers of the lifecycle events (`SessionEvents`). @default undefined (none) */
   on?: SessionEvents
+  /**
+   * The middleware's `touchAfter` (seconds), for helpers that pace their own writes by it: the
+   * auth helpers refresh a session's `lastSeenAt` no more often. The engine does not use it.
+   * @default undefined
+   */
+  touchAfter?: number
 }
 
 /** How many fresh ids a create draws before giving up with `ID_COLLISION`. */
 const CREATE_ATTEMPTS = 5
-/** How many records a logout follows from a session that moved to a new id meanwhile. */
-const MOVES_FOLLOWED = 3
 const DEFAULT_STORE_TIMEOUT = 5000
 const DEFAULT_CONFLICT_TIMEOUT = 3000
 export const DEFAULT_MAX_SIZE = 1024 * 1024
@@ -147,6 +153,10 @@ export class Session {
   #expiry: Expiry | undefined
   /** `setExpiry` was called: a replay on a fresher record keeps this request's expiry. */
   #expirySet = false
+  /** The owner key the next save writes (sessions per user): the loaded one, or as bound. */
+  #owner: string | undefined
+  /** `bind` or `clear` was called: a replay on a fresher record keeps this request's owner. */
+  #ownerSet = false
   /**
    * `cycleId` was called: the next save moves a stored session to a new id, and its record is
    * created as a cycled one (also when there was no stored record yet: a login on a first visit).
@@ -231,6 +241,19 @@ export class Session {
    */
   get expiry(): Expiry {
     return this.#expiry ?? this.#config.expiry ?? defaultExpiry
+  }
+
+  /**
+   * The owner key (`ownerKeyOf(userId)`) the session is bound to, as the next save writes it: the
+   * stored one once loaded, or the one `bind` set. Undefined for a session bound to no one.
+   */
+  get owner(): string | undefined {
+    return this.#owner
+  }
+
+  /** How this session is persisted: its store, expiry and timeouts (the auth helpers read it). */
+  get config(): Readonly<SessionConfig> {
+    return this.#config
   }
 
   /** The record key of this session (as stores and events see it); undefined with no id. */
@@ -321,10 +344,40 @@ export class Session {
     return [...this.#data.materialize().keys()]
   }
 
-  /** Empties the data and keeps the id; needs no store load. */
+  /** Empties the data and keeps the id, bound to no one (see `bind`); needs no store load. */
   async clear(): Promise<void> {
     this.#change()
     this.#apply({ op: 'clear' })
+    this.#owner = undefined
+    this.#ownerSet = true
+  }
+
+  /**
+   * Binds the session to an owner (sessions per user, DESIGN.md §12): `ownerKey` is
+   * `ownerKeyOf(userId)`, or `undefined` to unbind. Written with the next save and indexed by
+   * the store; a fact about the session like its expiry, kept across a compare-and-set replay
+   * and carried to the new record by `cycleId`. `clear()` and `flush()` unbind. Marks the
+   * session modified only when the owner changes.
+   * @throws SessionError `CONFIG` on a store without an owner index (`listOwner`), `INVALID_VALUE`
+   * for a key `ownerKeyOf` did not make
+   */
+  async bind(ownerKey: string | undefined): Promise<void> {
+    this.#change()
+    if (ownerKey !== undefined) {
+      if (!isOwnerKey(ownerKey)) {
+        throw new SessionError(
+          'INVALID_VALUE',
+          'bind() takes an owner key, ownerKeyOf(userId) (43 base64url characters), or undefined to unbind.'
+        )
+      }
+      if (typeof this.#store.listOwner !== 'function') throw noOwnerIndex('Binding a session')
+    }
+    await this.load()
+    if (this.#lostTo !== undefined) return
+    this.#ownerSet = true
+    if (this.#owner === ownerKey) return
+    this.#owner = ownerKey
+    this.#modified = true
   }
 
   /**
@@ -345,7 +398,14 @@ export class Session {
     this.#lostTo = undefined
     if (key === undefined) return
     await this.#inLane(key, async (lane) => {
-      await this.#end(key, version, 0)
+      await endRecord(this.#store, key, {
+        version,
+        schemaVersion: this.#config.schemaVersion ?? 1,
+        now: this.#now,
+        call: (operation, run) => this.#call(operation, run),
+        fetch: (recordKey) => this.#fetch(recordKey, true),
+        onEnded: (recordKey) => this.#events?.flushed(recordKey),
+      })
       lane.last = null
     })
   }
@@ -540,33 +600,6 @@ export class Session {
     )
   }
 
-  /**
-   * Ends the record at `key` (last seen at `version`, if known): a compare-and-set to a flushed
-   * marker, so a `cycleId` racing this logout either fails its own compare-and-set (and gives
-   * up) or has already moved the session, and the move is followed; then the delete.
-   */
-  async #end(key: string, version: number | undefined, moves: number): Promise<void> {
-    const schemaVersion = this.#config.schemaVersion ?? 1
-    let ended = false
-    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-      if (version === undefined) {
-        const state = await this.#fetch(key, true)
-        if (state.kind === 'gone') break
-        if (state.kind === 'moved') {
-          if (moves < MOVES_FOLLOWED) await this.#end(state.to, undefined, moves + 1)
-          break
-        }
-        version = state.record.version
-      }
-      const marker = markerRecord(key, version + 1, schemaVersion, this.#now())
-      if ((ended = await this.#call('save', () => this.#store.save(marker, version)))) break
-      version = undefined // it changed meanwhile: look again
-    }
-    await this.#call('delete', () => this.#store.delete(key))
-    // Only the logout that ended a live record tells of it: a racing second one does not.
-    if (ended) this.#events?.flushed(key)
-  }
-
   /** Takes in what an earlier save in this process's lane wrote; true if the session ended. */
   #catchUp(lane: SaveLane): boolean {
     const last = lane.last
@@ -629,6 +662,7 @@ export class Session {
       token: writeToken(),
     }
     if (this.#expiry !== undefined) record.expiry = this.#expiry
+    if (this.#owner !== undefined) record.owner = this.#owner
     checkJsonSize(record.data, this.#maxSize(), 'The session')
     return { record, data }
   }
@@ -721,6 +755,7 @@ export class Session {
   #adopt(record: SessionRecord): Map<string, JsonValue> {
     this.#stored = storedStateOf(record)
     if (!this.#expirySet) this.#expiry = parseExpiry(record.expiry)
+    if (!this.#ownerSet) this.#owner = record.owner
     let data: JsonObject | undefined = record.data
     const upgrade = this.#config.upgrade
     if (upgrade !== undefined && record.schemaVersion !== (this.#config.schemaVersion ?? 1)) {
@@ -793,6 +828,8 @@ export class Session {
     this.#log.reset()
     this.#expiry = undefined
     this.#expirySet = false
+    this.#owner = undefined
+    this.#ownerSet = false
     this.#cycling = false
   }
 

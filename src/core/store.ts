@@ -24,6 +24,13 @@ export interface SessionRecord {
    * does not apply the request's changes a second time.
    */
   token?: string
+  /**
+   * The owner key (`ownerKeyOf(userId)`) of the user the session is bound to, if any: sessions
+   * per user (DESIGN.md §12). A store with `listOwner` persists it with the record, returns it
+   * from `load`, `scan` and `listOwner` unchanged, and indexes the record under it. Markers
+   * (records a login or logout leaves for racing requests) never carry one.
+   */
+  owner?: string
 }
 
 /** What the engine tells `create` about the record it inserts. */
@@ -62,6 +69,21 @@ export interface SessionStore {
   deleteExpired?(): Promise<number>
   /** Every live record, each exactly once, in batches. */
   scan?(options?: ScanOptions): AsyncIterable<SessionRecord>
+  /**
+   * The live records bound to `owner` (their `owner` field equals it), each exactly once, in any
+   * order, as fresh objects equal to what `load` returns. It reflects every `create`, `save` and
+   * `delete` that completed before the call (read-your-writes, linearizable): it never lists a
+   * record that is deleted, expired (its `expiresAt` has passed, even before `deleteExpired` or a
+   * native TTL removed it) or re-bound (a later save gave it another owner or none), and never
+   * misses one bound by a completed write. An index entry never outlives its record: a delete,
+   * a save that changes or drops `owner`, `deleteExpired` and the store's own TTL remove it too.
+   * It costs what the owner has (an index lookup), never a scan of the store.
+   *
+   * Present only on stores that keep the index atomically with the records; the engine refuses
+   * to bind sessions (`CONFIG`) on a store without it.
+   * @example const sessions = await store.listOwner?.(ownerKeyOf(user.id))
+   */
+  listOwner?(owner: string): Promise<SessionRecord[]>
   /** Releases what the store holds (timers, connections it owns). */
   close?(): Promise<void>
   /**

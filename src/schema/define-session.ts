@@ -98,6 +98,7 @@ export function defineSession<S extends SessionSchema>(
     schema instanceof Versioned ? schema.versions : [{ schema: schema as S }]
   if (!(schema instanceof Versioned)) checkObjectSchema(schema)
   checkStorable(versions[versions.length - 1]!.schema)
+  checkReservedKeys(versions)
   const onInvalid = options.onInvalid ?? 'drop'
   if (onInvalid !== 'drop' && onInvalid !== 'throw' && typeof onInvalid !== 'function') {
     throw new SessionError(
@@ -120,6 +121,24 @@ export function decideInvalid(
 ): 'drop' | 'throw' {
   const policy = definition.onInvalid
   return typeof policy === 'function' ? policy(info) : policy
+}
+
+/**
+ * The data key under which the engine keeps what belongs to no schema key: the device details of
+ * sessions per user (`typed-sessions/auth`). Carried over migrations; never shown by the typed
+ * session (`keys()`, `toObject()` list the schema's keys only).
+ */
+export const RESERVED_DATA_KEY = '$session'
+
+/** Throws `CONFIG` for a schema (of any version) that declares the reserved data key. */
+function checkReservedKeys(versions: readonly SchemaVersion[]): void {
+  for (const { schema } of versions) {
+    if (!Object.hasOwn(schema._zod.def.shape, RESERVED_DATA_KEY)) continue
+    throw new SessionError(
+      'CONFIG',
+      `Session key "${RESERVED_DATA_KEY}" is reserved: typed-sessions keeps the device details of sessions per user under it. Rename that key in the z.object() given to defineSession().`
+    )
+  }
 }
 
 /** Throws `CONFIG` for a key whose values JSON cannot store, naming it and the fix. */

@@ -12,6 +12,7 @@ import { safeEncode } from './zod-encode.js'
 import { SessionError, isSessionError } from '../core/errors.js'
 import { eventIssues } from '../core/events.js'
 import type { Expiry } from '../core/expiry.js'
+import { ownerKeyOf } from '../core/owner.js'
 import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
 import { shownPrefix } from './flash.js'
@@ -259,6 +260,31 @@ export class TypedSession<S extends SessionSchema> {
    */
   cycleId(): Promise<void> {
     return this.#session.cycleId()
+  }
+
+  /**
+   * The owner key (`ownerKeyOf(userId)`) of the user this session is bound to, once loaded;
+   * undefined when it is bound to no one. Compare it with `ownerKeyOf(id)`.
+   */
+  get owner(): string | undefined {
+    return this.#session.owner
+  }
+
+  /**
+   * Binds the session to a user (sessions per user, without `typed-sessions/auth`): the store
+   * indexes it under `ownerKeyOf(userId)`, for `listOwner`. Call it at login, after `cycleId()`;
+   * `cycleId` keeps the binding, `clear()` and `flush()` drop it.
+   * @throws SessionError `CONFIG` on a store that keeps no index (Workers KV, unstorage, the
+   * CookieStore)
+   * @example await c.var.session.cycleId(); await c.var.session.bind(user.id)
+   */
+  bind(userId: string): Promise<void> {
+    return this.#session.bind(ownerKeyOf(userId))
+  }
+
+  /** Unbinds the session from its user: the store's index forgets it at the next save. */
+  unbind(): Promise<void> {
+    return this.#session.bind(undefined)
   }
 
   /** Sets this session's expiry; persisted in the record. */

@@ -3,10 +3,15 @@ import { safeParse } from 'zod/v4/core'
 import { safeEncode } from './zod-encode.js'
 import { SessionError } from '../core/errors.js'
 import { eventIssues, reportInvalid, type SessionEvents } from '../core/events.js'
-import { cloneJson, type JsonObject } from '../core/json.js'
+import { cloneJson, copyJson, setOwn, type JsonObject } from '../core/json.js'
 import type { SessionRecord } from '../core/store.js'
 import { describeIssues } from './issues.js'
-import { decideInvalid, type InvalidDataInfo, type SessionDefinition } from './define-session.js'
+import {
+  RESERVED_DATA_KEY,
+  decideInvalid,
+  type InvalidDataInfo,
+  type SessionDefinition,
+} from './define-session.js'
 
 /** What upgrading stored data to the current schema version came to. */
 export type UpgradeResult =
@@ -28,7 +33,13 @@ export function upgradeData(
   if (!Number.isInteger(fromVersion) || fromVersion < 1) {
     return failed(`The record has no valid schema version (${fromVersion}).`)
   }
+  // The engine's own key belongs to no schema (a strict one would refuse it): set aside.
+  const reserved = Object.hasOwn(data, RESERVED_DATA_KEY) ? data[RESERVED_DATA_KEY] : undefined
   let value: unknown = data
+  if (reserved !== undefined) {
+    value = { ...data }
+    delete (value as JsonObject)[RESERVED_DATA_KEY]
+  }
   for (let version = fromVersion; version < versions.length; version++) {
     const parsed = safeParse(versions[version - 1]!.schema, value)
     if (!parsed.success) return failed(undefined, parsed.error.issues, version)
@@ -50,7 +61,9 @@ export function upgradeData(
     encoded = value // a one-way transform cannot encode; keep what the step returned
   }
   try {
-    return { ok: true, data: cloneJson(encoded, '(migrated record)') as JsonObject }
+    const upgraded = cloneJson(encoded, '(migrated record)') as JsonObject
+    if (reserved !== undefined) setOwn(upgraded, RESERVED_DATA_KEY, copyJson(reserved))
+    return { ok: true, data: upgraded }
   } catch (error) {
     return failed((error as Error).message)
   }

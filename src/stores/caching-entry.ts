@@ -8,6 +8,8 @@ import type { SessionRecord } from '../core/store.js'
  * sharing one cache (a Redis in front of PostgreSQL) share it too. The cached record is a valid
  * record of its own: the original data, expiry time and fetch time in its `data`, and an
  * `expiresAt` no later than the end of its freshness, so the cache itself drops it by then.
+ * The record's `owner` travels in the `data` too: a cache with an owner index (a MemoryStore)
+ * would otherwise index every cached copy, for nothing, since `listOwner` asks the backing store.
  */
 
 /** The `data` of a cached record. */
@@ -15,6 +17,7 @@ interface CacheEntryData extends JsonObject {
   data: JsonObject
   expiresAt: number
   fetchedAt: number
+  owner?: string
 }
 
 /**
@@ -26,8 +29,10 @@ export function cacheEntryOf(
   fetchedAt: number,
   maxStalenessMs: number
 ): SessionRecord {
+  const { owner, ...rest } = record
   const data: CacheEntryData = { data: record.data, expiresAt: record.expiresAt, fetchedAt }
-  return { ...record, data, expiresAt: Math.min(record.expiresAt, fetchedAt + maxStalenessMs) }
+  if (owner !== undefined) data.owner = owner
+  return { ...rest, data, expiresAt: Math.min(record.expiresAt, fetchedAt + maxStalenessMs) }
 }
 
 /**
@@ -39,9 +44,12 @@ export function recordOfCacheEntry(
   now: number,
   maxStalenessMs: number
 ): SessionRecord | undefined {
-  const { data, expiresAt, fetchedAt } = entry.data as Partial<CacheEntryData>
+  const { data, expiresAt, fetchedAt, owner } = entry.data as Partial<CacheEntryData>
   if (typeof fetchedAt !== 'number' || typeof expiresAt !== 'number') return undefined
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined
+  if (owner !== undefined && typeof owner !== 'string') return undefined
   if (!(fetchedAt + maxStalenessMs > now)) return undefined
-  return { ...entry, data, expiresAt }
+  const record = { ...entry, data, expiresAt }
+  if (owner !== undefined) record.owner = owner
+  return record
 }

@@ -53,8 +53,8 @@ interface PendingLoads {
  *   then unknown; nothing the backing store refused or failed to write is ever cached. A failure
  *   of the cache fails nothing: a write drops the key from the cache, a read is a miss, and
  *   `onCacheError` is told.
- * - `deleteExpired` and `scan` exist exactly when the backing store has them, and delegate to
- *   it; `maxRecordSize` is the backing store's.
+ * - `deleteExpired`, `scan` and `listOwner` exist exactly when the backing store has them, and
+ *   delegate to it; `maxRecordSize` is the backing store's.
  * @example
  * const store = new CachingStore(new MemoryStore({ maxSessions: 5_000 }), new PostgresStore(pool))
  * app.use(sessionMiddleware(appSession, { store, secret }))
@@ -71,6 +71,12 @@ export class CachingStore implements SessionStore {
    * Present only when the backing store has `scan`.
    */
   declare readonly scan?: (options?: ScanOptions) => AsyncIterable<SessionRecord>
+  /**
+   * The live records bound to an owner, as the backing store's `listOwner` lists them (the cache
+   * is not read: it is not the authority, and it keeps no owner index). Present only when the
+   * backing store has `listOwner`.
+   */
+  declare readonly listOwner?: (owner: string) => Promise<SessionRecord[]>
   /** The backing store's bound on one session's data, when it has one. */
   declare readonly maxRecordSize?: number
 
@@ -106,13 +112,16 @@ export class CachingStore implements SessionStore {
     this.#now = now
     this.#onCacheError = onCacheError
     if (store.maxRecordSize !== undefined) this.maxRecordSize = store.maxRecordSize
-    const { deleteExpired, scan } = store
+    const { deleteExpired, scan, listOwner } = store
     if (deleteExpired !== undefined) {
       this.deleteExpired = async () => {
         const deleted = await attemptStore('deleteExpired', () => deleteExpired.call(store))
         await this.#tryCache('deleteExpired', async () => cache.deleteExpired?.())
         return deleted
       }
+    }
+    if (listOwner !== undefined) {
+      this.listOwner = (owner) => attemptStore('listOwner', () => listOwner.call(store, owner))
     }
     if (scan !== undefined) {
       this.scan = async function* (options) {

@@ -2,13 +2,13 @@
 const KEYS_PER_SHARD = 8192
 
 /**
- * The `MemoryStore`'s key → slot index, split over several Maps. A JavaScript Map rehashes all
+ * The `MemoryStore`'s key → slot index (and owner key → owner list), split over several Maps. A JavaScript Map rehashes all
  * its entries at once when it grows, shrinks or has collected enough deleted entries; at a
  * million keys that is a pause of tens of milliseconds in whichever request triggers it. Split
  * into shards of a few thousand keys, each rehash is short.
  */
-export class KeyIndex {
-  readonly #shards: Map<string, number>[]
+export class KeyIndex<V = number> {
+  readonly #shards: Map<string, V>[]
   readonly #mask: number
   #size = 0
 
@@ -16,7 +16,7 @@ export class KeyIndex {
   constructor(capacity: number) {
     let shards = 1
     while (shards * KEYS_PER_SHARD < capacity) shards *= 2
-    this.#shards = Array.from({ length: shards }, () => new Map<string, number>())
+    this.#shards = Array.from({ length: shards }, () => new Map<string, V>())
     this.#mask = shards - 1
   }
 
@@ -25,14 +25,14 @@ export class KeyIndex {
     return this.#size
   }
 
-  /** The slot of `key`, or undefined. */
-  get(key: string): number | undefined {
+  /** The value (slot) of `key`, or undefined. */
+  get(key: string): V | undefined {
     return this.#shardOf(key).get(key)
   }
 
-  /** Adds `key` (not in the index) with its slot. */
-  add(key: string, slot: number): void {
-    this.#shardOf(key).set(key, slot)
+  /** Adds `key` (not in the index) with its value (slot). */
+  add(key: string, value: V): void {
+    this.#shardOf(key).set(key, value)
     this.#size++
   }
 
@@ -54,8 +54,8 @@ export class KeyIndex {
     this.#size = 0
   }
 
-  #shardOf(key: string): Map<string, number> {
-    // Record keys are base64url of a SHA-256: their first two characters are uniform.
+  #shardOf(key: string): Map<string, V> {
+    // Record and owner keys are base64url of a SHA-256: their first two characters are uniform.
     const hash = (key.charCodeAt(0) * 31 + key.charCodeAt(1)) | 0
     return this.#shards[hash & this.#mask]!
   }

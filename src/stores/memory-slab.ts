@@ -12,6 +12,11 @@ interface Page {
   readonly data: (string | undefined)[]
   readonly tokens: (string | undefined)[]
   readonly expiries: (Expiry | undefined)[]
+  /**
+   * The owner keys, each the one string the owner index keeps for all its records; made when
+   * the page's first bound record is written, so a store of unbound sessions pays nothing.
+   */
+  owners: (string | undefined)[] | undefined
 }
 
 /**
@@ -53,7 +58,13 @@ export class RecordSlab {
     if (this.#freeCount > 0) return this.#free[--this.#freeCount]!
     if ((this.#used & PAGE_MASK) === 0) {
       const empty = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
-      this.#pages.push({ keys: empty(), data: empty(), tokens: empty(), expiries: empty() })
+      this.#pages.push({
+        keys: empty(),
+        data: empty(),
+        tokens: empty(),
+        expiries: empty(),
+        owners: undefined,
+      })
     }
     return this.#used++
   }
@@ -63,6 +74,7 @@ export class RecordSlab {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
     page.keys[at] = page.data[at] = page.tokens[at] = page.expiries[at] = undefined
+    if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
   }
 
@@ -71,13 +83,24 @@ export class RecordSlab {
     return this.#pages[slot >>> PAGE_BITS]!.keys[slot & PAGE_MASK]!
   }
 
-  /** Puts `record` in `slot`, its data already serialized as `data`, counted as `size` bytes. */
-  write(slot: number, record: SessionRecord, data: string, size: number): void {
+  /** The owner key of the record in `slot`, if it is bound. */
+  ownerOf(slot: number): string | undefined {
+    return this.#pages[slot >>> PAGE_BITS]!.owners?.[slot & PAGE_MASK]
+  }
+
+  /**
+   * Puts `record` in `slot`, its data already serialized as `data`, counted as `size` bytes, its
+   * owner key as `owner` (the owner index's string, equal to `record.owner`).
+   */
+  write(slot: number, record: SessionRecord, data: string, size: number, owner?: string): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
     page.keys[at] = record.key
     page.data[at] = data
     page.tokens[at] = record.token
+    if (owner !== undefined)
+      (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
+    else if (page.owners !== undefined) page.owners[at] = undefined
     // Copied: later changes to the caller's object cannot reach the store.
     page.expiries[at] = record.expiry === undefined ? undefined : { ...record.expiry }
     this.createdAt[slot] = record.createdAt
@@ -103,6 +126,8 @@ export class RecordSlab {
     if (expiry !== undefined) record.expiry = { ...expiry }
     const token = page.tokens[at]
     if (token !== undefined) record.token = token
+    const owner = page.owners?.[at]
+    if (owner !== undefined) record.owner = owner
     return record
   }
 

@@ -73,6 +73,7 @@ export class SessionCore<S extends SessionSchema = SessionSchema> {
     if (options.storeTimeout !== undefined) config.storeTimeout = options.storeTimeout
     if (options.conflictTimeout !== undefined) config.conflictTimeout = options.conflictTimeout
     if (options.maxSize !== undefined) config.maxSize = options.maxSize
+    if (options.touchAfter !== undefined) config.touchAfter = options.touchAfter
     if (options.on !== undefined) config.on = options.on
     this.config = config
     this.#alwaysSave = options.alwaysSave === true

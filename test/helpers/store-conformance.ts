@@ -6,6 +6,7 @@ import { CookieJar, sessionApp } from './http.js'
 import type { JsonObject } from '../../src/core/json.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 import { expectCopiedValueStaysUnderItsKey, type CopyStoredValue } from './stored-value-copies.js'
+import { describeOwnerIndexCases } from './owner-index-conformance.js'
 
 /** What a store's test file hands the suite: a store, and how to release it. */
 export interface StoreUnderTest {
@@ -16,6 +17,19 @@ export interface StoreUnderTest {
    * stored value under another key, to show that the copy is that key's record.
    */
   copyStoredValue?: CopyStoredValue
+  /**
+   * For a store with `listOwner`: how many entries its owner index holds for `owner`, read from
+   * the backend directly (not through `listOwner`, which filters), expired ones included. The
+   * owner-index cases check with it that no entry outlives its record. A store whose backend
+   * expires entries by itself (a native TTL) may wait here until that has happened.
+   */
+  ownerIndexEntries?: (owner: string) => Promise<number>
+  /**
+   * For a store with `listOwner`: runs `run` and returns how much of the store it read, in the
+   * store's own unit (rows examined, keys read, records decoded). The owner-index cases check
+   * with it that a listing costs what the owner has, not what the store holds.
+   */
+  readCost?: (run: () => Promise<unknown>) => Promise<number>
 }
 
 /** Options of `describeStoreConformance`. */
@@ -87,11 +101,12 @@ export function describeStoreConformance(
     let store: SessionStore
     let cleanup: (() => Promise<void>) | undefined
     let copyStoredValue: CopyStoredValue | undefined
+    let underTest: StoreUnderTest
     let prefix: string
     const key = (suffix: string | number) => `${prefix}:${suffix}`
 
     beforeEach(async () => {
-      const underTest = await setup()
+      underTest = await setup()
       store = underTest.store
       cleanup = underTest.cleanup
       copyStoredValue = underTest.copyStoredValue
@@ -442,6 +457,14 @@ export function describeStoreConformance(
         await down.close?.()
       }
     )
+
+    describeOwnerIndexCases({
+      store: () => store,
+      key,
+      ownerIndexEntries: () => underTest.ownerIndexEntries,
+      readCost: () => underTest.readCost,
+      makeRecord,
+    })
 
     describe('under the Hono middleware', () => {
       const app = (target: SessionStore) => {

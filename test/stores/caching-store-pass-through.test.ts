@@ -4,7 +4,9 @@ import { isSessionError } from '../../src/core/errors.js'
 import { CachingStore } from '../../src/stores/caching-store.js'
 import { MemoryStore } from '../../src/stores/memory-store.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
+import { ownerKeyOf } from '../../src/core/owner.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { TestStore } from '../helpers/stores.js'
 
 // CachingStore over real stores: what they keep (the write token) and what they say about
 // their records (INVALID_STORED_DATA, INVALID_VALUE) reaches the engine unchanged.
@@ -71,5 +73,32 @@ describe('CachingStore passes its backing store answers through', () => {
     expect(isSessionError(error) && error.code).toBe('INVALID_VALUE')
     expect(await store.load('k')).toStrictEqual(record)
     db.close()
+  })
+})
+
+describe('CachingStore and the owner index', () => {
+  it('has listOwner exactly when the backing store has it, and lists what the backing store lists', async () => {
+    expect(new CachingStore(new MemoryStore(), new TestStore()).listOwner).toBeUndefined()
+    const backing = new MemoryStore()
+    const store = new CachingStore(new MemoryStore(), backing)
+    const ada = ownerKeyOf('ada')
+    await store.create(makeRecord('a', { owner: ada }))
+    await backing.create(makeRecord('b', { owner: ada })) // behind the cache
+    const keys = async (list: Promise<{ key: string }[]>) => (await list).map((r) => r.key).sort()
+    expect(await keys(store.listOwner!(ada))).toEqual(['a', 'b'])
+    expect(await keys(store.listOwner!(ada))).toEqual(await keys(backing.listOwner(ada)))
+  })
+
+  it('keeps no owner index in the cache, and a cached copy still loads with its owner', async () => {
+    const cache = new MemoryStore()
+    const store = new CachingStore(cache, new MemoryStore())
+    const record = makeRecord('a', { owner: ownerKeyOf('ada') })
+    await store.create(record)
+    expect(cache.size).toBe(1)
+    expect(cache.owners).toBe(0)
+    expect(await store.load('a')).toStrictEqual(record)
+    await store.save({ ...record, owner: ownerKeyOf('bob'), version: 1 }, 0)
+    expect(cache.owners).toBe(0)
+    expect((await store.load('a'))?.owner).toBe(ownerKeyOf('bob'))
   })
 })

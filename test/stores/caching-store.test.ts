@@ -4,6 +4,7 @@ import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 import { recordOfCacheEntry } from '../../src/stores/caching-entry.js'
 import { CachingStore } from '../../src/stores/caching-store.js'
 import { MemoryStore } from '../../src/stores/memory-store.js'
+import { memoryStoreUnderTest } from '../helpers/memory-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { TestStore, deferred } from '../helpers/stores.js'
 import type { StoreOperation } from '../helpers/stores.js'
@@ -13,9 +14,10 @@ const operations: StoreOperation[] = ['create', 'load', 'save', 'delete']
 // The backing store holds the scan test's 10,000 live records plus expired ones.
 describeStoreConformance(
   'CachingStore(MemoryStore, MemoryStore)',
-  () => ({
-    store: new CachingStore(new MemoryStore(), new MemoryStore({ maxSessions: 20_000 })),
-  }),
+  () => {
+    const backing = memoryStoreUnderTest()
+    return { ...backing, store: new CachingStore(new MemoryStore(), backing.store) }
+  },
   {
     isolated: true,
     unreachable: () => {

@@ -2,16 +2,11 @@ import { describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { MemoryStore } from '../../src/stores/memory-store.js'
+import { memoryStoreUnderTest } from '../helpers/memory-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
 // 20,000: the scan test holds 10,000 live records plus expired ones, above the default bound.
-describeStoreConformance(
-  'MemoryStore',
-  () => ({ store: new MemoryStore({ maxSessions: 20_000 }) }),
-  {
-    isolated: true,
-  }
-)
+describeStoreConformance('MemoryStore', () => memoryStoreUnderTest(), { isolated: true })
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000) {
