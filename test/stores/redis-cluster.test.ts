@@ -8,6 +8,7 @@ import {
   type RedisClusterUnderTest,
 } from '../helpers/redis-cluster.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { redisOwnerIndexEntries, redisReadCost } from '../helpers/redis-owner-index.js'
 import { skipReasonFor } from '../helpers/services.js'
 import {
   describeStoreConformance,
@@ -88,7 +89,14 @@ function clusterStore(): StoreUnderTest & {
   const own = `${base}${setups++}:`
   // Glob characters check that scan escapes the prefix on every node.
   const store = new RedisStore(client, { prefix: `${own}glob*?[x]\\:` })
-  return { store, own, cleanup: () => deleteKeysStartingWith(own) }
+  return {
+    store,
+    own,
+    cleanup: () => deleteKeysStartingWith(own),
+    ownerIndexEntries: redisOwnerIndexEntries(client, () => store.prefix),
+    // The cluster is this file's own, and its tests run one at a time.
+    readCost: redisReadCost(() => client!),
+  }
 }
 
 const skip = skipReason === undefined ? {} : { skipReason }

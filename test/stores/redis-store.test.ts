@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { RedisStore, type RedisStoreClient } from '../../src/stores/redis-store.js'
+import { redisOwnerIndexEntries } from '../helpers/redis-owner-index.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
@@ -94,6 +95,8 @@ for (const driver of drivers) {
         copyStoredValue: async (from: string, to: string) => {
           await ioredis.call('COPY', store.prefix + from, store.prefix + to)
         },
+        // How much a listing reads is measured on a server of its own (redis-owner-index.test.ts).
+        ownerIndexEntries: redisOwnerIndexEntries(ioredis, () => store.prefix),
       }
     },
     // Spread: the suite's `skipReason?: string` takes no explicit `undefined` (exactOptionalPropertyTypes).
