@@ -8,6 +8,7 @@ import {
   type RedisClusterUnderTest,
 } from '../helpers/redis-cluster.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { redisOwnerIndexEntries, redisReadCost } from '../helpers/redis-owner-index.js'
 import { skipReasonFor } from '../helpers/services.js'
 import {
@@ -103,6 +104,8 @@ const skip = skipReason === undefined ? {} : { skipReason }
 
 // DESIGN.md §8: racing updates all count, logout wins, a lost reply is never applied twice.
 describeConcurrency('RedisStore (ioredis Cluster)', clusterStore, skip)
+// DESIGN.md §12 under races, with each user's records spread over the masters.
+describePerUserConcurrency('RedisStore (ioredis Cluster)', clusterStore, skip)
 
 /** Clients on a closed port, disconnected after the file. */
 const unreachableClients: Cluster[] = []
