@@ -36,5 +36,6 @@ export function decodeRecordText(key: string, text: string): SessionRecord {
     schemaVersion: fields['schemaVersion'],
     expiry: fields['expiry'],
     token: fields['token'],
+    owner: fields['owner'],
   })
 }

@@ -1,53 +1,47 @@
+import { unstorableValue } from '../core/errors.js'
+import { isOwnerKey } from '../core/owner.js'
 import type { SessionRecord } from '../core/store.js'
 import { decodeRecordText } from './record-json.js'
 import { encodeJson } from './stored-record.js'
 
-// How RedisStore lays a record out in one string value, and the script that compares and sets
-// it: the two must agree on where `version` and `expiresAt` sit.
+// How RedisStore lays a record out in one string value. Its scripts (redis-scripts.ts) read the
+// fields at the start of the value with one anchored match, instead of decoding a value of up to
+// megabytes with cjson on the server's single thread: the two must agree on that start.
 
-/*
- * Compare-and-set in one round trip, atomic because Redis runs a script alone. It touches only
- * KEYS[1], so it runs on Redis Cluster. The stored JSON starts with `version` and `expiresAt`
- * (see `encodeRecord`), so the script reads them with one anchored match instead of decoding a value
- * of up to megabytes with cjson on the server's single thread.
- * ARGV: expected version, now (ms), the new value, its PXAT.
+/**
+ * A record as the write script takes it. Unbound: `head` is the whole value and `tail` is
+ * empty. Bound: the value is `head + entry + tail`, where `entry` is the number of the owner
+ * index entry the script gives the record, so the value starts with
+ * `{"version":…,"expiresAt":…,"owner":"…","entry":…,` (the owner a 43-character owner key).
  */
-export const COMPARE_AND_SET = `local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local version, expiresAt = string.match(current, '^{"version":([^,]+),"expiresAt":([^,]+),')
-version, expiresAt = tonumber(version), tonumber(expiresAt)
-if version == nil or expiresAt == nil then return 0 end
-if version ~= tonumber(ARGV[1]) or expiresAt <= tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
-return 1`
-
-let compareAndSetSha: Promise<string> | undefined
-
-/** The SHA-1 that `EVALSHA` names the script by, computed once with Web Crypto. */
-export function scriptSha(): Promise<string> {
-  compareAndSetSha ??= crypto.subtle
-    .digest('SHA-1', new TextEncoder().encode(COMPARE_AND_SET))
-    .then((digest) =>
-      Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
-    )
-  return compareAndSetSha
+export interface EncodedRecord {
+  head: string
+  tail: string
 }
 
 /**
- * The stored value: `version` and `expiresAt` first, at the position the script matches; the
- * write token and the expiry (small) before the data (large).
+ * The stored value: `version`, `expiresAt` and, when bound, `owner` and `entry` first, at the
+ * positions the scripts match; the write token and the expiry (small) before the data (large).
+ * A value written before the owner index (no `owner`) reads as an unbound record.
+ * @throws SessionError `INVALID_VALUE` for an owner that is not an owner key (`ownerKeyOf`)
  */
-export function encodeRecord(record: SessionRecord): string {
-  return encodeJson({
-    version: record.version,
-    expiresAt: record.expiresAt,
+export function encodeRecord(record: SessionRecord): EncodedRecord {
+  const lead = encodeJson({ version: record.version, expiresAt: record.expiresAt }).slice(0, -1)
+  const rest = encodeJson({
     key: record.key,
     createdAt: record.createdAt,
     schemaVersion: record.schemaVersion,
     expiry: record.expiry,
     token: record.token,
     data: record.data,
-  })
+  }).slice(1)
+  if (record.owner === undefined) return { head: `${lead},${rest}`, tail: '' }
+  if (!isOwnerKey(record.owner)) {
+    throw unstorableValue(
+      `RedisStore binds a record to an owner key, ownerKeyOf(userId) (43 base64url characters); got ${JSON.stringify(record.owner).slice(0, 60)}. Bind sessions with session.bind() or auth.login(), which pass one.`
+    )
+  }
+  return { head: `${lead},"owner":"${record.owner}","entry":`, tail: `,${rest}` }
 }
 
 /**

@@ -1,46 +1,37 @@
-import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
+import { SessionError, attemptStore } from '../core/errors.js'
+import { isOwnerKey } from '../core/owner.js'
 import {
   batchSizeOf,
   type ScanOptions,
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import { COMPARE_AND_SET, decodeRecordValue, encodeRecord, scriptSha } from './redis-record.js'
+import {
+  attemptWrite,
+  runScript,
+  senderOf,
+  type IoRedisClient,
+  type RedisStoreClient,
+  type Send,
+} from './redis-client.js'
+import { RedisOwnerIndex } from './redis-owner-index.js'
+import { checkClusterPrefix, groupHead, groupKey, isOwnerIndexKey } from './redis-owner-keys.js'
+import { decodeRecordValue, encodeRecord, type EncodedRecord } from './redis-record.js'
+import { DELETE, WRITE } from './redis-scripts.js'
 import { decodableRecords } from './stored-record.js'
 
-/**
- * The part of an ioredis `Redis` or `Cluster` the store uses: raw commands through `call`.
- * Declared here rather than imported, so the store never loads the driver.
- */
-export interface IoRedisClient {
-  call(command: string, ...args: string[]): Promise<unknown>
-  /** On an ioredis `Cluster`: its masters, which `scan` walks one after the other. */
-  nodes?(role: 'master'): readonly IoRedisClient[]
-}
-
-/**
- * The part of a node-redis v5 client (`createClient()`) the store uses: raw commands through
- * `sendCommand`. For Redis Cluster, pass an ioredis `Cluster`.
- */
-export interface NodeRedisClient {
-  sendCommand(args: string[]): Promise<unknown>
-}
-
-/** A client the application already has: ioredis (`Redis`, `Cluster`) or node-redis v5. */
-export type RedisStoreClient = IoRedisClient | NodeRedisClient
+export type { IoRedisClient, NodeRedisClient, RedisStoreClient } from './redis-client.js'
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions {
   /**
-   * Prepended to every record key to form its Redis key; `scan` reads only keys with it. Use one
-   * prefix per application sharing a database.
+   * Prepended to every record key to form its Redis key; `scan` reads only keys with it. The
+   * owner index lives under it too (`<prefix>owner:…`). Use one prefix per application sharing
+   * a database.
    * @default 'session:'
    */
   prefix?: string
 }
-
-/** One raw Redis command: its name and arguments, all strings, as both drivers accept them. */
-type Send = (args: string[]) => Promise<unknown>
 
 const DEFAULT_PREFIX = 'session:'
 
@@ -50,77 +41,8 @@ function escapeRedisGlob(text: string): string {
 }
 
 /** `PXAT` takes a positive integer; a time in the past (but >= 1) makes Redis drop the key. */
-function pxat(expiresAt: number): string {
-  return String(Math.max(1, Math.ceil(expiresAt)))
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT')
-}
-
-/**
- * Whether a command failed because its connection died under it (killed, reset by a proxy or a
- * failover): node-redis rejects the commands in flight, and a command sent before it noticed
- * the closed socket, then reconnects. ioredis resends such commands by itself.
- */
-function isDeadConnection(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: unknown }).code
-  return error.message === 'Socket closed unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE'
-}
-
-/*
- * Every command the store sends is idempotent or safe to repeat, so one that failed on a dead
- * connection is sent once more: GET, DEL and a plain SET repeat harmlessly; a repeated SET NX or
- * compare-and-set whose first attempt had committed answers false, and the engine recognizes
- * its own write by the record's token.
- */
-function retryingOnce(send: Send): Send {
-  return async (args) => {
-    try {
-      return await send(args)
-    } catch (error) {
-      if (!isDeadConnection(error)) throw error
-      return send(args)
-    }
-  }
-}
-
-/**
- * Runs a write, classifying the one refusal retrying cannot cure: a value longer than the
- * server's `proto-max-bulk-len` (512 MB by default) gets "ERR Protocol error: invalid bulk
- * length", after which Redis closes the connection.
- */
-async function attemptWrite<T>(operation: string, write: () => Promise<T>): Promise<T> {
-  return attemptStore(operation, async () => {
-    try {
-      return await write()
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('Protocol error: invalid bulk length')) {
-        throw unstorableValue(
-          "the record is longer than the Redis server's proto-max-bulk-len; store less in the session, or raise proto-max-bulk-len.",
-          error
-        )
-      }
-      throw error
-    }
-  })
-}
-
-/** How to send a raw command through the client, whichever driver it is. */
-function senderOf(client: IoRedisClient | NodeRedisClient): Send {
-  if (typeof (client as IoRedisClient).call === 'function') {
-    const io = client as IoRedisClient
-    return retryingOnce(([command = '', ...args]) => io.call(command, ...args))
-  }
-  if (typeof (client as NodeRedisClient).sendCommand === 'function') {
-    const node = client as NodeRedisClient
-    return retryingOnce((args) => node.sendCommand(args))
-  }
-  throw new SessionError(
-    'CONFIG',
-    'RedisStore takes an ioredis client (new Redis(url)) or a node-redis v5 client (createClient()), got neither.'
-  )
+function pxat(expiresAt: number): number {
+  return Math.max(1, Math.ceil(expiresAt))
 }
 
 /**
@@ -128,8 +50,9 @@ function senderOf(client: IoRedisClient | NodeRedisClient): Send {
  * never loads a driver itself. Each record is one string key `${prefix}${record.key}` holding the
  * record as JSON, with a native expiry at `expiresAt` (`PXAT`), so Redis reclaims expired
  * sessions itself and the store has no `deleteExpired`. `load` also checks `expiresAt`, so a
- * record is never loaded past it even if the Redis clock lags. Every command and script touches
- * a single key, so the store works on Redis Cluster (pass an ioredis `Cluster`).
+ * record is never loaded past it even if the Redis clock lags. A bound record's owner index
+ * entry (`listOwner`) is written by the same script as the record, with the record's expiry.
+ * On Redis Cluster (pass an ioredis `Cluster`) every script touches keys of one slot only.
  * @example
  * import { Redis } from 'ioredis'
  * const store = new RedisStore(new Redis(process.env.REDIS_URL!), { prefix: 'myapp:session:' })
@@ -139,6 +62,7 @@ export class RedisStore implements SessionStore {
   readonly #send: Send
   readonly #scanTargets: () => Promise<readonly Send[]>
   readonly #prefix: string
+  readonly #owners: RedisOwnerIndex
 
   constructor(client: RedisStoreClient, options: RedisStoreOptions = {}) {
     const prefix = options.prefix ?? DEFAULT_PREFIX
@@ -156,18 +80,20 @@ export class RedisStore implements SessionStore {
     }
     this.#send = senderOf(client)
     const io = client as IoRedisClient
+    const cluster = typeof io.nodes === 'function'
+    if (cluster) checkClusterPrefix(prefix)
     // A cluster answers SCAN from one node only: walk every master. A Cluster that is still
     // connecting knows none yet: a first command waits (in its offline queue) until it is ready.
-    this.#scanTargets =
-      typeof io.nodes === 'function'
-        ? async () => {
-            if ((io.nodes?.('master') ?? []).length === 0) await this.#send(['PING'])
-            const masters = io.nodes?.('master') ?? []
-            if (masters.length === 0) throw new Error('the Redis Cluster client knows no masters')
-            return masters.map(senderOf)
-          }
-        : async () => [this.#send]
+    this.#scanTargets = cluster
+      ? async () => {
+          if ((io.nodes?.('master') ?? []).length === 0) await this.#send(['PING'])
+          const masters = io.nodes?.('master') ?? []
+          if (masters.length === 0) throw new Error('the Redis Cluster client knows no masters')
+          return masters.map(senderOf)
+        }
+      : async () => [this.#send]
     this.#prefix = prefix
+    this.#owners = new RedisOwnerIndex(this.#send, prefix, cluster)
   }
 
   /** The prefix of this store's Redis keys. */
@@ -176,22 +102,27 @@ export class RedisStore implements SessionStore {
   }
 
   /**
-   * Inserts the record unless a live one has its key: `SET NX PXAT`, one round trip. A record
-   * already expired is accepted and gone at once.
+   * Inserts the record unless a live one has its key: `SET NX PXAT`, one round trip (a bound
+   * record: the write script, which indexes it; two on a cluster, which first registers the
+   * record's slot in the owner's directory). A record already expired is accepted and gone.
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    const reply = await attemptWrite('create', () =>
-      this.#send([
-        'SET',
-        this.#key(record.key),
-        encodeRecord(record),
-        'NX',
-        'PXAT',
-        pxat(record.expiresAt),
-      ])
-    )
-    return reply === 'OK'
+    const encoded = encodeRecord(record)
+    if (record.owner === undefined) {
+      const reply = await attemptWrite('create', () =>
+        this.#send([
+          'SET',
+          this.#key(record.key),
+          encoded.head,
+          'NX',
+          'PXAT',
+          String(pxat(record.expiresAt)),
+        ])
+      )
+      return reply === 'OK'
+    }
+    return this.#write('create', record, encoded, undefined)
   }
 
   /**
@@ -208,48 +139,54 @@ export class RedisStore implements SessionStore {
   }
 
   /**
-   * Without `expectedVersion`, an upsert (`SET PXAT`). With it, a compare-and-set by a Lua script
-   * (`EVALSHA`, and `EVAL` the first time a server lacks the script): one round trip, `false`
-   * when the record is missing, expired or at another version. Either way the key's TTL moves
-   * to the record's `expiresAt`.
+   * One Lua script (`EVALSHA`, and `EVAL` the first time a server lacks it), one round trip:
+   * without `expectedVersion` an upsert, with it a compare-and-set, `false` when the record is
+   * missing, expired or at another version. The key's TTL moves to the record's `expiresAt`,
+   * and its owner index entry moves with the record's owner and expiry. On a cluster, a save
+   * that binds a record, or takes its expiry past what the owner's directory covers (a day of
+   * use at least), first registers the record's slot there: two more round trips.
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
-    const key = this.#key(record.key)
-    const value = encodeRecord(record)
-    if (expectedVersion === undefined) {
-      await attemptWrite('save', () =>
-        this.#send(['SET', key, value, 'PXAT', pxat(record.expiresAt)])
-      )
-      return true
-    }
-    const args = [String(expectedVersion), String(Date.now()), value, pxat(record.expiresAt)]
-    const reply = await attemptWrite('save', async () => {
-      const sha = await scriptSha()
-      try {
-        return await this.#send(['EVALSHA', sha, '1', key, ...args])
-      } catch (error) {
-        if (!isNoScript(error)) throw error
-        return this.#send(['EVAL', COMPARE_AND_SET, '1', key, ...args])
-      }
-    })
-    return Number(reply) === 1
+    const encoded = encodeRecord(record)
+    return this.#write(
+      expectedVersion === undefined ? 'upsert' : 'cas',
+      record,
+      encoded,
+      expectedVersion
+    )
   }
 
   /**
-   * Deletes the record with this key (`DEL`); a missing key is not an error.
+   * Deletes the record with this key and its owner index entry (one script); a missing key is
+   * not an error.
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () => this.#send(['DEL', this.#key(key)]))
+    const suffix = this.#owners.suffixOf(key)
+    await attemptStore('delete', () =>
+      runScript(this.#send, DELETE, [this.#key(key)], [groupHead(this.#prefix), suffix, key])
+    )
+  }
+
+  /**
+   * The live records bound to `owner`, read from its index and checked against each record in
+   * the same script: one round trip on a single server. On Redis Cluster, one read of the
+   * owner's directory, then one script per slot the owner has records in, all at once.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    if (!isOwnerKey(owner)) return []
+    return attemptStore('listOwner', () => this.#owners.list(owner))
   }
 
   /**
    * Every live record with this store's prefix, each once. One `SCAN ... MATCH prefix* COUNT
    * batchSize` per batch, then one `GET` per key, pipelined (not `MGET`, which Redis Cluster
-   * refuses across slots). SCAN may return a key twice, so the keys seen are remembered for the
-   * whole scan: memory grows with the number of sessions. A record deleted or expired before its
-   * batch is read is skipped; one created during the scan may or may not be yielded.
+   * refuses across slots); the owner index's keys are skipped. SCAN may return a key twice, so
+   * the keys seen are remembered for the whole scan: memory grows with the number of sessions.
+   * A record deleted or expired before its batch is read is skipped; one created during the
+   * scan may or may not be yielded.
    * @example for await (const record of store.scan({ batchSize: 500 })) count++
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<SessionRecord> {
@@ -270,7 +207,9 @@ export class RedisStore implements SessionStore {
             String(batchSize),
           ])) as [unknown, unknown[]]
           cursor = String(reply[0])
-          const keys = reply[1].map(String).filter((key) => !seen.has(key))
+          const keys = reply[1]
+            .map(String)
+            .filter((key) => !seen.has(key) && !isOwnerIndexKey(this.#prefix, key))
           for (const key of keys) seen.add(key)
           const values = await Promise.all(keys.map((key) => this.#send(['GET', key])))
           const now = Date.now()
@@ -286,6 +225,48 @@ export class RedisStore implements SessionStore {
         yield* batch
       } while (cursor !== '0')
     }
+  }
+
+  /**
+   * The write script for `create` (bound records), `cas` and `upsert`. On a cluster, a record
+   * bound beyond what the owner's directory covers is refused by the script (2) until the store
+   * has registered its slot there; then it is written, naming the horizon just registered.
+   */
+  async #write(
+    mode: 'create' | 'cas' | 'upsert',
+    record: SessionRecord,
+    encoded: EncodedRecord,
+    expectedVersion: number | undefined
+  ): Promise<boolean> {
+    const operation = mode === 'create' ? 'create' : 'save'
+    const key = this.#key(record.key)
+    const suffix = this.#owners.suffixOf(record.key)
+    const owner = record.owner ?? ''
+    const group = groupKey(this.#prefix, owner, suffix)
+    const at = pxat(record.expiresAt)
+    const attempt = (registered: string) =>
+      attemptWrite(operation, () =>
+        runScript(this.#send, WRITE, owner === '' ? [key] : [key, group], [
+          groupHead(this.#prefix),
+          suffix,
+          mode,
+          String(expectedVersion ?? ''),
+          String(Date.now()),
+          String(at),
+          record.key,
+          encoded.head,
+          encoded.tail,
+          owner,
+          registered,
+        ])
+      )
+    if (!this.#owners.cluster) return Number(await attempt('none')) === 1
+    // A login's create is bound from the start: register first rather than be refused.
+    let reply = mode === 'create' ? 2 : Number(await attempt('0'))
+    if (reply === 2) {
+      reply = Number(await attempt(await this.#owners.register(owner, suffix, at, operation)))
+    }
+    return reply === 1
   }
 
   #key(key: string): string {

@@ -8,6 +8,8 @@ import {
   type RedisClusterUnderTest,
 } from '../helpers/redis-cluster.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
+import { redisOwnerIndexEntries, redisReadCost } from '../helpers/redis-owner-index.js'
 import { skipReasonFor } from '../helpers/services.js'
 import {
   describeStoreConformance,
@@ -88,13 +90,22 @@ function clusterStore(): StoreUnderTest & {
   const own = `${base}${setups++}:`
   // Glob characters check that scan escapes the prefix on every node.
   const store = new RedisStore(client, { prefix: `${own}glob*?[x]\\:` })
-  return { store, own, cleanup: () => deleteKeysStartingWith(own) }
+  return {
+    store,
+    own,
+    cleanup: () => deleteKeysStartingWith(own),
+    ownerIndexEntries: redisOwnerIndexEntries(client, () => store.prefix),
+    // The cluster is this file's own, and its tests run one at a time.
+    readCost: redisReadCost(() => client!),
+  }
 }
 
 const skip = skipReason === undefined ? {} : { skipReason }
 
 // DESIGN.md §8: racing updates all count, logout wins, a lost reply is never applied twice.
 describeConcurrency('RedisStore (ioredis Cluster)', clusterStore, skip)
+// DESIGN.md §12 under races, with each user's records spread over the masters.
+describePerUserConcurrency('RedisStore (ioredis Cluster)', clusterStore, skip)
 
 /** Clients on a closed port, disconnected after the file. */
 const unreachableClients: Cluster[] = []

@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { RedisStore, type RedisStoreClient } from '../../src/stores/redis-store.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
+import { redisOwnerIndexEntries } from '../helpers/redis-owner-index.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
@@ -94,10 +96,28 @@ for (const driver of drivers) {
         copyStoredValue: async (from: string, to: string) => {
           await ioredis.call('COPY', store.prefix + from, store.prefix + to)
         },
+        // How much a listing reads is measured on a server of its own (redis-owner-index.test.ts).
+        ownerIndexEntries: redisOwnerIndexEntries(ioredis, () => store.prefix),
       }
     },
     // Spread: the suite's `skipReason?: string` takes no explicit `undefined` (exactOptionalPropertyTypes).
     { ...(skipReason === undefined ? {} : { skipReason }), unreachable: driver.unreachable }
+  )
+}
+
+// DESIGN.md §12 under races: login racing logout, revocations racing writes and cycleId, 20
+// concurrent logins of one user with a limit.
+for (const driver of drivers) {
+  describePerUserConcurrency(
+    `RedisStore (${driver.name})`,
+    () => {
+      const own = `${base}${driver.name}:per-user:${setups++}:`
+      return {
+        store: new RedisStore(driver.client, { prefix: own }),
+        cleanup: () => deleteKeysStartingWith(own),
+      }
+    },
+    { skipReason }
   )
 }
 
