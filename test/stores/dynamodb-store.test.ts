@@ -2,6 +2,7 @@ import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/cli
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
 import {
   deleteExpiredItems,
@@ -64,6 +65,7 @@ const unreachable = () =>
 
 describeStoreConformance('DynamoDbStore', setup, { isolated: true, unreachable })
 describeConcurrency('DynamoDbStore', setup)
+describePerUserConcurrency('DynamoDbStore', setup)
 
 describe('DynamoDbStore on dynalite', () => {
   const isCode = (code: string) => (error: unknown) => isSessionError(error) && error.code === code
