@@ -1,0 +1,134 @@
+import { RecordId } from 'surrealdb'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { ownerKeyOf } from '../../src/core/owner.js'
+import { recordKeyOf } from '../../src/core/session-id.js'
+import { SurrealStore, type SurrealQueryable } from '../../src/stores/surrealdb-store.js'
+import { CookieJar } from '../helpers/http.js'
+import { boundCounterApp } from '../helpers/store-apps.js'
+import { makeRecord } from '../helpers/store-conformance.js'
+import { idOfCookie } from '../helpers/stores.js'
+import { embeddedSurreal, planReads, uniqueTable } from '../helpers/surrealdb.js'
+
+// SurrealStore's owner index beyond the conformance cases: the field and index it keeps, what a
+// returning visitor pays for it, and a table of the previous release.
+
+const db = await embeddedSurreal()
+afterAll(() => db.close())
+vi.setConfig({ testTimeout: 30_000 })
+const tables: string[] = []
+afterAll(async () => {
+  for (const table of tables) await db.query(`REMOVE TABLE IF EXISTS ${table}`).collect()
+})
+
+const ada = ownerKeyOf('ada')
+const newTable = () => {
+  const table = uniqueTable()
+  tables.push(table)
+  return table
+}
+const stored = async (table: string, key: string) =>
+  (
+    await db
+      .query('SELECT * FROM ONLY $id', { id: new RecordId(table, key) })
+      .collect<[Record<string, unknown> | undefined]>()
+  )[0]
+const indexesOf = async (table: string) =>
+  Object.keys(
+    (await db.query(`INFO FOR TABLE ${table}`).collect<[{ indexes: object }]>())[0].indexes
+  ).sort()
+
+describe('SurrealStore owner index', () => {
+  it('keeps the owner key as a field of the record, gone when a save unbinds it', async () => {
+    const table = newTable()
+    const store = new SurrealStore(db, { table })
+    await store.migrate()
+    const record = makeRecord('bound', { owner: ada })
+    await store.create(record)
+    expect((await stored(table, 'bound'))?.['owner']).toBe(ada)
+    const unbound = { ...record, version: 1 }
+    delete unbound.owner
+    expect(await store.save(unbound, 0)).toBe(true)
+    expect(await stored(table, 'bound')).not.toHaveProperty('owner')
+    expect(await store.listOwner(ada)).toStrictEqual([])
+  })
+
+  it('a returning visitor bound to a user costs what an unbound one does: SELECT, UPDATE', async () => {
+    const table = newTable()
+    const statements: string[] = []
+    const counted: SurrealQueryable = {
+      query: (query, bindings) => {
+        statements.push(query.slice(0, query.indexOf(' ')))
+        return db.query(query, bindings)
+      },
+    }
+    const store = new SurrealStore(counted, { table })
+    await store.migrate()
+    const jar = new CookieJar(boundCounterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    await jar.fetch('/login/ada', { method: 'POST' })
+    expect(await jar.text('/count')).toBe('1')
+    statements.length = 0
+    expect(await jar.text('/count')).toBe('2')
+    expect(statements).toStrictEqual(['SELECT', 'UPDATE'])
+  })
+
+  it('a table of the previous release, with its sessions, is migrated, serves them on and binds them', async () => {
+    const table = newTable()
+    // The previous release's migrate, and a session it wrote.
+    await db
+      .query(
+        `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+      )
+      .collect()
+    const store = new SurrealStore(db, { table })
+    const jar = new CookieJar(boundCounterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    const key = recordKeyOf(idOfCookie(jar.cookies.get('id')!))
+    const now = Date.now()
+    await db
+      .query('UPSERT $id CONTENT $content', {
+        id: new RecordId(table, key),
+        content: {
+          version: 4,
+          expiresAt: now + 3_600_000,
+          createdAt: now,
+          schemaVersion: 1,
+          token: 'previous-release',
+          data: '{"counter":41}',
+        },
+      })
+      .collect()
+    await store.migrate()
+    expect(await indexesOf(table)).toStrictEqual([`${table}_expires_at`, `${table}_owner`])
+    expect(await jar.text('/count')).toBe('41')
+    await jar.fetch('/login/ada', { method: 'POST' })
+    expect(await jar.text('/count')).toBe('42')
+    const listed = await store.listOwner(ada)
+    expect(listed.map((record) => [record.key, record.data])).toStrictEqual([
+      [recordKeyOf(idOfCookie(jar.cookies.get('id')!)), { counter: 43 }],
+    ])
+  })
+
+  it('the first listing on a table migrated by the previous release defines the owner index, and reads through it', async () => {
+    const table = newTable()
+    await db
+      .query(
+        `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+      )
+      .collect()
+    const { queryable, readCost } = planReads(db)
+    const store = new SurrealStore(queryable, { table })
+    for (let i = 0; i < 50; i++) {
+      await store.create(makeRecord(`k${i}`, i < 2 ? { owner: ada } : {}))
+    }
+    let keys: string[] = []
+    const first = await readCost(async () => {
+      keys = (await store.listOwner(ada)).map((record) => record.key).sort()
+    })
+    expect(keys).toStrictEqual(['k0', 'k1'])
+    expect(first).toBe(2)
+    expect(await indexesOf(table)).toStrictEqual([`${table}_expires_at`, `${table}_owner`])
+  })
+})
