@@ -2,9 +2,11 @@ import {
   DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { isSessionError } from '../../src/core/errors.js'
 import { ownerKeyOf } from '../../src/core/owner.js'
 import { recordKeyOf } from '../../src/core/session-id.js'
 import type { SessionRecord } from '../../src/core/store.js'
@@ -92,6 +94,68 @@ describe('DynamoDbStore owner index', () => {
     expect(await keysOf(store.listOwner(ownerKeyOf('ada')))).toStrictEqual([
       recordKeyOf(idOfCookie(jar.cookies.get('id')!)),
     ])
+  })
+
+  it('a login costs one UpdateItem more (its entry), a logout one more, two for the last session (its entry, then the empty item)', async () => {
+    const { store } = await freshStore()
+    const jar = new CookieJar(boundCounterApp(store))
+    expect(await jar.text('/count')).toBe('0')
+    dynamo.operations.length = 0
+    await jar.fetch('/login/ada', { method: 'POST' })
+    // Load, the entry, the new record, the old one as a moved marker, the marker, the delete.
+    expect(dynamo.operations).toStrictEqual([
+      'GetItem',
+      'UpdateItem',
+      'PutItem',
+      'UpdateItem',
+      'PutItem',
+      'DeleteItem',
+    ])
+    const other = new CookieJar(boundCounterApp(store))
+    expect(await other.text('/count')).toBe('0')
+    await other.fetch('/login/ada', { method: 'POST' })
+    // Load, the compare-and-set to a flushed marker, its entry, the delete.
+    dynamo.operations.length = 0
+    await other.fetch('/logout', { method: 'POST' })
+    expect(dynamo.operations).toStrictEqual(['GetItem', 'UpdateItem', 'UpdateItem', 'DeleteItem'])
+    dynamo.operations.length = 0
+    await jar.fetch('/logout', { method: 'POST' })
+    expect(dynamo.operations).toStrictEqual([
+      'GetItem',
+      'UpdateItem',
+      'UpdateItem',
+      'DeleteItem',
+      'DeleteItem',
+    ])
+  })
+
+  it("a binding past the 400 KB of its user's item is refused with INVALID_VALUE, and writes no session", async () => {
+    const { store, tableName, entries } = await freshStore()
+    await store.create(makeRecord('first', { owner: ada }))
+    // Fill the owner's item to within 8 bytes of DynamoDB's limit, as thousands of sessions would.
+    const fill = (length: number) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { key: { S: ownerItemKey(ada) } },
+          UpdateExpression: 'SET #filler = :filler',
+          ExpressionAttributeNames: { '#filler': 'filler' },
+          ExpressionAttributeValues: { ':filler': { S: 'x'.repeat(length) } },
+        })
+      )
+    let length = 400 * 1024
+    while (
+      await fill(length).then(
+        () => false,
+        () => true
+      )
+    )
+      length -= 8
+    await expect(store.create(makeRecord('one-too-many', { owner: ada }))).rejects.toSatisfy(
+      (error) => isSessionError(error) && error.code === 'INVALID_VALUE'
+    )
+    expect(await store.load('one-too-many')).toBeUndefined()
+    expect(await entries(ada)).toStrictEqual(['first'])
   })
 
   it('a listing racing a bound create neither lists it nor drops its entry before it lands', async () => {
