@@ -14,6 +14,7 @@ import { OWNER_ENTRY_PREFIX, ownerItemKey } from '../../src/stores/dynamodb-owne
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
 import { deleteExpiredItems, holdRequests, startDynalite } from '../helpers/dynalite.js'
 import { CookieJar } from '../helpers/http.js'
+import { expectPreviousSessionCarriedOver } from '../helpers/previous-release.js'
 import { boundCounterApp } from '../helpers/store-apps.js'
 import { makeRecord } from '../helpers/store-conformance.js'
 import { idOfCookie } from '../helpers/stores.js'
@@ -262,33 +263,21 @@ describe('DynamoDbStore owner index', () => {
   it('a table of the previous release, with its sessions, serves them on and binds them at login', async () => {
     const { store, tableName, raw } = await freshStore()
     // The item the previous release wrote: no owner, no ownerNonce, and no owner items.
-    const jar = new CookieJar(boundCounterApp(store))
-    expect(await jar.text('/count')).toBe('0')
-    const key = recordKeyOf(idOfCookie(jar.cookies.get('id')!))
-    const now = Date.now()
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          key: { S: key },
-          version: { N: '4' },
-          expiresAt: { N: String(now + 3_600_000) },
-          createdAt: { N: String(now) },
-          schemaVersion: { N: '1' },
-          ttl: { N: String(Math.ceil((now + 3_600_000) / 1000)) },
-          data: { S: '{"counter":41}' },
-          token: { S: 'previous-release' },
-        },
-      })
-    )
-    expect(await jar.text('/count')).toBe('41')
-    expect(await jar.text('/count')).toBe('42')
-    expect((await raw(key))?.['owner']).toBeUndefined()
-    await jar.fetch('/login/ada', { method: 'POST' })
-    expect(await jar.text('/count')).toBe('43')
-    const listed = await store.listOwner(ada)
-    expect(listed.map((record) => [record.key, record.data])).toStrictEqual([
-      [recordKeyOf(idOfCookie(jar.cookies.get('id')!)), { counter: 44 }],
-    ])
+    await expectPreviousSessionCarriedOver(store, async (key, session) => {
+      const item = {
+        key: { S: key },
+        ...Object.fromEntries(
+          (['version', 'expiresAt', 'createdAt', 'schemaVersion'] as const).map((name) => [
+            name,
+            { N: String(session[name]) },
+          ])
+        ),
+        ttl: { N: String(Math.ceil(session.expiresAt / 1000)) },
+        data: { S: session.data },
+        token: { S: session.token },
+      }
+      await client.send(new PutItemCommand({ TableName: tableName, Item: item }))
+      expect(await raw(key)).not.toHaveProperty('owner')
+    })
   })
 })

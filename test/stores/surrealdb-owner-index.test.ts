@@ -1,12 +1,11 @@
 import { RecordId } from 'surrealdb'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { ownerKeyOf } from '../../src/core/owner.js'
-import { recordKeyOf } from '../../src/core/session-id.js'
 import { SurrealStore, type SurrealQueryable } from '../../src/stores/surrealdb-store.js'
 import { CookieJar } from '../helpers/http.js'
+import { expectPreviousSessionCarriedOver } from '../helpers/previous-release.js'
 import { boundCounterApp } from '../helpers/store-apps.js'
 import { makeRecord } from '../helpers/store-conformance.js'
-import { idOfCookie } from '../helpers/stores.js'
 import { embeddedSurreal, planReads, uniqueTable } from '../helpers/surrealdb.js'
 
 // SurrealStore's owner index beyond the conformance cases: the field and index it keeps, what a
@@ -32,6 +31,17 @@ const stored = async (table: string, key: string) =>
       .query('SELECT * FROM ONLY $id', { id: new RecordId(table, key) })
       .collect<[Record<string, unknown> | undefined]>()
   )[0]
+/** A table as the previous release's `migrate` left it: the `expiresAt` index alone. */
+async function previousReleaseTable(): Promise<string> {
+  const table = newTable()
+  await db
+    .query(
+      `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+    )
+    .collect()
+  return table
+}
 const indexesOf = async (table: string) =>
   Object.keys(
     (await db.query(`INFO FOR TABLE ${table}`).collect<[{ indexes: object }]>())[0].indexes
@@ -73,51 +83,24 @@ describe('SurrealStore owner index', () => {
   })
 
   it('a table of the previous release, with its sessions, is migrated, serves them on and binds them', async () => {
-    const table = newTable()
-    // The previous release's migrate, and a session it wrote.
-    await db
-      .query(
-        `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
-      )
-      .collect()
+    const table = await previousReleaseTable()
     const store = new SurrealStore(db, { table })
-    const jar = new CookieJar(boundCounterApp(store))
-    expect(await jar.text('/count')).toBe('0')
-    const key = recordKeyOf(idOfCookie(jar.cookies.get('id')!))
-    const now = Date.now()
-    await db
-      .query('UPSERT $id CONTENT $content', {
-        id: new RecordId(table, key),
-        content: {
-          version: 4,
-          expiresAt: now + 3_600_000,
-          createdAt: now,
-          schemaVersion: 1,
-          token: 'previous-release',
-          data: '{"counter":41}',
-        },
-      })
-      .collect()
-    await store.migrate()
-    expect(await indexesOf(table)).toStrictEqual([`${table}_expires_at`, `${table}_owner`])
-    expect(await jar.text('/count')).toBe('41')
-    await jar.fetch('/login/ada', { method: 'POST' })
-    expect(await jar.text('/count')).toBe('42')
-    const listed = await store.listOwner(ada)
-    expect(listed.map((record) => [record.key, record.data])).toStrictEqual([
-      [recordKeyOf(idOfCookie(jar.cookies.get('id')!)), { counter: 43 }],
-    ])
+    await expectPreviousSessionCarriedOver(
+      store,
+      async (key, session) => {
+        await db
+          .query('UPSERT $id CONTENT $content', { id: new RecordId(table, key), content: session })
+          .collect()
+      },
+      async () => {
+        await store.migrate()
+        expect(await indexesOf(table)).toStrictEqual([`${table}_expires_at`, `${table}_owner`])
+      }
+    )
   })
 
   it('the first listing on a table migrated by the previous release defines the owner index, and reads through it', async () => {
-    const table = newTable()
-    await db
-      .query(
-        `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
-      )
-      .collect()
+    const table = await previousReleaseTable()
     const { queryable, readCost } = planReads(db)
     const store = new SurrealStore(queryable, { table })
     for (let i = 0; i < 50; i++) {
