@@ -241,6 +241,16 @@ describe('DynamoDbStore owner index', () => {
     expect(await raw(ownerItemKey(ada))).toBeUndefined()
   })
 
+  it('a bound record that cannot be decoded is left out of the listing, which goes on', async () => {
+    const { store, tableName, raw, entries } = await freshStore()
+    await store.create(makeRecord('good', { owner: ada }))
+    await store.create(makeRecord('corrupt', { owner: ada }))
+    const item = { ...(await raw('corrupt')), data: { S: '{"trunc' } }
+    await client.send(new PutItemCommand({ TableName: tableName, Item: item }))
+    expect(await keysOf(store.listOwner(ada))).toStrictEqual(['good'])
+    expect(await entries(ada)).toStrictEqual(['corrupt', 'good'])
+  })
+
   it('a create or a compare-and-set that loses leaves no entry behind', async () => {
     const { store, entries } = await freshStore()
     await store.create(makeRecord('taken'))

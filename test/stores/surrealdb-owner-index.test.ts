@@ -62,6 +62,18 @@ describe('SurrealStore owner index', () => {
     expect(await store.listOwner(ada)).toStrictEqual([])
   })
 
+  it('a bound record that cannot be decoded is left out of the listing, which goes on', async () => {
+    const table = newTable()
+    const store = new SurrealStore(db, { table })
+    await store.migrate()
+    await store.create(makeRecord('good', { owner: ada }))
+    await store.create(makeRecord('corrupt', { owner: ada }))
+    await db
+      .query(`UPDATE $id SET data = '{"trunc'`, { id: new RecordId(table, 'corrupt') })
+      .collect()
+    expect((await store.listOwner(ada)).map((record) => record.key)).toStrictEqual(['good'])
+  })
+
   it('a returning visitor bound to a user costs what an unbound one does: SELECT, UPDATE', async () => {
     const table = newTable()
     const statements: string[] = []
