@@ -24,7 +24,20 @@ export const ATTRIBUTES = {
   token: 'token',
   data: 'data',
   dataGzip: 'dataGzip',
+  owner: 'owner',
+  /** Which write bound the record to its owner: that write's owner entry carries it too. */
+  ownerNonce: 'ownerNonce',
 } as const
+
+/** The attributes a record may lack: a save that writes an item in place removes those it lacks. */
+export const OPTIONAL_ATTRIBUTES = [
+  ATTRIBUTES.data,
+  ATTRIBUTES.dataGzip,
+  ATTRIBUTES.expiry,
+  ATTRIBUTES.token,
+  ATTRIBUTES.owner,
+  ATTRIBUTES.ownerNonce,
+] as const
 
 /** `#key`, `#version`, …: every condition names attributes through these (KEY is reserved). */
 export const ATTRIBUTE_NAMES: Record<string, string> = Object.fromEntries(
@@ -74,14 +87,15 @@ function longerThan(json: string, maxBytes: number): boolean {
 const number = (value: number): AttributeValue => ({ N: String(value) })
 
 /**
- * The item of a record; `ttlAttribute` holds `expiresAt` in epoch seconds for DynamoDB's TTL.
- * Data whose JSON takes more than `maxBytes` is refused (`INVALID_VALUE`): `recordOf` could not
- * read it back.
+ * The item of a record; `ttlAttribute` holds `expiresAt` in epoch seconds for DynamoDB's TTL,
+ * `ownerNonce` the nonce of the write that binds it (see `dynamodb-owners.ts`). Data whose JSON
+ * takes more than `maxBytes` is refused (`INVALID_VALUE`): `recordOf` could not read it back.
  */
 export async function itemOf(
   record: SessionRecord,
   ttlAttribute: string,
-  maxBytes: number
+  maxBytes: number,
+  ownerNonce?: string
 ): Promise<DynamoDbItem> {
   const json = encodeJson(record.data)
   if (longerThan(json, maxBytes)) {
@@ -102,6 +116,8 @@ export async function itemOf(
   else item[ATTRIBUTES.data] = { S: json }
   if (record.expiry !== undefined) item[ATTRIBUTES.expiry] = { S: JSON.stringify(record.expiry) }
   if (record.token !== undefined) item[ATTRIBUTES.token] = { S: record.token }
+  if (record.owner !== undefined) item[ATTRIBUTES.owner] = { S: record.owner }
+  if (ownerNonce !== undefined) item[ATTRIBUTES.ownerNonce] = { S: ownerNonce }
   return item
 }
 
@@ -132,5 +148,7 @@ export async function recordOf(
     schemaVersion: item[ATTRIBUTES.schemaVersion]?.N,
     expiry: item[ATTRIBUTES.expiry]?.S,
     token: item[ATTRIBUTES.token]?.S,
+    // An owner attribute that is not a string is damage, not "unbound".
+    owner: item[ATTRIBUTES.owner]?.S ?? item[ATTRIBUTES.owner],
   })
 }

@@ -1,11 +1,5 @@
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb'
-import { SessionError, attemptStore, unstorableValue } from '../core/errors.js'
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { SessionError, attemptStore } from '../core/errors.js'
 import { DEFAULT_MAX_SIZE } from '../core/session.js'
 import {
   batchSizeOf,
@@ -13,19 +7,24 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
-import {
-  ATTRIBUTES,
-  ATTRIBUTE_NAMES,
-  itemOf,
-  recordOf,
-  type DynamoDbItem,
-} from './dynamodb-item.js'
+import { ATTRIBUTES, itemOf, recordOf, type DynamoDbItem } from './dynamodb-item.js'
+import { listOwnerRecords } from './dynamodb-owner-list.js'
+import { bindingWrite, leaveOwner } from './dynamodb-owners.js'
 import {
   createSessionTable,
   isMissingTable,
   missingTableError,
   type DynamoDbCreateTableOptions,
 } from './dynamodb-table.js'
+import {
+  deleteRecord,
+  getItem,
+  namesOf,
+  putRecord,
+  updateRecord,
+  type Condition,
+  type DynamoDbTable,
+} from './dynamodb-write.js'
 import { ifCorrupt } from './stored-record.js'
 
 export type { DynamoDbCreateTableOptions } from './dynamodb-table.js'
@@ -51,28 +50,13 @@ export interface DynamoDbStoreOptions {
 
 const DEFAULT_TTL_ATTRIBUTE = 'ttl'
 
-/** Names every condition and projection uses: `#key`, `#version`, `#expiresAt`. */
-const namesOf = (expression: string) =>
-  Object.fromEntries(Object.entries(ATTRIBUTE_NAMES).filter(([name]) => expression.includes(name)))
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException'
-}
-
-/** DynamoDB's answer to an item over its 400 KB limit: the caller's record, not an outage. */
-function isItemTooLarge(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'ValidationException' &&
-    /item size/i.test(error.message)
-  )
-}
-
 /**
  * A session store in DynamoDB, through the application's own `DynamoDBClient` (AWS SDK v3). One
- * item per record, partition key `key`. Compare-and-set is a `PutItem` whose
+ * item per record, partition key `key`. Compare-and-set is an `UpdateItem` whose
  * `ConditionExpression` checks the stored version, so it holds across processes and hosts;
- * reads are strongly consistent (`ConsistentRead`). Expired items are deleted by DynamoDB's own
+ * reads are strongly consistent (`ConsistentRead`). The sessions bound to a user (`listOwner`)
+ * are indexed in one item per user in the same table, `owner#<owner key>`, written before a
+ * record is bound and read strongly consistently (see `dynamodb-owners.ts`). Expired items are deleted by DynamoDB's own
  * TTL on `ttlAttribute`, which lags (AWS allows itself days): `load` and `scan` check
  * `expiresAt` themselves, so the store has no `deleteExpired`. Data over 4 KB of JSON is stored
  * gzip-compressed, and inflated only up to `maxSize`; an item still over DynamoDB's 400 KB limit
@@ -86,6 +70,7 @@ export class DynamoDbStore implements SessionStore {
   readonly #client: DynamoDBClient
   readonly #table: string
   readonly #ttlAttribute: string
+  readonly #requests: DynamoDbTable
   /** The most bytes of JSON a session's data may take here (`options.maxSize`). */
   readonly maxRecordSize: number
 
@@ -127,6 +112,11 @@ export class DynamoDbStore implements SessionStore {
     this.#table = tableName
     this.#ttlAttribute = ttlAttribute
     this.maxRecordSize = maxSize
+    this.#requests = {
+      client,
+      name: tableName,
+      attempt: (operation, run) => this.#attempt(operation, run),
+    }
   }
 
   /**
@@ -140,11 +130,16 @@ export class DynamoDbStore implements SessionStore {
   }
 
   /**
-   * Inserts the record unless a live one has its key: one conditional `PutItem`.
+   * Inserts the record unless a live one has its key: one conditional `PutItem` (a bound record
+   * adds its owner entry first: one `UpdateItem` more).
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord): Promise<boolean> {
-    return this.#put('create', record, 'attribute_not_exists(#key) OR #expiresAt <= :now', {})
+    return bindingWrite(this.#requests, record, undefined, this.#itemOf(record), (item) =>
+      putRecord(this.#requests, 'create', item, {
+        expression: 'attribute_not_exists(#key) OR #expiresAt <= :now',
+      })
+    )
   }
 
   /**
@@ -153,43 +148,77 @@ export class DynamoDbStore implements SessionStore {
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
-    const item = await this.#attempt('load', async () => {
-      const reply = await this.#client.send(
-        new GetItemCommand({
-          TableName: this.#table,
-          Key: { [ATTRIBUTES.key]: { S: key } },
-          ConsistentRead: true,
-        })
-      )
-      return reply.Item
-    })
+    const item = await getItem(this.#requests, 'load', key)
     if (item === undefined) return undefined
     const record = await recordOf(key, item, this.maxRecordSize)
     return record.expiresAt > Date.now() ? record : undefined
   }
 
   /**
-   * Without `expectedVersion`, an unconditional `PutItem`. With it, a `PutItem` conditioned on
-   * the stored version and expiry: `false` when the item is missing, expired or at another
-   * version. One round trip either way.
+   * Without `expectedVersion`, an unconditional `PutItem`. With it, an `UpdateItem` conditioned
+   * on the stored version and expiry (and owner): `false` when the item is missing, expired or
+   * at another version. One round trip, unless the save binds the record to another owner.
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
-    if (expectedVersion === undefined) return this.#put('save', record, undefined, {})
-    return this.#put('save', record, '#version = :expected AND #expiresAt > :now', {
-      ':expected': { N: String(expectedVersion) },
-    })
+    if (expectedVersion === undefined) {
+      return bindingWrite(this.#requests, record, undefined, this.#itemOf(record), (item) =>
+        putRecord(this.#requests, 'save', item)
+      )
+    }
+    const live: Condition = {
+      expression: '#version = :expected AND #expiresAt > :now',
+      values: { ':expected': { N: String(expectedVersion) } },
+    }
+    const owner = record.owner
+    if (owner === undefined) {
+      const item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
+      const { written, old } = await updateRecord(this.#requests, item, live, { returnOld: true })
+      if (written) await leaveOwner(this.#requests, record.key, old, undefined)
+      return written
+    }
+    // A returning visitor keeps its owner: its entry stands, and one UpdateItem does.
+    const item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
+    const kept = await updateRecord(
+      this.#requests,
+      item,
+      {
+        expression: `${live.expression} AND #owner = :owner`,
+        values: { ...live.values, ':owner': { S: owner } },
+      },
+      { keep: [ATTRIBUTES.ownerNonce] }
+    )
+    if (kept.written) return true
+    const stored = await getItem(this.#requests, 'save', record.key, [
+      ATTRIBUTES.version,
+      ATTRIBUTES.expiresAt,
+    ])
+    const sameVersion = stored?.[ATTRIBUTES.version]?.N === String(expectedVersion)
+    if (!sameVersion || Number(stored?.[ATTRIBUTES.expiresAt]?.N) <= Date.now()) return false
+    // The stored record has another owner or none: this save binds it.
+    return bindingWrite(this.#requests, record, expectedVersion, this.#itemOf(record), (bound) =>
+      updateRecord(this.#requests, bound, live, { returnOld: true })
+    )
   }
 
   /**
-   * Deletes the item with this key (`DeleteItem`); a missing key is not an error.
+   * Deletes the item with this key (`DeleteItem`); a missing key is not an error. A bound
+   * record's owner entry goes after it (one `UpdateItem` more).
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await this.#attempt('delete', () =>
-      this.#client.send(
-        new DeleteItemCommand({ TableName: this.#table, Key: { [ATTRIBUTES.key]: { S: key } } })
-      )
+    await leaveOwner(this.#requests, key, await deleteRecord(this.#requests, key), undefined)
+  }
+
+  /**
+   * The live records bound to `owner`: one strongly consistent `GetItem` of the owner's item
+   * (its entries), then strongly consistent `BatchGetItem`s of those records, 100 a request.
+   * Entries of records that are gone (DynamoDB's TTL deleted them) are removed on the way.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    return listOwnerRecords(this.#requests, owner, (key, item) =>
+      recordOf(key, item, this.maxRecordSize)
     )
   }
 
@@ -238,38 +267,9 @@ export class DynamoDbStore implements SessionStore {
     )
   }
 
-  /** One `PutItem`, conditioned when `condition` is given; `false` when the condition fails. */
-  async #put(
-    operation: 'create' | 'save',
-    record: SessionRecord,
-    condition: string | undefined,
-    values: DynamoDbItem
-  ): Promise<boolean> {
-    const Item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
-    const conditional =
-      condition === undefined
-        ? {}
-        : {
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesOf(condition),
-            ExpressionAttributeValues: { ...values, ':now': { N: String(Date.now()) } },
-          }
-    return this.#attempt(operation, async () => {
-      try {
-        await this.#client.send(
-          new PutItemCommand({ TableName: this.#table, Item, ...conditional })
-        )
-        return true
-      } catch (error) {
-        if (isConditionFailure(error)) return false
-        if (isItemTooLarge(error)) {
-          throw unstorableValue(
-            'DynamoDB holds at most 400 KB per item, even compressed; keep less in the session or use another store.',
-            error
-          )
-        }
-        throw error
-      }
-    })
+  /** The item of `record`, written under the nonce of the write that binds it. */
+  #itemOf(record: SessionRecord) {
+    return (nonce: string | undefined) =>
+      itemOf(record, this.#ttlAttribute, this.maxRecordSize, nonce)
   }
 }

@@ -1,5 +1,5 @@
 import { SessionError, attemptStore } from '../core/errors.js'
-import { decodeRecord } from './stored-record.js'
+import { decodableRecords, decodeRecord } from './stored-record.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -15,7 +15,10 @@ type Filter = Record<string, unknown>
  */
 export interface MongoCollection {
   findOne(filter: Filter): Promise<unknown>
-  find(filter: Filter, options: { sort: Filter; limit: number }): { toArray(): Promise<unknown[]> }
+  find(
+    filter: Filter,
+    options: { sort?: Filter; limit?: number; hint?: string }
+  ): { toArray(): Promise<unknown[]> }
   updateOne(
     filter: Filter,
     update: Filter,
@@ -24,7 +27,7 @@ export interface MongoCollection {
   deleteOne(filter: Filter): Promise<unknown>
   createIndex(
     keys: Record<string, 1>,
-    options: { name: string; expireAfterSeconds: number }
+    options: { name: string; expireAfterSeconds?: number; sparse?: boolean }
   ): Promise<string>
 }
 
@@ -37,12 +40,20 @@ interface SessionDocument {
   schemaVersion: number
   expiry?: unknown
   token?: string
+  /** The owner key of the user the session is bound to, indexed by `MONGO_OWNER_INDEX`. */
+  owner?: string
   /** The session data as JSON text: exact, and free of BSON's rules for field names. */
   data: string
 }
 
 /** The name of the TTL index `migrate` creates. */
 export const MONGO_TTL_INDEX = 'expiresAt_ttl'
+
+/**
+ * The name of the index on `owner` that `migrate` creates (sparse: unbound sessions are not in
+ * it), and the first listing too if it is absent.
+ */
+export const MONGO_OWNER_INDEX = 'owner'
 
 /** MongoDB's duplicate-key error: a concurrent or live record holds the `_id`. */
 const DUPLICATE_KEY = 11000
@@ -61,6 +72,8 @@ function updateOf(record: SessionRecord): Filter {
   else set.expiry = { ...record.expiry }
   if (record.token === undefined) unset['token'] = ''
   else set.token = record.token
+  if (record.owner === undefined) unset['owner'] = ''
+  else set.owner = record.owner
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set }
 }
 
@@ -77,6 +90,7 @@ function recordOf(key: string, document: SessionDocument): SessionRecord {
     schemaVersion: document.schemaVersion,
     expiry: document.expiry,
     token: document.token,
+    owner: document.owner,
   })
 }
 
@@ -84,13 +98,23 @@ function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY
 }
 
+/** MongoDB's answer to a `hint` naming an index the collection does not have. */
+function isMissingIndex(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /hint provided does not correspond to an existing index/i.test(error.message)
+  )
+}
+
 /**
  * A session store in MongoDB, in a collection of the application's own `mongodb` client. One
  * document per session, `_id` the record key. Compare-and-set is one `updateOne` filtered on
  * `_id`, `version` and `expiresAt`, atomic on its document. `migrate()` creates a TTL index on
  * `expiresAt`, so MongoDB deletes expired sessions itself (its monitor runs once a minute);
- * `load` and `scan` check `expiresAt` too. Reads go to the primary: pass a collection whose read
- * preference is `primary` (the default), or compare-and-set may act on stale reads.
+ * `load` and `scan` check `expiresAt` too. The sessions bound to a user (`listOwner`) are found
+ * by a sparse index on `owner`, which MongoDB updates in the same atomic write as the document.
+ * Reads go to the primary: pass a collection whose read preference is `primary` (the default),
+ * or compare-and-set may act on stale reads and a listing may miss a session bound a moment ago.
  *
  * Not tested on this project's machines (no MongoDB-compatible server installs here): its
  * conformance tests run wherever `MONGODB_URL` points at a server.
@@ -119,16 +143,19 @@ export class MongoStore implements SessionStore {
   }
 
   /**
-   * Creates the TTL index on `expiresAt` (`expireAfterSeconds: 0`), if absent.
+   * Creates the TTL index on `expiresAt` (`expireAfterSeconds: 0`) and the sparse index on
+   * `owner`, each if absent. On a collection of the previous release it adds the `owner` index
+   * (built over the sessions already there, none of which is bound).
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
-    await attemptStore('migrate', () =>
-      this.#collection.createIndex(
+    await attemptStore('migrate', async () => {
+      await this.#collection.createIndex(
         { expiresAt: 1 },
         { name: MONGO_TTL_INDEX, expireAfterSeconds: 0 }
       )
-    )
+      await this.#createOwnerIndex()
+    })
   }
 
   /**
@@ -187,6 +214,38 @@ export class MongoStore implements SessionStore {
    */
   async delete(key: string): Promise<void> {
     await attemptStore('delete', () => this.#collection.deleteOne({ _id: key }))
+  }
+
+  /**
+   * The live records bound to `owner`: one `find` on `owner` and a future `expiresAt`, hinted to
+   * the `owner` index, so it reads the owner's documents only and never scans the collection.
+   * When the index is absent (a collection `migrate` of the previous release made), it is
+   * created, then the `find` runs again. Documents it cannot decode are skipped.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    const find = () =>
+      this.#collection
+        .find({ owner, expiresAt: { $gt: new Date() } }, { hint: MONGO_OWNER_INDEX })
+        .toArray()
+    const documents = (await attemptStore('listOwner', async () => {
+      try {
+        return await find()
+      } catch (error) {
+        if (!isMissingIndex(error)) throw error
+        await this.#createOwnerIndex()
+        return find()
+      }
+    })) as SessionDocument[]
+    const now = Date.now()
+    return decodableRecords(
+      documents.filter((document) => typeof document._id === 'string'),
+      (document) => recordOf(document._id, document)
+    ).filter((record) => record.owner === owner && record.expiresAt > now)
+  }
+
+  #createOwnerIndex(): Promise<string> {
+    return this.#collection.createIndex({ owner: 1 }, { name: MONGO_OWNER_INDEX, sparse: true })
   }
 
   /**

@@ -1,7 +1,8 @@
 import { BoundExcluded, RecordId, RecordIdRange, Table } from 'surrealdb'
+import { contentOf, recordOf, type SessionDocument } from './surrealdb-record.js'
 import { SessionError, attemptStore } from '../core/errors.js'
 import { missingTable, runMigrate } from './missing-table.js'
-import { decodeRecord } from './stored-record.js'
+import { decodableRecords } from './stored-record.js'
 import {
   batchSizeOf,
   type ScanOptions,
@@ -20,24 +21,12 @@ export interface SurrealQueryable {
 /** Options of `SurrealStore`. */
 export interface SurrealStoreOptions {
   /**
-   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index on
-   * `expiresAt` (created by `migrate`) is named `<table>_expires_at`.
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its indexes
+   * (created by `migrate`) are `<table>_expires_at` on `expiresAt` and `<table>_owner` on
+   * `owner`.
    * @default 'sessions'
    */
   table?: string
-}
-
-/** The fields of a stored session; the record key is the id's key part (`sessions:⟨key⟩`). */
-interface SessionDocument {
-  id: RecordId
-  version: number
-  expiresAt: number
-  createdAt: number
-  schemaVersion: number
-  expiry?: unknown
-  token?: string
-  /** The session data as JSON text: exact (no numeric or `__proto__` surprises) and opaque. */
-  data: string
 }
 
 const DEFAULT_TABLE = 'sessions'
@@ -60,36 +49,6 @@ function isMissingTable(error: unknown): boolean {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** What `CONTENT` writes: every field but `id`, which the statement's record id gives. */
-function contentOf(record: SessionRecord): Omit<SessionDocument, 'id'> {
-  const content: Omit<SessionDocument, 'id'> = {
-    version: record.version,
-    expiresAt: record.expiresAt,
-    createdAt: record.createdAt,
-    schemaVersion: record.schemaVersion,
-    data: JSON.stringify(record.data),
-  }
-  if (record.expiry !== undefined) content.expiry = { ...record.expiry }
-  if (record.token !== undefined) content.token = record.token
-  return content
-}
-
-/**
- * The record of a document, under `key` (the key part of its record id); a document it cannot
- * decode throws `corruptRecord`.
- */
-function recordOf(key: string, document: SessionDocument): SessionRecord {
-  return decodeRecord(key, {
-    data: document.data,
-    createdAt: document.createdAt,
-    expiresAt: document.expiresAt,
-    version: document.version,
-    schemaVersion: document.schemaVersion,
-    expiry: document.expiry,
-    token: document.token,
-  })
-}
-
 /**
  * A session store in SurrealDB, through the application's own `Surreal` instance (v2 SDK): the
  * same code on a remote server and on an embedded engine (`@surrealdb/node`, `mem://` or
@@ -97,7 +56,9 @@ function recordOf(key: string, document: SessionDocument): SessionRecord {
  * on its record (and run again when an optimistic engine reports a transaction conflict):
  * `create` an `UPSERT ... WHERE` that only replaces an absent or expired record, compare-and-set
  * an `UPDATE ... WHERE version = $expected`. SurrealDB has no TTL: `load` and
- * `scan` skip expired records, and `deleteExpired` (run it on a schedule) removes them.
+ * `scan` skip expired records, and `deleteExpired` (run it on a schedule) removes them. The
+ * sessions bound to a user (`listOwner`) are found by the index `<table>_owner` on `owner`,
+ * which SurrealDB keeps in the transaction of each statement that writes a record.
  * @example
  * const db = new Surreal()
  * await db.connect('wss://db.example.com/rpc', { namespace: 'app', database: 'app', authentication })
@@ -107,6 +68,8 @@ function recordOf(key: string, document: SessionDocument): SessionRecord {
 export class SurrealStore implements SessionStore {
   readonly #db: SurrealQueryable
   readonly #table: string
+  /** The first listing's definition of the owner index, once per store. */
+  #ownerIndexDefined: Promise<unknown> | undefined
 
   constructor(db: SurrealQueryable, options: SurrealStoreOptions = {}) {
     if (typeof db !== 'object' || db === null || typeof db.query !== 'function') {
@@ -127,8 +90,10 @@ export class SurrealStore implements SessionStore {
   }
 
   /**
-   * Defines the table (schemaless) and its index on `expiresAt`, each if absent. Run it once
-   * before the store is used: SurrealDB 3 refuses an `UPDATE` on a table that does not exist.
+   * Defines the table (schemaless) and its indexes on `expiresAt` and on `owner`, each if
+   * absent. Run it once before the store is used: SurrealDB 3 refuses an `UPDATE` on a table
+   * that does not exist. On a table of the previous release it adds the `owner` index (built
+   * over the sessions already there, none of which is bound).
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
@@ -136,7 +101,8 @@ export class SurrealStore implements SessionStore {
     await this.#query(
       'migrate',
       `DEFINE TABLE IF NOT EXISTS ${table} SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt`
+DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresAt;
+${this.#ownerIndex()}`
     )
   }
 
@@ -243,6 +209,41 @@ DEFINE INDEX IF NOT EXISTS ${table}_expires_at ON TABLE ${table} FIELDS expiresA
       if (batch.length < batchSize || typeof last !== 'string') return
       after = last
     }
+  }
+
+  /**
+   * The live records bound to `owner`: one `SELECT ... WITH INDEX <table>_owner`, which reads
+   * the owner's records only. The first listing of a store defines that index if absent (a table
+   * `migrate` of an earlier release made lacks it, and without it SurrealDB would scan the
+   * table): one statement more, once. Records it cannot decode are skipped.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    this.#ownerIndexDefined ??= this.#query('listOwner', this.#ownerIndex()).catch(
+      (error: unknown) => {
+        this.#ownerIndexDefined = undefined
+        throw error
+      }
+    )
+    await this.#ownerIndexDefined
+    const table = this.#table
+    const [documents] = await this.#query(
+      'listOwner',
+      `SELECT * FROM ${table} WITH INDEX ${table}_owner WHERE owner = $owner AND expiresAt > $now`,
+      { owner, now: Date.now() }
+    )
+    const bound = ((Array.isArray(documents) ? documents : []) as SessionDocument[]).filter(
+      (document) => typeof document.id?.id === 'string'
+    )
+    const now = Date.now()
+    return decodableRecords(bound, (document) =>
+      recordOf(document.id.id as string, document)
+    ).filter((record) => record.owner === owner && record.expiresAt > now)
+  }
+
+  #ownerIndex(): string {
+    const table = this.#table
+    return `DEFINE INDEX IF NOT EXISTS ${table}_owner ON TABLE ${table} FIELDS owner`
   }
 
   #id(key: string): RecordId {

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb'
 import dynalite from 'dynalite'
 
 /** A dynalite server (an in-memory DynamoDB) on a free loopback port, and clients for it. */
@@ -60,4 +65,117 @@ export async function startDynalite(): Promise<DynaliteServer> {
       )
     },
   }
+}
+
+/** What a DynamoDB reply of one of the read operations carries, as far as counting goes. */
+interface ReadReply {
+  Item?: unknown
+  Items?: unknown[]
+  ScannedCount?: number
+  Responses?: Record<string, unknown[]>
+}
+
+/**
+ * Counts the items the requests of `client` read while `run` runs: what a Scan or Query
+ * examined (`ScannedCount`, before any filter), the item of a GetItem, the items of a
+ * BatchGetItem. A store's `readCost` for the owner-index conformance cases.
+ * @example const reads = itemsRead(client); expect(await reads(() => store.listOwner(owner))).toBe(4)
+ */
+export function itemsRead(
+  client: DynamoDBClient
+): (run: () => Promise<unknown>) => Promise<number> {
+  let count: number | undefined
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args)
+      if (count !== undefined) {
+        const reply = result.output as ReadReply
+        count += reply.ScannedCount ?? reply.Items?.length ?? 0
+        if (reply.Item !== undefined) count += 1
+        for (const items of Object.values(reply.Responses ?? {})) count += items.length
+      }
+      return result
+    },
+    { step: 'initialize', name: 'itemsRead' }
+  )
+  return async (run) => {
+    count = 0
+    try {
+      await run()
+      return count
+    } finally {
+      count = undefined
+    }
+  }
+}
+
+/** A request `holdRequests` parked: its command name (e.g. `UpdateItemCommand`) and input. */
+export interface HeldRequest {
+  command: string
+  input: Record<string, unknown>
+}
+
+/**
+ * Parks the next request of `client` that `matches` before it is sent, until `release` is
+ * called: a race is staged at an exact step of a store's protocol instead of hoped for.
+ * `reached` resolves once the request is parked. Later requests pass.
+ * @example const held = holdRequests(client, (r) => r.command === 'PutItemCommand'); …; held.release()
+ */
+export function holdRequests(client: DynamoDBClient, matches: (request: HeldRequest) => boolean) {
+  let parked: ((request: HeldRequest) => void) | undefined
+  const reached = new Promise<HeldRequest>((resolve) => (parked = resolve))
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const name = `hold-${crypto.randomUUID()}`
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = {
+        command: String(context.commandName),
+        input: args.input as HeldRequest['input'],
+      }
+      if (parked !== undefined && matches(request)) {
+        const park = parked
+        parked = undefined
+        park(request)
+        await released
+      }
+      return next(args)
+    },
+    { step: 'initialize', name }
+  )
+  return {
+    reached,
+    release() {
+      release()
+      client.middlewareStack.remove(name)
+    },
+  }
+}
+
+/**
+ * What DynamoDB's TTL does some time after an item expired, which dynalite does not: deletes
+ * the items of `TableName` whose `expiresAt` has passed. Returns how many it deleted.
+ */
+export async function deleteExpiredItems(
+  client: DynamoDBClient,
+  TableName: string
+): Promise<number> {
+  let deleted = 0
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName,
+        FilterExpression: 'expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': { N: String(Date.now()) } },
+        ...(ExclusiveStartKey === undefined ? {} : { ExclusiveStartKey }),
+      })
+    )
+    for (const item of page.Items ?? []) {
+      await client.send(new DeleteItemCommand({ TableName, Key: { key: item['key']! } }))
+      deleted++
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey
+  } while (ExclusiveStartKey !== undefined)
+  return deleted
 }

@@ -16,3 +16,20 @@ export function counterApp(store: SessionStore) {
   })
   return app
 }
+
+/**
+ * The counter app with a login and a logout (sessions per user): `POST /login/:user` cycles the
+ * id and binds the session to the user, `POST /logout` flushes it. A returning visitor's
+ * `GET /count` on a bound session is then what the owner index may not make dearer.
+ * @example const jar = new CookieJar(boundCounterApp(store)); await jar.fetch('/login/ada', { method: 'POST' })
+ */
+export function boundCounterApp(store: SessionStore) {
+  const app = counterApp(store)
+  app.post('/login/:user', async (c) => {
+    await c.var.session.cycleId()
+    await c.var.session.bind(c.req.param('user'))
+    return c.text('ok')
+  })
+  app.post('/logout', async (c) => (await c.var.session.flush(), c.text('ok')))
+  return app
+}

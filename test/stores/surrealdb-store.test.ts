@@ -5,11 +5,12 @@ import { RecordId, type Surreal } from 'surrealdb'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { SurrealStore, type SurrealQueryable } from '../../src/stores/surrealdb-store.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { CookieJar } from '../helpers/http.js'
 import { counterApp } from '../helpers/store-apps.js'
-import { embeddedSurreal, uniqueTable } from '../helpers/surrealdb.js'
+import { embeddedSurreal, planReads, uniqueTable } from '../helpers/surrealdb.js'
 
 // The embedded engine of @surrealdb/node, in memory: the real SurrealDB, in this process.
 const db = await embeddedSurreal()
@@ -26,12 +27,28 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true })
 })
 
-/** A fresh table per test on `engine`: no one else writes to it, so the suite counts exactly. */
+/**
+ * A fresh table per test on `engine`: no one else writes to it, so the suite counts exactly.
+ * Its owner index entries are the records `<table>_owner` finds for the owner, expired or not;
+ * its reads are counted from SurrealDB's own plans.
+ */
 const setupOn = (engine: Surreal) => async () => {
   const table = uniqueTable()
-  const store = new SurrealStore(engine, { table })
+  const { queryable, readCost } = planReads(engine)
+  const store = new SurrealStore(queryable, { table })
   await store.migrate()
-  return { store, cleanup: () => dropTable(table, engine) }
+  const ownerIndexEntries = async (owner: string) => {
+    const [[counted]] = await engine
+      .query(
+        `SELECT count() FROM ${table} WITH INDEX ${table}_owner WHERE owner = $owner GROUP ALL`,
+        {
+          owner,
+        }
+      )
+      .collect<[[{ count: number }?]]>()
+    return counted?.count ?? 0
+  }
+  return { store, cleanup: () => dropTable(table, engine), ownerIndexEntries, readCost }
 }
 const setup = setupOn(db)
 
@@ -50,6 +67,8 @@ describeStoreConformance('SurrealStore (mem://)', setup, { isolated: true, unrea
 describeStoreConformance('SurrealStore (rocksdb://)', setupOn(onDisk), { isolated: true })
 describeConcurrency('SurrealStore (mem://)', setup)
 describeConcurrency('SurrealStore (rocksdb://)', setupOn(onDisk))
+describePerUserConcurrency('SurrealStore (mem://)', setup)
+describePerUserConcurrency('SurrealStore (rocksdb://)', setupOn(onDisk))
 
 describe('SurrealStore on the embedded engine', () => {
   const isCode = (code: string) => (error: unknown) => isSessionError(error) && error.code === code
@@ -77,7 +96,7 @@ describe('SurrealStore on the embedded engine', () => {
     await dropTable(table)
   })
 
-  it('migrate defines the table and its expiresAt index once, and again changes nothing', async () => {
+  it('migrate defines the table and its expiresAt and owner indexes once, and again changes nothing', async () => {
     const { store, table } = await freshStore()
     expect(await store.save(makeRecord('absent', { version: 1 }), 0)).toBe(false)
     await store.create(makeRecord('kept'))
@@ -85,8 +104,12 @@ describe('SurrealStore on the embedded engine', () => {
     const [info] = await db
       .query(`INFO FOR TABLE ${table}`)
       .collect<[{ indexes: Record<string, string> }]>()
-    expect(Object.keys(info.indexes)).toStrictEqual([`${table}_expires_at`])
+    expect(Object.keys(info.indexes).sort()).toStrictEqual([
+      `${table}_expires_at`,
+      `${table}_owner`,
+    ])
     expect(info.indexes[`${table}_expires_at`]).toMatch(/FIELDS expiresAt/)
+    expect(info.indexes[`${table}_owner`]).toMatch(/FIELDS owner/)
     expect(await store.load('kept')).toBeDefined()
     await dropTable(table)
   })
