@@ -1,11 +1,12 @@
 /**
  * A login app: a visit counter, a login form with a CSRF token, a flash message after login, a
- * protected page, logout, and a password change that logs out every other session.
+ * protected page, logout, and the account pages of examples/auth-account.ts (your devices, a
+ * password change that asks for the password again).
  * `npm run example:auth`, then open http://localhost:3000 and log in as ada / lovelace.
  */
-import { scryptSync, timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
 import { html } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
 import { z } from 'zod'
 import {
   MemoryStore,
@@ -15,76 +16,33 @@ import {
   sensitive,
   type SessionStore,
 } from 'typed-sessions'
-import { createAuth, createCsrf, csrfSecret, safeRedirect } from 'typed-sessions/auth'
+import { createAuth, createCsrf, csrfSecret, safeRedirect, type Csrf } from 'typed-sessions/auth'
 import { sessionMiddleware, type SessionEnv } from 'typed-sessions/hono'
+import { DEVICE_LIMIT, accountRoutes } from './auth-account.js'
+import { Users, type User } from './auth-users.js'
 import { exampleOptions, serveIfMain } from './counter-app.js'
 
-/** The session: a visit counter, the login, the CSRF secret and the messages of the next page. */
-export const authSession = defineSession(
-  z.object({
-    visits: z.number().int().nonnegative().default(0),
-    // Marked sensitive: `typed-sessions inspect` shows "[redacted]" instead of the values.
-    user: z.object({ id: z.string(), authHash: sensitive(z.string()).optional() }).optional(),
-    csrf: csrfSecret(),
-    notices: flash(z.string()),
-  })
-)
+export { Users, type User }
 
-/** A user of the example's directory; a real app reads them from its database. */
-export interface User {
-  id: string
-  name: string
-  passwordHash: Buffer
-  /** Bumped by each password change: part of the auth hash, so other sessions end. */
-  passwordVersion: number
-  disabled: boolean
-}
+/** The session's schema: a visit counter, the login, the CSRF secret and the next page's messages. */
+const authSchema = z.object({
+  visits: z.number().int().nonnegative().default(0),
+  // Marked sensitive: `typed-sessions inspect` shows "[redacted]" instead of the values.
+  user: z.object({ id: z.string(), authHash: sensitive(z.string()).optional() }).optional(),
+  csrf: csrfSecret(),
+  notices: flash(z.string()),
+})
 
-const SALT = 'example salt: use a random salt per user'
-const hashPassword = (password: string) => scryptSync(password, SALT, 32)
+/** The example's session. */
+export const authSession = defineSession(authSchema)
 
-/** The example's users, in memory: ada with the password "lovelace". */
-export class Users {
-  readonly #byId = new Map<string, User>()
+/** The Hono environment of the example: `c.var.session`. */
+export type AuthEnv = SessionEnv<typeof authSession>
 
-  constructor() {
-    this.add('ada', 'Ada Lovelace', 'lovelace')
-  }
+type Session = AuthEnv['Variables']['session']
 
-  add(id: string, name: string, password: string): User {
-    const user = {
-      id,
-      name,
-      passwordHash: hashPassword(password),
-      passwordVersion: 1,
-      disabled: false,
-    }
-    this.#byId.set(id, user)
-    return user
-  }
-
-  get(id: string): User | undefined {
-    return this.#byId.get(id)
-  }
-
-  /** The user whose id and password match, or undefined; compares hashes in constant time. */
-  check(id: string, password: string): User | undefined {
-    const user = this.#byId.get(id)
-    const hash = hashPassword(password)
-    return user !== undefined && timingSafeEqual(user.passwordHash, hash) ? user : undefined
-  }
-
-  setPassword(user: User, password: string): void {
-    user.passwordHash = hashPassword(password)
-    user.passwordVersion++
-  }
-}
-
-type Session = SessionEnv<typeof authSession>['Variables']['session']
-
-/** The login app on `store` with `users`. */
-export function createAuthApp(store: SessionStore = new MemoryStore(), users = new Users()) {
-  const auth = createAuth({
+function exampleAuth(users: Users, now: () => number) {
+  return createAuth({
     definition: authSession,
     userKey: 'user',
     idOf: (user: User) => user.id,
@@ -94,52 +52,88 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
       return user === undefined || user.disabled ? undefined : user
     },
     authHash: (user) => String(user.passwordVersion),
+    // A login beyond the limit signs out the device that logged in longest ago.
+    sessionsPerUser: { limit: DEVICE_LIMIT, whenFull: 'end-oldest' },
+    now,
   })
+}
+
+/** The example's login helpers. */
+export type ExampleAuth = ReturnType<typeof exampleAuth>
+
+/** What the pages of the example share. */
+export interface ExampleKit {
+  auth: ExampleAuth
+  csrf: Csrf<typeof authSchema>
+  users: Users
+  /** A whole page: the flash messages, the title, the body (escaped where it is built). */
+  page(session: Session, title: string, body: unknown): Promise<HtmlEscapedString>
+  /** The hidden field with a CSRF token, for every form that posts. */
+  tokenField(session: Session): Promise<HtmlEscapedString>
+}
+
+/** Options of `createAuthApp`. */
+export interface AuthAppOptions {
+  /** Where sessions live. @default a new MemoryStore */
+  store?: SessionStore
+  /** The user directory. @default new Users() (ada / lovelace) */
+  users?: Users
+  /** The clock of login times, last-seen times and freshness (tests move it). @default Date.now */
+  now?: () => number
+}
+
+/** The login app. */
+export function createAuthApp(options: AuthAppOptions = {}) {
+  const { store = new MemoryStore(), users = new Users(), now = Date.now } = options
+  const auth = exampleAuth(users, now)
   const csrf = createCsrf({ definition: authSession })
 
-  const app = new Hono<SessionEnv<typeof authSession>>()
+  const app = new Hono<AuthEnv>()
   app.use(sessionMiddleware(authSession, { store, ...exampleOptions }))
   app.use(csrf.protect())
 
-  const page = async (session: Session, title: string, body: unknown) =>
-    html`<!doctype html>
-      <html>
-        <head>
-          <title>${title}</title>
-        </head>
-        <body>
-          ${(await session.consumeFlash('notices')).map((m) => html`<p class="flash">${m}</p>`)}
-          <h1>${title}</h1>
-          ${body}
-        </body>
-      </html>`
+  // hono/html escapes every value put into a template: names, devices, addresses, messages.
+  const kit: ExampleKit = {
+    auth,
+    csrf,
+    users,
+    page: async (session, title, body) =>
+      html`<!doctype html>
+        <html>
+          <head>
+            <title>${title}</title>
+          </head>
+          <body>
+            ${(await session.consumeFlash('notices')).map((m) => html`<p class="flash">${m}</p>`)}
+            <h1>${title}</h1>
+            ${body}
+          </body>
+        </html>`,
+    tokenField: async (session) =>
+      html`<input type="hidden" name="${csrf.field}" value="${await csrf.token(session)}" />`,
+  }
 
   app.get('/', async (c) => {
     const session = c.var.session
     const visits = await session.update('visits', (n) => n + 1)
     const user = await auth.currentUser(session)
-    const token = await csrf.token(session)
     const who = user
       ? html`<p id="who">Logged in as ${user.name}</p>
+          <p><a href="/account">Your account</a></p>
           <form method="post" action="/logout">
-            <input type="hidden" name="${csrf.field}" value="${token}" /><button>Log out</button>
+            ${await kit.tokenField(session)}<button>Log out</button>
           </form>`
       : html`<p id="who">Not logged in</p>
           <a href="/login">Log in</a>`
-    return c.html(
-      page(
-        session,
-        'Home',
-        html`<p id="visits">Visits: ${visits}</p>
-          ${who}`
-      )
-    )
+    const body = html`<p id="visits">Visits: ${visits}</p>
+      ${who}`
+    return c.html(kit.page(session, 'Home', body))
   })
 
   app.get('/login', async (c) => {
     const session = c.var.session
     const form = html`<form method="post" action="/login">
-      <input type="hidden" name="${csrf.field}" value="${await csrf.token(session)}" />
+      ${await kit.tokenField(session)}
       <input type="hidden" name="next" value="${safeRedirect(c.req.query('next'))}" />
       <label>User <input name="username" autocomplete="username" /></label>
       <label
@@ -147,18 +141,27 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
       /></label>
       <button>Log in</button>
     </form>`
-    return c.html(page(session, 'Log in', form))
+    return c.html(kit.page(session, 'Log in', form))
   })
 
   app.post('/login', async (c) => {
+    const session = c.var.session
     const form = await c.req.parseBody()
     const user = users.check(String(form.username ?? ''), String(form.password ?? ''))
     if (user === undefined || user.disabled) {
-      await c.var.session.flash('notices', 'Wrong user name or password.')
+      await session.flash('notices', 'Wrong user name or password.')
       return c.redirect('/login', 303)
     }
-    await auth.login(c.var.session, user)
-    await c.var.session.flash('notices', `Welcome back, ${user.name}!`)
+    try {
+      await auth.login(session, user)
+    } catch (error) {
+      if (!isSessionError(error) || error.code !== 'SESSION_LIMIT') throw error
+      // With 'end-oldest', only when more logins than the limit run at the same moment: this one
+      // logged in first, so it is the one ended. (The write below starts a new, anonymous session.)
+      await session.flash('notices', 'You logged in on too many devices at once; log in again.')
+      return c.redirect('/login', 303)
+    }
+    await session.flash('notices', `Welcome back, ${user.name}!`)
     // Only a path on this site: `next` came with the request, so anyone can craft it.
     return c.redirect(safeRedirect(form.next), 303)
   })
@@ -169,28 +172,15 @@ export function createAuthApp(store: SessionStore = new MemoryStore(), users = n
   })
 
   app.get('/account', auth.requireUser({ redirectTo: '/login' }), async (c) => {
-    const token = await csrf.token(c.var.session)
     const body = html`<p id="account">Account of ${c.var.user.name}</p>
-      <form method="post" action="/account/password">
-        <input type="hidden" name="${csrf.field}" value="${token}" />
-        <label>New password <input name="password" type="password" /></label>
-        <button>Change password</button>
-      </form>`
-    return c.html(page(c.var.session, 'Account', body))
+      <ul>
+        <li><a href="/account/devices">Your devices</a></li>
+        <li><a href="/account/password">Change your password</a></li>
+      </ul>`
+    return c.html(kit.page(c.var.session, 'Account', body))
   })
 
-  app.post('/account/password', auth.requireUser(), async (c) => {
-    const { password } = await c.req.parseBody()
-    if (typeof password !== 'string' || password.length < 8) {
-      await c.var.session.flash('notices', 'Choose a password of at least 8 characters.')
-      return c.redirect('/account', 303)
-    }
-    users.setPassword(c.var.user, password)
-    // Every other session now fails the auth hash check; this one logs in again to stay.
-    await auth.login(c.var.session, c.var.user)
-    await c.var.session.flash('notices', 'Password changed; your other sessions were logged out.')
-    return c.redirect('/account', 303)
-  })
+  accountRoutes(app, kit)
 
   app.onError((error, c) => {
     if (isSessionError(error) && error.code === 'STORE_UNAVAILABLE') {
