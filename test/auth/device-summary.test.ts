@@ -42,6 +42,10 @@ describe('summarizeUserAgent', () => {
       'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
       'Chrome 131 on ChromeOS',
     ],
+    [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36',
+      'Chrome 156 on Linux',
+    ],
     ['curl/8.4.0', 'curl 8'],
   ])('%s → %s', (header, summary) => {
     expect(summarizeUserAgent(header)).toBe(summary)
