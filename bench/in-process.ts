@@ -37,7 +37,7 @@ interface Case {
 getRequestListener(() => new Response(null))
 const full = await buildFullMemoryApp(SECRET)
 const handlers = countingHandlers()
-const withEvents = await buildFullMemoryApp(SECRET, handlers)
+const withEvents = await buildFullMemoryApp(SECRET, handlers.on)
 const roomy = buildRoomyMemoryApp(SECRET)
 const primed = await full.fetch!(new Request('http://localhost/prime'))
 const cookie = primed.headers.get('set-cookie')!.split(';')[0]!
@@ -154,7 +154,7 @@ const bytes: number[] = []
 for (let index = 0; index < cases.length; index++) bytes.push(await allocation(index))
 inspector.disconnect()
 // The handlers ran: the events-on rows measure real events, not handlers never called.
-if (handlers.heard === 0) throw new Error('the event handlers heard nothing')
+if (handlers.heard() === 0) throw new Error('the event handlers heard nothing')
 
 const sorted = times.map((list) => [...list].sort((a, b) => a - b))
 const bareMin = sorted[0]![0]!

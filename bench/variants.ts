@@ -124,7 +124,7 @@ export const variants: readonly Variant[] = [
     callTarget: ONE_READ_ONE_WRITE,
     build: async () => {
       const { buildFullMemoryApp, countingHandlers } = await ours()
-      return buildFullMemoryApp(SECRET, countingHandlers())
+      return buildFullMemoryApp(SECRET, countingHandlers().on)
     },
   },
   {

@@ -99,21 +99,19 @@ export async function buildStoreApp(secret: string, kind: StoreKind): Promise<Fe
 }
 
 /** A handler for every lifecycle event that counts what it hears: the cost of events when on. */
-export function countingHandlers(): SessionEvents & { heard: number } {
-  const handlers = { heard: 0 } as SessionEvents & { heard: number }
-  const count = () => void handlers.heard++
-  for (const type of [
-    'created',
-    'loaded',
-    'saved',
-    'cycled',
-    'flushed',
-    'expired',
-    'invalid',
-    'conflict',
-    'storeError',
-  ] as const) {
-    handlers[type] = count
+export function countingHandlers(): { on: SessionEvents; heard: () => number } {
+  let heard = 0
+  const count = () => void heard++
+  const on: SessionEvents = {
+    created: count,
+    loaded: count,
+    saved: count,
+    cycled: count,
+    flushed: count,
+    expired: count,
+    invalid: count,
+    conflict: count,
+    storeError: count,
   }
-  return handlers
+  return { on, heard: () => heard }
 }
