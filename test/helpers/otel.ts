@@ -1,14 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  context,
-  trace,
-  type Attributes,
-  type Context,
-  type ContextManager,
-  type Span,
-} from '@opentelemetry/api'
+import { SpanKind, context, trace, type Attributes } from '@opentelemetry/api'
 import {
   AggregationTemporality,
   DataPointType,
@@ -26,42 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import type { MiddlewareHandler } from 'hono'
 import { sessionTelemetry, type SessionTelemetry } from 'typed-sessions/otel'
-
-/**
- * The active context per async call chain, as `@opentelemetry/context-async-hooks` keeps it (not
- * installed here): what makes a span started in a store call a child of the request's span.
- */
-class AsyncLocalContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>()
-
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT
-  }
-
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    active: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(active, () => fn.apply(thisArg, args))
-  }
-
-  bind<T>(active: Context, target: T): T {
-    if (typeof target !== 'function') return target
-    const fn = target as (...args: unknown[]) => unknown
-    return ((...args: unknown[]) => this.with(active, fn, undefined, ...args)) as T
-  }
-
-  enable(): this {
-    return this
-  }
-
-  disable(): this {
-    this.#storage.disable()
-    return this
-  }
-}
+import { AsyncLocalContextManager } from './otel-context.js'
 
 let contextManagerSet = false
 
@@ -187,8 +142,8 @@ export function parentOf(span: ReadableSpan): string | undefined {
 }
 
 /** A span's duration in milliseconds. */
-export function durationMs(span: ReadableSpan | Span): number {
-  const [seconds, nanos] = (span as ReadableSpan).duration
+export function durationMs(span: ReadableSpan): number {
+  const [seconds, nanos] = span.duration
   return seconds * 1000 + nanos / 1e6
 }
 
