@@ -45,7 +45,8 @@ interface Traced {
 
 /**
  * `store` behind a proxy whose store calls each get a span (a child of the active one, and the
- * active one during the call, so a driver's own instrumentation nests under it) and a
+ * active one during the call, so a driver's own instrumentation nests under it; an in-process
+ * store's calls run nothing that could) and a
  * `db.client.operation.duration` measurement. Everything else is the store's own: its other
  * methods and getters run on the store itself, and `instanceof` sees its class.
  */
@@ -64,22 +65,28 @@ export function instrumentedStore<T extends SessionStore>(
     const name = options.collection === undefined ? operation : `${operation} ${options.collection}`
     traced[operation] = { name, attributes: { ...base, [DB_OPERATION_NAME]: operation } }
   }
+  const compareAndSet = { ...traced.save.attributes, [STORE_COMPARE_AND_SET]: true }
+  // Nothing runs under an in-process store's call that could trace itself: no context for it.
+  const nests = store.inProcess !== true
 
   function observe<R>(
     operation: 'create' | 'load' | 'save' | 'delete' | 'deleteExpired',
     run: () => Promise<R>,
-    extra?: Attributes,
+    spanAttributes: Attributes | undefined,
     describe?: (result: R, span: Span) => void
   ): Promise<R> {
     const { name, attributes } = traced[operation]
     const started = performance.now()
-    const spanAttributes = extra === undefined ? attributes : { ...attributes, ...extra }
-    const span = tracer.startSpan(name, { kind, attributes: spanAttributes, startTime: started })
+    const span = tracer.startSpan(name, {
+      kind,
+      attributes: spanAttributes ?? attributes,
+      startTime: started,
+    })
     const call = calls.start(operation, started, span, attributes)
     let pending: Promise<R>
     try {
       // Only a recording span is worth a context of its own (it allocates one per call).
-      const active = span.isRecording() ? trace.setSpan(context.active(), span) : undefined
+      const active = nests && span.isRecording() ? trace.setSpan(context.active(), span) : undefined
       pending = Promise.resolve(active === undefined ? run() : context.with(active, run))
     } catch (error) {
       pending = Promise.reject(error)
@@ -107,12 +114,13 @@ export function instrumentedStore<T extends SessionStore>(
       observe(
         'save',
         () => call(store, 'save', args),
-        args[1] === undefined ? undefined : COMPARE_AND_SET,
+        args[1] === undefined ? undefined : compareAndSet,
         applied
       ),
     delete: (...args: Parameters<SessionStore['delete']>) =>
-      observe('delete', () => call(store, 'delete', args)),
-    deleteExpired: () => observe('deleteExpired', () => call(store, 'deleteExpired', [])),
+      observe('delete', () => call(store, 'delete', args), undefined),
+    deleteExpired: () =>
+      observe('deleteExpired', () => call(store, 'deleteExpired', []), undefined),
     scan: (...args: Parameters<NonNullable<SessionStore['scan']>>) =>
       scanned(store, tracer, kind, traced.scan, calls, args),
   }
@@ -131,8 +139,6 @@ export function instrumentedStore<T extends SessionStore>(
     },
   })
 }
-
-const COMPARE_AND_SET: Attributes = { [STORE_COMPARE_AND_SET]: true }
 
 /** Calls the store's current `method` on the store, as the engine would have. */
 function call<R>(store: SessionStore, method: Operation, args: unknown[]): Promise<R> {

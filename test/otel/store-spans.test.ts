@@ -107,6 +107,34 @@ describe('the spans of store calls', () => {
   })
 })
 
+describe('a driver traced by its own instrumentation', () => {
+  it('has its spans nested under the store call that made them', async () => {
+    const recorder = new TelemetryRecorder()
+    const inner = new MemoryStore()
+    // As an instrumented driver (pg, ioredis) would: a span of its own for each query it sends.
+    const query = <T>(name: string, run: () => Promise<T>) => {
+      const span = recorder.tracer.startSpan(name)
+      return run().finally(() => span.end())
+    }
+    const driven: SessionStore = {
+      create: (record) => query('INSERT', () => inner.create(record)),
+      load: (key) => query('SELECT', () => inner.load(key)),
+      save: (record, expected) => query('UPDATE', () => inner.save(record, expected)),
+      delete: (key) => query('DELETE', () => inner.delete(key)),
+    }
+    const jar = new CookieJar(tracedCounterApp(recorder, driven))
+    await jar.fetch('/increment', { method: 'POST' })
+    await jar.fetch('/increment', { method: 'POST' })
+    for (const [call, queryName] of [
+      ['create', 'INSERT'],
+      ['load', 'SELECT'],
+      ['save', 'UPDATE'],
+    ] as const) {
+      expect(parentOf(recorder.only(queryName))).toBe(recorder.only(call).spanContext().spanId)
+    }
+  })
+})
+
 describe('a store call that fails', () => {
   it('ends its span as an error with error.type and the exception, and the request gets 503', async () => {
     const recorder = new TelemetryRecorder()
