@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Expiry, MemoryStore, recordKeyOf, startExpiredDeletion } from 'typed-sessions'
 import { CookieJar } from '../helpers/http.js'
 import { TelemetryRecorder } from '../helpers/otel.js'
@@ -7,6 +7,11 @@ import { idOfCookie, rewriteRecordOfCookie } from '../helpers/stores.js'
 
 // typed-sessions/otel: the counters and histograms of the sessions' lifecycle, through a real
 // Hono app, and that none of what is recorded names a session.
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+  vi.restoreAllMocks()
+})
 
 describe('the lifecycle counters', () => {
   it('count new sessions, logins (not as new sessions) and logouts', async () => {
@@ -72,6 +77,26 @@ describe('the lifecycle counters', () => {
         value: 1,
       }),
     ])
+  })
+})
+
+describe('stored data that does not fit the schema', () => {
+  it('is counted as invalid with the decision, in place of the development warning', async () => {
+    vi.stubEnv('NODE_ENV', 'development')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const recorder = new TelemetryRecorder()
+    const store = new MemoryStore()
+    const jar = new CookieJar(tracedCounterApp(recorder, store))
+    await jar.fetch('/increment', { method: 'POST' })
+    await rewriteRecordOfCookie(store, jar.cookies.get('id')!, { data: { counter: 'three' } })
+    expect(await (await jar.fetch('/read')).json()).toBe(0) // dropped: read as the default
+    expect(await recorder.points('typed_sessions.invalid')).toEqual([
+      expect.objectContaining({
+        attributes: { 'typed_sessions.invalid_reason': 'value', 'typed_sessions.decision': 'drop' },
+        value: 1,
+      }),
+    ])
+    expect(warn).not.toHaveBeenCalled()
   })
 })
 
