@@ -29,6 +29,22 @@ describe('the lifecycle counters', () => {
     ])
   })
 
+  it('count a revocation apart from a logout', async () => {
+    // Nothing in a request revokes yet (sessions per user will): the event as it will come.
+    const recorder = new TelemetryRecorder()
+    recorder.telemetry.on.flushed!({ type: 'flushed', recordKey: 'k', at: 0, reason: 'revoked' })
+    expect(
+      await recorder.count('typed_sessions.session.ended', {
+        'typed_sessions.end_reason': 'revoked',
+      })
+    ).toBe(1)
+    expect(
+      await recorder.count('typed_sessions.session.ended', {
+        'typed_sessions.end_reason': 'logout',
+      })
+    ).toBe(0)
+  })
+
   it('count sessions ended by time, by how: on load, by absoluteTimeout, by deleteExpired', async () => {
     const recorder = new TelemetryRecorder()
     const clock = { now: Date.now() }
