@@ -2,7 +2,11 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 // The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/) import Hono, only
-// src/core/crypto.ts imports noble.
+// src/core/crypto.ts imports noble, only src/otel/ imports OpenTelemetry.
+const noOtel = {
+  group: ['@opentelemetry/*'],
+  message: 'Only src/otel/ imports OpenTelemetry (an optional peer).',
+}
 const noHono = { group: ['hono', 'hono/*'], message: 'Only src/hono/ imports Hono.' }
 const noNoble = {
   group: ['@noble/*'],
@@ -26,10 +30,11 @@ export default tseslint.config(
   },
   restrictImports(
     ['src/**/*.ts'],
-    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**'],
-    [noHono, noNoble]
+    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**', 'src/otel/**'],
+    [noHono, noNoble, noOtel]
   ),
-  restrictImports(['src/auth/**/*.ts'], [], [noNoble]),
-  restrictImports(['src/core/crypto.ts'], [], [noHono]),
-  restrictImports(['src/hono/**/*.ts'], [], [noNoble])
+  restrictImports(['src/auth/**/*.ts'], [], [noNoble, noOtel]),
+  restrictImports(['src/core/crypto.ts'], [], [noHono, noOtel]),
+  restrictImports(['src/hono/**/*.ts'], [], [noNoble, noOtel]),
+  restrictImports(['src/otel/**/*.ts'], [], [noHono, noNoble])
 )

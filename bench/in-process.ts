@@ -17,7 +17,9 @@ import { Session as Inspector } from 'node:inspector/promises'
 import { Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { buildBareApp, buildEmptyMiddlewareApp, buildPlainCookieApp } from './apps/baselines.js'
+import { buildOtelMemoryApp } from './apps/otel.js'
 import { buildFullMemoryApp, buildRoomyMemoryApp, countingHandlers } from './apps/ours.js'
+import type { FetchApp } from './variants.js'
 
 const ROUNDS = 25
 const PER_ROUND = 4000
@@ -39,10 +41,19 @@ const full = await buildFullMemoryApp(SECRET)
 const handlers = countingHandlers()
 const withEvents = await buildFullMemoryApp(SECRET, handlers.on)
 const roomy = buildRoomyMemoryApp(SECRET)
-const primed = await full.fetch!(new Request('http://localhost/prime'))
-const cookie = primed.headers.get('set-cookie')!.split(';')[0]!
-const primedWithEvents = await withEvents.fetch!(new Request('http://localhost/prime'))
-const eventsCookie = primedWithEvents.headers.get('set-cookie')!.split(';')[0]!
+const otelOff = await buildOtelMemoryApp(SECRET, false)
+const otelOn = await buildOtelMemoryApp(SECRET, true)
+
+/** The cookie of a returning visitor of `app`, whose session `/prime` stores. */
+async function primedCookie(app: FetchApp): Promise<string> {
+  const primed = await app.fetch!(new Request('http://localhost/prime'))
+  return primed.headers.get('set-cookie')!.split(';')[0]!
+}
+
+const cookie = await primedCookie(full)
+const eventsCookie = await primedCookie(withEvents)
+const otelOffCookie = await primedCookie(otelOff)
+const otelOnCookie = await primedCookie(otelOn)
 const cases: Case[] = [
   { label: 'bare Hono', fetch: buildBareApp().fetch, path: '/' },
   { label: 'Hono + one empty async middleware', fetch: buildEmptyMiddlewareApp().fetch, path: '/' },
@@ -70,6 +81,23 @@ const cases: Case[] = [
   {
     label: 'ours counter, new visitor (store full), all 9 event handlers set',
     fetch: withEvents.fetch!,
+    path: '/',
+  },
+  {
+    label: 'ours counter, returning visitor, typed-sessions/otel, no SDK started (API no-ops)',
+    fetch: otelOff.fetch!,
+    path: '/',
+    cookie: otelOffCookie,
+  },
+  {
+    label: 'ours counter, returning visitor, typed-sessions/otel, SDK recording every span',
+    fetch: otelOn.fetch!,
+    path: '/',
+    cookie: otelOnCookie,
+  },
+  {
+    label: 'ours counter, new visitor (store full), typed-sessions/otel, SDK recording every span',
+    fetch: otelOn.fetch!,
     path: '/',
   },
 ]

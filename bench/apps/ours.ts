@@ -60,12 +60,17 @@ function counterApp(
 
 /**
  * The counter on the default MemoryStore, filled to its bound by first visits before the load,
- * so that every new visitor's session evicts one: the steady state of a busy server.
+ * so that every new visitor's session evicts one: the steady state of a busy server. `wrap`
+ * puts a wrapper around the store (telemetry's `instrument`).
  */
-export async function buildFullMemoryApp(secret: string, on?: SessionEvents): Promise<FetchApp> {
+export async function buildFullMemoryApp(
+  secret: string,
+  on?: SessionEvents,
+  wrap: (store: MemoryStore) => SessionStore = (store) => store
+): Promise<FetchApp> {
   const app = counterApp(
     secret,
-    new MemoryStore({ maxSessions: MAX_SESSIONS }),
+    wrap(new MemoryStore({ maxSessions: MAX_SESSIONS })),
     undefined,
     false,
     on
