@@ -1,8 +1,8 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-// The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/) import Hono, only
-// src/core/crypto.ts imports noble.
+// The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/, the apps the test
+// kit's suites run in src/testing/) import Hono, only src/core/crypto.ts imports noble.
 const noHono = { group: ['hono', 'hono/*'], message: 'Only src/hono/ imports Hono.' }
 const noNoble = {
   group: ['@noble/*'],
@@ -26,10 +26,10 @@ export default tseslint.config(
   },
   restrictImports(
     ['src/**/*.ts'],
-    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**'],
+    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**', 'src/testing/**'],
     [noHono, noNoble]
   ),
-  restrictImports(['src/auth/**/*.ts'], [], [noNoble]),
+  restrictImports(['src/auth/**/*.ts', 'src/testing/**/*.ts'], [], [noNoble]),
   restrictImports(['src/core/crypto.ts'], [], [noHono]),
   restrictImports(['src/hono/**/*.ts'], [], [noNoble])
 )

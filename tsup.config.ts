@@ -6,6 +6,7 @@ export default defineConfig({
     'hono/index': 'src/hono/index.ts',
     'auth/index': 'src/auth/index.ts',
     'fetch/index': 'src/web/fetch.ts',
+    'testing/index': 'src/testing/index.ts',
     'cli/main': 'src/cli/main.ts',
     sqlite: 'src/stores/sqlite-store.ts',
     redis: 'src/stores/redis-store.ts',
