@@ -11,3 +11,13 @@ export { describeConcurrency } from './concurrency-suite.js'
 export type { ConcurrencyOptions } from './concurrency-suite.js'
 export { describePerUserConcurrency } from './per-user-concurrency-suite.js'
 export type { PerUserConcurrencyOptions } from './per-user-concurrency-suite.js'
+export { seedLogin, seedSession } from './seed-session.js'
+export type {
+  LoginAuth,
+  SeedData,
+  SeededSession,
+  SeedLoginOptions,
+  SeedOptions,
+  SeedSessionOptions,
+  SessionOpener,
+} from './seed-session.js'
