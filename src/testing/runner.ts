@@ -11,13 +11,23 @@ interface SkippableContext {
   skip?: (note?: string) => void
 }
 
+/** Skips the running test, saying why; the body returns right after calling it. */
+export type Skip = (note: string) => void
+
 /**
- * Skips the running test, saying why, where the runner can at run time: vitest's
- * `context.skip(note)` ends the test there. A runner without one (Bun passes a `done` callback)
- * logs the note, and the test, which returns right after, is reported as passed.
+ * A test body that can skip itself at run time, saying why: vitest's `context.skip(note)` ends
+ * the test there. A runner without one (Bun) logs the note, and the test, which returns right
+ * after, is reported as passed.
  */
-export function skipTest(context: unknown, note: string): void {
-  const skip = (context as SkippableContext | undefined)?.skip
-  if (typeof skip === 'function') return skip.call(context, note)
-  console.info(`skipped: ${note}`)
+export function skippable(
+  body: (skip: Skip) => Promise<void>
+): (...args: unknown[]) => Promise<void> {
+  // Rest parameters, so the function declares none: Bun reads a declared parameter as a `done`
+  // callback and waits for it, where vitest passes the test's context.
+  return (...args) =>
+    body((note) => {
+      const skip = (args[0] as SkippableContext | undefined)?.skip
+      if (typeof skip === 'function') return skip.call(args[0], note)
+      console.info(`skipped: ${note}`)
+    })
 }
