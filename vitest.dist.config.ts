@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: [
       'test/runtimes/node.test.ts',
+      'test/runtimes/testing-kit.test.ts',
       'examples/bun.test.ts',
       'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',
