@@ -107,6 +107,8 @@ describe('typed-sessions/testing from the built package, in a project outside th
     expect(good.fail, good.output).toBe(0)
     expect(good.code, good.output).toBe(0)
     expect(good.pass).toBeGreaterThan(30)
+    // Bun cannot skip a running test: a case for a method the store lacks says so, and passes.
+    expect(good.output).toContain('skipped: the store has no owner index (listOwner)')
     const lax = await bunTestIn(await projectWith('lax-map-store.test.ts'))
     expect(lax.code).not.toBe(0)
     expect(lax.output).toMatch(/\(fail\) .*save with a stale version returns false/)
