@@ -216,7 +216,11 @@ export function describePerUserConcurrency(
 
       it(`20 concurrent logins of one user with limit 3 and '${whenFull}' leave at most 3 live sessions`, async () => {
         const { statuses, live, newest } = await twentyLogins(true)
-        expect(statuses.filter((status) => status === 200).length).toBe(live.length)
+        const admitted = statuses.filter((status) => status === 200).length
+        // 'refuse' ends no other session. 'end-oldest' may: a login that listed itself among the
+        // newest three before newer ones were saved answers 200, and a newer login ends it.
+        if (whenFull === 'refuse') expect(admitted).toBe(live.length)
+        else expect(admitted).toBeGreaterThanOrEqual(live.length)
         // With 'end-oldest' the newest three (by login time, then record key) survive; 'refuse'
         // may refuse more than needed when all save before any lists, never admit a fourth.
         if (whenFull === 'end-oldest') {
