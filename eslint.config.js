@@ -1,8 +1,9 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-// The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/) import Hono, only
-// src/core/crypto.ts imports noble, only src/otel/ imports OpenTelemetry.
+// The layers of DESIGN.md §1: only src/hono/ (and the Hono helpers of src/auth/, the apps the test
+// kit's suites run in src/testing/) import Hono, only src/core/crypto.ts imports noble, only
+// src/otel/ imports OpenTelemetry.
 const noOtel = {
   group: ['@opentelemetry/*'],
   message: 'Only src/otel/ imports OpenTelemetry (an optional peer).',
@@ -30,10 +31,10 @@ export default tseslint.config(
   },
   restrictImports(
     ['src/**/*.ts'],
-    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**', 'src/otel/**'],
+    ['src/core/crypto.ts', 'src/hono/**', 'src/auth/**', 'src/testing/**', 'src/otel/**'],
     [noHono, noNoble, noOtel]
   ),
-  restrictImports(['src/auth/**/*.ts'], [], [noNoble, noOtel]),
+  restrictImports(['src/auth/**/*.ts', 'src/testing/**/*.ts'], [], [noNoble, noOtel]),
   restrictImports(['src/core/crypto.ts'], [], [noHono, noOtel]),
   restrictImports(['src/hono/**/*.ts'], [], [noNoble, noOtel]),
   restrictImports(['src/otel/**/*.ts'], [], [noHono, noNoble])

@@ -7,6 +7,7 @@ export default defineConfig({
     'auth/index': 'src/auth/index.ts',
     'fetch/index': 'src/web/fetch.ts',
     'otel/index': 'src/otel/index.ts',
+    'testing/index': 'src/testing/index.ts',
     'cli/main': 'src/cli/main.ts',
     sqlite: 'src/stores/sqlite-store.ts',
     redis: 'src/stores/redis-store.ts',

@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^typed-sessions\/auth$/, replacement: src('auth/index.ts') },
       { find: /^typed-sessions\/fetch$/, replacement: src('web/fetch.ts') },
       { find: /^typed-sessions\/otel$/, replacement: src('otel/index.ts') },
+      { find: /^typed-sessions\/testing$/, replacement: src('testing/index.ts') },
       { find: /^typed-sessions\/sqlite$/, replacement: src('stores/sqlite-store.ts') },
       { find: /^typed-sessions\/redis$/, replacement: src('stores/redis-store.ts') },
       { find: /^typed-sessions\/postgres$/, replacement: src('stores/postgres-store.ts') },

@@ -9,6 +9,7 @@ export default defineConfig({
     include: [
       'test/runtimes/node.test.ts',
       'test/runtimes/node-otel.test.ts',
+      'test/runtimes/testing-kit.test.ts',
       'examples/bun.test.ts',
       'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',

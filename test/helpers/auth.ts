@@ -1,16 +1,10 @@
 import { createAuth } from 'typed-sessions/auth'
 import { loginSession } from '../../schemas/login-session.js'
+import type { TestUser } from '../../src/testing/per-user-app.js'
 
 export { loginSession }
-
-/** A user of the test directory. */
-export interface TestUser {
-  id: string
-  name: string
-  version: number
-  disabled: boolean
-  role: 'admin' | 'member'
-}
+// The user of the per-user suite's directory (src/testing/).
+export type { TestUser } from '../../src/testing/per-user-app.js'
 
 /**
  * A user directory and `createAuth` over it; `loads` counts the calls of `loadUser`, and

@@ -1,5 +1,10 @@
 import { MemoryStore, recordKeyOf } from 'typed-sessions'
 import type { SessionRecord, SessionStore } from 'typed-sessions'
+import { idOfCookie } from '../../src/testing/cookie-jar.js'
+
+// Shared with the suites of the package (src/testing/).
+export { idOfCookie } from '../../src/testing/cookie-jar.js'
+export { deferred } from '../../src/testing/gate.js'
 
 /** The four calls of the store contract that the engine makes. */
 export type StoreOperation = 'create' | 'load' | 'save' | 'delete'
@@ -81,11 +86,6 @@ export class TestStore implements SessionStore {
   }
 }
 
-/** The session id inside a signed cookie value (`${id}.${tag}`). */
-export function idOfCookie(value: string): string {
-  return value.slice(0, value.indexOf('.'))
-}
-
 /** The record a signed cookie value points to, read from `store` (a `TestStore` is not counted). */
 export function recordOfCookie(
   store: SessionStore,
@@ -105,11 +105,4 @@ export async function rewriteRecordOfCookie(
   if (current === undefined) throw new Error(`no record for cookie ${value}`)
   const target = store instanceof TestStore ? store.inner : store
   await target.save({ ...current, ...changes, key: current.key })
-}
-
-/** A promise with its resolve function, to hold handlers at a point in concurrency tests. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => (resolve = r))
-  return { promise, resolve }
 }

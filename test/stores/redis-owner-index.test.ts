@@ -198,9 +198,13 @@ describe.skipIf(ownSkip !== undefined)('RedisStore owner index on a server of it
   })
   describeOwnerIndexCases({
     store: () => store,
+    underTest: () => ({
+      store,
+      ownerIndexEntries: redisOwnerIndexEntries(client, () => prefix),
+      readCost: redisReadCost(() => client),
+    }),
     key: (suffix) => `${prefix}${suffix}`,
-    ownerIndexEntries: () => redisOwnerIndexEntries(client, () => prefix),
-    readCost: () => redisReadCost(() => client),
-    makeRecord,
+    prefix: () => prefix,
+    options: {},
   })
 })
