@@ -19,6 +19,8 @@ export interface StoredFields {
   expiry: unknown
   /** Absent, `null` or a string. */
   token: unknown
+  /** Absent, `null` or a string (`SessionRecord.owner`), for stores that keep an owner index. */
+  owner?: unknown
 }
 
 /** Why a stored field does not fit, thrown inside `decodeRecord` and kept as the `cause`. */
@@ -89,6 +91,10 @@ export function decodeRecord(key: string, fields: StoredFields): SessionRecord {
     if (typeof fields.token === 'string') record.token = fields.token
     else if (fields.token !== undefined && fields.token !== null) {
       throw new UndecodableField('token is not a string')
+    }
+    if (typeof fields.owner === 'string') record.owner = fields.owner
+    else if (fields.owner !== undefined && fields.owner !== null) {
+      throw new UndecodableField('owner is not a string')
     }
     return record
   } catch (cause) {
