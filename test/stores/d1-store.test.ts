@@ -5,14 +5,42 @@ import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { expectOutOfRangeRowsInvalid } from '../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
+import type { D1DatabaseBinding } from '../../src/stores/cloudflare/index.js'
+
+/** Runs a query on the local D1 database, for the hooks. */
+const query = async (sql: string, params: readonly unknown[]) =>
+  (
+    await bindings.db
+      .prepare(sql)
+      .bind(...params)
+      .all()
+  ).results as Record<string, unknown>[]
+
+/** The local D1 database, the statements bound on it recorded in `log`. */
+function loggedD1(log: StatementLog): D1DatabaseBinding {
+  return {
+    prepare: (sql) => {
+      const statement = bindings.db.prepare(sql)
+      return {
+        bind: (...values) => (log.sent(sql, values), statement.bind(...values)),
+        first: () => statement.first(),
+        run: () => statement.run(),
+        all: () => statement.all(),
+      }
+    },
+  }
+}
 
 describeStoreConformance(
   'D1Store (workerd, local D1)',
   async () => {
-    const store = new D1Store(bindings.db, { tableName: uniqueTableName('sessions') })
+    const tableName = uniqueTableName('sessions')
+    const log = new StatementLog()
+    const store = new D1Store(loggedD1(log), { tableName })
     await store.migrate()
-    return { store }
+    return { store, ...sqliteOwnerIndexHooks(tableName, query, log) }
   },
   { isolated: true }
 )

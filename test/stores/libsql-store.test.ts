@@ -5,11 +5,12 @@ import { pathToFileURL } from 'node:url'
 import { createClient, type Client, type Config } from '@libsql/client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { LibsqlStore, type LibsqlClient } from '../../src/stores/libsql-store.js'
+import { LibsqlStore, type LibsqlClient, type LibsqlValue } from '../../src/stores/libsql-store.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
+import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'typed-sessions-libsql-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -26,9 +27,20 @@ async function setup(): Promise<StoreUnderTest & { client: Client; store: Libsql
   const client = newClient({ concurrency: 1 })
   await client.execute('PRAGMA journal_mode = WAL')
   await client.execute('PRAGMA synchronous = NORMAL')
-  const store = new LibsqlStore(client)
+  const log = new StatementLog()
+  const logged: LibsqlClient = {
+    execute: (statement) => (log.sent(statement.sql, statement.args), client.execute(statement)),
+  }
+  const store = new LibsqlStore(logged)
   await store.migrate()
-  return { client, store, cleanup: async () => client.close() }
+  const query = async (sql: string, args: readonly unknown[]) =>
+    Array.from((await client.execute({ sql, args: args as LibsqlValue[] })).rows)
+  return {
+    client,
+    store,
+    ...sqliteOwnerIndexHooks('sessions', query, log),
+    cleanup: async () => client.close(),
+  }
 }
 
 /** The `SessionError` code `promise` rejects with. */
@@ -89,7 +101,7 @@ describe('LibsqlStore options', () => {
 })
 
 describe('LibsqlStore migrate', () => {
-  it('creates exactly the table and index of schemas/libsql.sql, and is harmless twice', async () => {
+  it('creates exactly the table and indexes of schemas/libsql.sql, and is harmless twice', async () => {
     const { client: migrated, store } = await setup()
     const fromFile = newClient()
     await fromFile.executeMultiple(
@@ -98,14 +110,24 @@ describe('LibsqlStore migrate', () => {
     const schemaOf = async (client: Client) =>
       (
         await client.execute(
-          "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+          "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
         )
-      ).rows.map((row) => ({ ...row }))
+      ).rows.map((row) => ({
+        name: row['name'],
+        type: row['type'],
+        tbl_name: row['tbl_name'],
+        sql: String(row['sql']).replace(/\s+/g, ' '),
+      }))
     const columnsOf = async (client: Client) =>
       (await client.execute('PRAGMA table_info("sessions")')).rows.map((row) => ({ ...row }))
     expect(await schemaOf(migrated)).toStrictEqual(await schemaOf(fromFile))
     expect(await columnsOf(migrated)).toStrictEqual(await columnsOf(fromFile))
     expect((await columnsOf(migrated)).map((column) => column['name'])).toContain('token')
+    expect((await schemaOf(migrated)).map((entry) => entry.name)).toStrictEqual([
+      'sessions',
+      'sessions_expires_at',
+      'sessions_owner',
+    ])
 
     const record = makeRecord('k')
     await store.create(record)
@@ -197,7 +219,6 @@ describe('LibsqlStore round trips', () => {
         statements.push(statement.sql.trim().split(/\s/)[0] ?? '')
         return client.execute(statement)
       },
-      executeMultiple: (sql) => client.executeMultiple(sql),
     }
     const { perRequest, counter } = await backendCallsPerReturningRequest(
       new LibsqlStore(counting),

@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises'
 import mysql from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { MySqlStore } from 'typed-sessions/mysql'
+import { MySqlStore, type MySqlPool } from 'typed-sessions/mysql'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { services, skipReasonFor } from '../helpers/services.js'
+import { StatementLog } from '../helpers/sql-read-cost.js'
+import { loggedMySqlPool, mySqlOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 const pool = mysql.createPool({ uri: services.mysql, connectionLimit: 10 })
 const skipReason = await skipReasonFor('MySQL/MariaDB', services.mysql, () =>
@@ -16,10 +18,13 @@ const base = `sessions_test_${crypto.randomUUID().slice(0, 8)}`
 let tables = 0
 const created = new Set<string>()
 
-/** A fresh table of this file run, migrated by a store; dropped by `drop` or in afterAll. */
-async function freshStore(options: { deleteBatchSize?: number } = {}) {
+/**
+ * A fresh table of this file run, migrated by a store over `over` (the file's pool by default);
+ * dropped by `drop` or in afterAll.
+ */
+async function freshStore(options: { deleteBatchSize?: number } = {}, over: MySqlPool = pool) {
   const tableName = `${base}_${++tables}`
-  const store = new MySqlStore(pool, { tableName, ...options })
+  const store = new MySqlStore(over, { tableName, ...options })
   created.add(tableName)
   await store.migrate()
   return { store, tableName }
@@ -41,8 +46,13 @@ afterAll(async () => {
 describeStoreConformance(
   'MySqlStore',
   async () => {
-    const { store, tableName } = await freshStore()
-    return { store, cleanup: () => drop(tableName) }
+    const log = new StatementLog()
+    const { store, tableName } = await freshStore({}, loggedMySqlPool(pool, log))
+    return {
+      store,
+      ...mySqlOwnerIndexHooks(pool, tableName, log),
+      cleanup: () => drop(tableName),
+    }
   },
   {
     // Spread: the helper's skipReason is optional without `| undefined`.

@@ -5,6 +5,8 @@ import { isSessionError } from '../../src/core/errors.js'
 import { PostgresStore } from '../../src/stores/postgres-store.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { StatementLog } from '../helpers/sql-read-cost.js'
+import { loggedPostgresPool, postgresOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 /**
  * Every pool this file opens, ended in afterAll. Commits skip the WAL flush: the 10,000-record scan
@@ -41,9 +43,11 @@ afterAll(async () => {
 describeStoreConformance(
   'PostgresStore',
   async () => {
-    const store = new PostgresStore(pool, { schemaName, tableName: `conformance_${++tables}` })
+    const tableName = `conformance_${++tables}`
+    const log = new StatementLog()
+    const store = new PostgresStore(loggedPostgresPool(pool, log), { schemaName, tableName })
     await store.migrate()
-    return { store }
+    return { store, ...postgresOwnerIndexHooks(pool, `"${schemaName}"."${tableName}"`, log) }
   },
   {
     skipReason,
@@ -181,9 +185,11 @@ describe.skipIf(skipReason !== undefined)('PostgresStore options and DDL', () =>
         'schema_version',
         'expiry',
         'token',
+        'owner',
       ])
       expect(expected.indexes.map((index) => index.indexname)).toStrictEqual([
         'sessions_expires_at_idx',
+        'sessions_owner_idx',
         'sessions_pkey',
       ])
       expect(await structureOf(migrated)).toStrictEqual(expected)

@@ -5,6 +5,11 @@ import { isSessionError } from '../../src/core/errors.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import type { SqliteDatabase } from '../../src/stores/sqlite-store.js'
 import { sqliteFiles } from '../helpers/sqlite-files.js'
+import {
+  StatementLog,
+  loggedSqliteDatabase,
+  sqliteOwnerIndexHooks,
+} from '../helpers/sql-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 
 const { openDatabase, migratedStore, remove } = sqliteFiles()
@@ -23,8 +28,17 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unk
 describeStoreConformance(
   'SqliteStore',
   async () => {
-    const { db, store } = await migratedStore()
-    return { store, cleanup: async () => void db.close() }
+    const db = openDatabase()
+    const log = new StatementLog()
+    const store = new SqliteStore(loggedSqliteDatabase(db, log))
+    await store.migrate()
+    const query = async (sql: string, params: readonly unknown[]) =>
+      db.prepare(sql).all(...params) as Record<string, unknown>[]
+    return {
+      store,
+      ...sqliteOwnerIndexHooks('sessions', query, log),
+      cleanup: async () => void db.close(),
+    }
   },
   {
     isolated: true,
@@ -95,8 +109,8 @@ describe('SqliteStore options', () => {
     const afterFirstUse = prepares
     for (let i = 0; i < 20; i++) await use(`k${i}`)
     expect(prepares).toBe(afterFirstUse)
-    // The eight statements, and migrate's check for the token column.
-    expect(afterFirstUse).toBeLessThanOrEqual(9)
+    // The nine statements, and migrate's check for missing columns.
+    expect(afterFirstUse).toBeLessThanOrEqual(10)
     db.close()
   })
 
@@ -131,15 +145,22 @@ function schemaOf(db: Database.Database, table: string) {
 }
 
 describe('SqliteStore migrate', () => {
-  it('creates exactly the table and index of schemas/sqlite.sql', async () => {
+  it('creates exactly the table and indexes of schemas/sqlite.sql', async () => {
     const { db: migrated } = await migratedStore()
     const fromFile = openDatabase()
     fromFile.exec(readFileSync(new URL('../../schemas/sqlite.sql', import.meta.url), 'utf8'))
 
     const expected = schemaOf(fromFile, 'sessions')
-    expect(expected.columns).toHaveLength(8)
+    expect(expected.columns).toHaveLength(9)
     expect(expected.indexes.map((index) => index.columns)).toContainEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'expires_at', key: 1 })])
+    )
+    expect(expected.indexes).toContainEqual(
+      expect.objectContaining({
+        name: 'sessions_owner',
+        partial: 1,
+        columns: expect.arrayContaining([expect.objectContaining({ name: 'owner', key: 1 })]),
+      })
     )
     expect(schemaOf(migrated, 'sessions')).toStrictEqual(expected)
     migrated.close()
