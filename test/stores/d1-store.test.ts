@@ -6,6 +6,18 @@ import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { expectOutOfRangeRowsInvalid } from '../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
+import {
+  COLUMNS_BEFORE_OWNER,
+  expectUpgradedKeepingSessions,
+  sqliteTableBeforeOwner,
+  valuesBeforeOwner,
+  writeSessionsBefore,
+} from '../helpers/tables-before-owner.js'
+import type { SessionRecord } from '../../src/core/store.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
 import type { D1DatabaseBinding } from '../../src/stores/cloudflare/index.js'
 
@@ -33,17 +45,16 @@ function loggedD1(log: StatementLog): D1DatabaseBinding {
   }
 }
 
-describeStoreConformance(
-  'D1Store (workerd, local D1)',
-  async () => {
-    const tableName = uniqueTableName('sessions')
-    const log = new StatementLog()
-    const store = new D1Store(loggedD1(log), { tableName })
-    await store.migrate()
-    return { store, ...sqliteOwnerIndexHooks(tableName, query, log) }
-  },
-  { isolated: true }
-)
+/** A store on a new table, its statements logged, with the owner-index hooks. */
+async function storeWithHooks() {
+  const tableName = uniqueTableName('sessions')
+  const log = new StatementLog()
+  const store = new D1Store(loggedD1(log), { tableName })
+  await store.migrate()
+  return { store, log, ...sqliteOwnerIndexHooks(tableName, query, log) }
+}
+
+describeStoreConformance('D1Store (workerd, local D1)', storeWithHooks, { isolated: true })
 
 describe('D1Store', () => {
   it('migrate is idempotent and creates the table with its expiry index', async () => {
@@ -61,6 +72,34 @@ describe('D1Store', () => {
   it('before migrate, every call fails with CONFIG that says to run it; after it, it works', async () => {
     const store = new D1Store(bindings.db, { tableName: uniqueTableName('missing') })
     await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
+
+    const tableName = uniqueTableName('lacking')
+    for (const sql of sqliteTableBeforeOwner(tableName)) await bindings.db.prepare(sql).run()
+    const old = new D1Store(bindings.db, { tableName })
+    await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
+  })
+
+  it('migrate upgrades a table of the previous release (without owner), keeping its sessions', async () => {
+    const tableName = uniqueTableName('previous')
+    for (const sql of sqliteTableBeforeOwner(tableName)) await bindings.db.prepare(sql).run()
+    const insert = `INSERT INTO "${tableName}" (${COLUMNS_BEFORE_OWNER}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+    const writeAsBefore = (record: SessionRecord) =>
+      bindings.db
+        .prepare(insert)
+        .bind(...valuesBeforeOwner(record))
+        .run()
+    await writeSessionsBefore(writeAsBefore)
+    await expectUpgradedKeepingSessions(new D1Store(bindings.db, { tableName }), writeAsBefore)
+    const { results } = await bindings.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name"
+      )
+      .bind(tableName)
+      .all()
+    expect(results).toStrictEqual([
+      { name: `${tableName}_expires_at` },
+      { name: `${tableName}_owner` },
+    ])
   })
 
   it('a row whose data is not JSON loads as INVALID_STORED_DATA, not an outage', async () => {
@@ -79,6 +118,16 @@ describe('D1Store', () => {
     const store = new D1Store(bindings.db, { tableName })
     await store.migrate()
     await expectOutOfRangeRowsInvalid(store, tableName, (sql) => bindings.db.prepare(sql).run())
+  })
+
+  it('deleteExpired deletes bound rows 1000 per statement, and their owner index entries', async () => {
+    const { store, ...probe } = await storeWithHooks()
+    await expectBoundRowsSweptInBatches(store, probe, 1000)
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
   })
 
   it('refuses a table name that is not a plain identifier, and a non-binding', () => {

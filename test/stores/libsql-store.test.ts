@@ -10,6 +10,11 @@ import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectScanReturnsOwners,
+  type SweepProbe,
+} from '../helpers/sql-owner-rows.js'
 import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'typed-sessions-libsql-'))
@@ -21,7 +26,9 @@ const newClient = (config: Partial<Config> = {}): Client =>
   createClient({ url: pathToFileURL(join(dir, `sessions-${++files}.db`)).href, ...config })
 
 /** A migrated store on its own new database: what every conformance test starts from. */
-async function setup(): Promise<StoreUnderTest & { client: Client; store: LibsqlStore }> {
+async function setup(): Promise<
+  StoreUnderTest & SweepProbe & { client: Client; store: LibsqlStore }
+> {
   // One connection, so its PRAGMAs hold for every statement: WAL and no fsync per commit, as a
   // local deployment would configure it. (The pool's connections would each open with defaults.)
   const client = newClient({ concurrency: 1 })
@@ -38,6 +45,7 @@ async function setup(): Promise<StoreUnderTest & { client: Client; store: Libsql
   return {
     client,
     store,
+    log,
     ...sqliteOwnerIndexHooks('sessions', query, log),
     cleanup: async () => client.close(),
   }
@@ -166,6 +174,18 @@ describe('LibsqlStore stored data and expiry', () => {
     expect(await store.deleteExpired()).toBe(2500)
     expect((await client.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.['n']).toBe(10)
     expect(await store.deleteExpired()).toBe(0)
+    client.close()
+  })
+
+  it('deleteExpired deletes bound rows 1000 per statement, and their owner index entries', async () => {
+    const { client, store, ...probe } = await setup()
+    await expectBoundRowsSweptInBatches(store, probe, 1000)
+    client.close()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { client, store } = await setup()
+    await expectScanReturnsOwners(store)
     client.close()
   })
 

@@ -6,6 +6,10 @@ import { MySqlStore, type MySqlPool } from 'typed-sessions/mysql'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
 import { loggedMySqlPool, mySqlOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 const pool = mysql.createPool({ uri: services.mysql, connectionLimit: 10 })
@@ -43,33 +47,33 @@ afterAll(async () => {
   await pool.end()
 })
 
-describeStoreConformance(
-  'MySqlStore',
-  async () => {
-    const log = new StatementLog()
-    const { store, tableName } = await freshStore({}, loggedMySqlPool(pool, log))
-    return {
-      store,
-      ...mySqlOwnerIndexHooks(pool, tableName, log),
-      cleanup: () => drop(tableName),
-    }
-  },
-  {
-    // Spread: the helper's skipReason is optional without `| undefined`.
-    ...(skipReason === undefined ? {} : { skipReason }),
-    isolated: true,
-    unreachable: () => {
-      const down = mysql.createPool({
-        host: '127.0.0.1',
-        port: 1,
-        user: 'root',
-        connectTimeout: 1000,
-      })
-      unreachablePools.push(down)
-      return new MySqlStore(down, { tableName: 'sessions' })
-    },
+/** A fresh table's store, its statements logged, with the owner-index hooks. */
+async function storeWithHooks(options: { deleteBatchSize?: number } = {}) {
+  const log = new StatementLog()
+  const { store, tableName } = await freshStore(options, loggedMySqlPool(pool, log))
+  return {
+    store,
+    log,
+    ...mySqlOwnerIndexHooks(pool, tableName, log),
+    cleanup: () => drop(tableName),
   }
-)
+}
+
+describeStoreConformance('MySqlStore', () => storeWithHooks(), {
+  // Spread: the helper's skipReason is optional without `| undefined`.
+  ...(skipReason === undefined ? {} : { skipReason }),
+  isolated: true,
+  unreachable: () => {
+    const down = mysql.createPool({
+      host: '127.0.0.1',
+      port: 1,
+      user: 'root',
+      connectTimeout: 1000,
+    })
+    unreachablePools.push(down)
+    return new MySqlStore(down, { tableName: 'sessions' })
+  },
+})
 
 /** The `SHOW CREATE TABLE` text of a table, with its name replaced by `T`. */
 async function showCreateTable(tableName: string): Promise<string> {
@@ -163,6 +167,18 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
     expect(Number((rows as { n: number }[])[0]?.n)).toBe(5)
     expect(await store.deleteExpired()).toBe(0)
     await drop(tableName)
+  })
+
+  it('deleteExpired deletes bound rows deleteBatchSize per statement, and their owner index entries', async () => {
+    const { store, cleanup, ...probe } = await storeWithHooks({ deleteBatchSize: 7 })
+    await expectBoundRowsSweptInBatches(store, probe, 7)
+    await cleanup()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store, cleanup } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
+    await cleanup()
   })
 
   it('create reports a collision as false also when the pool does not send FOUND_ROWS', async () => {

@@ -2,10 +2,14 @@ import { readFile } from 'node:fs/promises'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { PostgresStore } from '../../src/stores/postgres-store.js'
+import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres-store.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
 import { loggedPostgresPool, postgresOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 /**
@@ -40,28 +44,31 @@ afterAll(async () => {
 })
 
 // A fresh table per test: no one else writes to it, so counts are exact.
-describeStoreConformance(
-  'PostgresStore',
-  async () => {
-    const tableName = `conformance_${++tables}`
-    const log = new StatementLog()
-    const store = new PostgresStore(loggedPostgresPool(pool, log), { schemaName, tableName })
-    await store.migrate()
-    return { store, ...postgresOwnerIndexHooks(pool, `"${schemaName}"."${tableName}"`, log) }
-  },
-  {
-    skipReason,
-    isolated: true,
-    unreachable: () =>
-      new PostgresStore(
-        openPool({
-          connectionString: 'postgres://postgres@127.0.0.1:1/test',
-          connectionTimeoutMillis: 1000,
-        }),
-        { schemaName }
-      ),
-  }
-)
+/** A store on a fresh table, its statements logged, with the owner-index hooks. */
+async function storeWithHooks(options: PostgresStoreOptions = {}) {
+  const tableName = `conformance_${++tables}`
+  const log = new StatementLog()
+  const store = new PostgresStore(loggedPostgresPool(pool, log), {
+    schemaName,
+    tableName,
+    ...options,
+  })
+  await store.migrate()
+  return { store, log, ...postgresOwnerIndexHooks(pool, `"${schemaName}"."${tableName}"`, log) }
+}
+
+describeStoreConformance('PostgresStore', () => storeWithHooks(), {
+  skipReason,
+  isolated: true,
+  unreachable: () =>
+    new PostgresStore(
+      openPool({
+        connectionString: 'postgres://postgres@127.0.0.1:1/test',
+        connectionTimeoutMillis: 1000,
+      }),
+      { schemaName }
+    ),
+})
 
 /** Errors of `run`, or a failure if it resolves. */
 async function failureOf(run: () => unknown): Promise<unknown> {
@@ -251,6 +258,16 @@ describe.skipIf(skipReason !== undefined)('PostgresStore expiry and batches', ()
     expect(await store.deleteExpired()).toBe(0)
     const { rows } = await pool.query(`SELECT key FROM "${schemaName}"."${tableName}" ORDER BY key`)
     expect(rows.map((row) => row.key)).toStrictEqual(['live-0', 'live-1', 'live-2'])
+  })
+
+  it('deleteExpired deletes bound rows deleteBatchSize per statement, and their owner index entries', async () => {
+    const { store, ...probe } = await storeWithHooks({ deleteBatchSize: 10 })
+    await expectBoundRowsSweptInBatches(store, probe, 10)
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
   })
 
   it('deleteExpired with exactly one full batch stops after the empty one', async () => {

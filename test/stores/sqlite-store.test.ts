@@ -11,6 +11,10 @@ import {
   sqliteOwnerIndexHooks,
 } from '../helpers/sql-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
 
 const { openDatabase, migratedStore, remove } = sqliteFiles()
 afterAll(remove)
@@ -25,30 +29,30 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unk
   return error
 }
 
-describeStoreConformance(
-  'SqliteStore',
-  async () => {
-    const db = openDatabase()
-    const log = new StatementLog()
-    const store = new SqliteStore(loggedSqliteDatabase(db, log))
-    await store.migrate()
-    const query = async (sql: string, params: readonly unknown[]) =>
-      db.prepare(sql).all(...params) as Record<string, unknown>[]
-    return {
-      store,
-      ...sqliteOwnerIndexHooks('sessions', query, log),
-      cleanup: async () => void db.close(),
-    }
-  },
-  {
-    isolated: true,
-    unreachable: async () => {
-      const { db, store } = await migratedStore()
-      db.close()
-      return store
-    },
+/** A migrated store on a new file, its statements logged, with the owner-index hooks. */
+async function storeWithHooks() {
+  const db = openDatabase()
+  const log = new StatementLog()
+  const store = new SqliteStore(loggedSqliteDatabase(db, log))
+  await store.migrate()
+  const query = async (sql: string, params: readonly unknown[]) =>
+    db.prepare(sql).all(...params) as Record<string, unknown>[]
+  return {
+    store,
+    log,
+    ...sqliteOwnerIndexHooks('sessions', query, log),
+    cleanup: async () => void db.close(),
   }
-)
+}
+
+describeStoreConformance('SqliteStore', storeWithHooks, {
+  isolated: true,
+  unreachable: async () => {
+    const { db, store } = await migratedStore()
+    db.close()
+    return store
+  },
+})
 
 describe('SqliteStore options', () => {
   it('rejects a table name that is not a plain identifier with CONFIG', () => {
@@ -212,6 +216,18 @@ describe('SqliteStore failures and expiry', () => {
     expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(10)
     expect(await store.deleteExpired()).toBe(0)
     db.close()
+  })
+
+  it('deleteExpired deletes bound rows 1000 per statement, and their owner index entries', async () => {
+    const { store, cleanup, ...probe } = await storeWithHooks()
+    await expectBoundRowsSweptInBatches(store, probe, 1000)
+    await cleanup()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store, cleanup } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
+    await cleanup()
   })
 
   it('rejects a scan batchSize that is not a positive integer with CONFIG', async () => {
