@@ -12,11 +12,13 @@ import {
 } from '../helpers/sql-owner-rows.js'
 import {
   COLUMNS_BEFORE_OWNER,
-  expectUpgradedKeepingSessions,
   sqliteTableBeforeOwner,
   valuesBeforeOwner,
-  writeSessionsBefore,
 } from '../helpers/tables-before-owner.js'
+import {
+  expectUpgradedKeepingSessions,
+  writeSessionsBefore,
+} from '../helpers/owner-column-upgrade.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { bindings, uniqueTableName } from '../helpers/workerd.js'
 import type { D1DatabaseBinding } from '../../src/stores/cloudflare/index.js'

@@ -13,13 +13,15 @@ import type { SessionRecord } from '../../src/core/store.js'
 import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
 import {
   COLUMNS_BEFORE_OWNER,
-  expectUpgradedKeepingSessions,
   mySqlTableBeforeOwner,
   postgresTableBeforeOwner,
   sqliteTableBeforeOwner,
   valuesBeforeOwner,
-  writeSessionsBefore,
 } from '../helpers/tables-before-owner.js'
+import {
+  expectUpgradedKeepingSessions,
+  writeSessionsBefore,
+} from '../helpers/owner-column-upgrade.js'
 
 // A table of the release before sessions per user, holding sessions that release wrote, is
 // upgraded by `migrate()` to a fresh table's columns and indexes, and every session survives.
