@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { SessionError } from '../core/errors.js'
+import { localPath } from './safe-redirect.js'
 
 /** A refusal of the auth helpers: why, the status it answers with, and a sentence for people. */
 export interface Refusal<Reason extends string, Status extends ContentfulStatusCode> {
@@ -34,6 +35,55 @@ export function answerRefusal(c: Context, refusal: Refusal<string, ContentfulSta
   return prefersJson(c.req.header('accept'))
     ? c.json({ error: reason, message }, status)
     : c.text(message, status)
+}
+
+/** How a guard may answer its refusals: a redirect for browsers, or the app's own answer. */
+export interface GuardAnswerOptions<F> {
+  redirectTo?: string | undefined
+  onFailure?: FailureHandler<F> | undefined
+}
+
+/**
+ * How a guard (`requireUser`, `requireFresh`) answers a refusal: with `onFailure`, else with a
+ * 302 to `redirectTo?next=<the page asked for>` for the refusals `redirects` picks (unless the
+ * request prefers JSON), else with `answerRefusal`. Checks the options now: a `redirectTo` that
+ * is not a path on this site (`example` shows one), or both options, is `CONFIG`.
+ */
+export function guardAnswer<F extends Refusal<string, ContentfulStatusCode>>(
+  helper: string,
+  example: string,
+  options: GuardAnswerOptions<F>,
+  redirects: (failure: F) => boolean
+): (c: Context, failure: F) => Response | Promise<Response> {
+  const { onFailure } = options
+  const redirectTo = options.redirectTo === undefined ? undefined : localPath(options.redirectTo)
+  if (options.redirectTo !== undefined && redirectTo === undefined) {
+    throw new SessionError(
+      'CONFIG',
+      `${helper}({ redirectTo }) takes a path on this site such as '${example}'; got ${String(options.redirectTo)}.`
+    )
+  }
+  checkFailureHandler(onFailure, `${helper}()`)
+  if (onFailure !== undefined && redirectTo !== undefined) {
+    throw new SessionError(
+      'CONFIG',
+      `${helper}() takes redirectTo or onFailure, not both: onFailure answers every refusal (return c.redirect(...) from it to redirect).`
+    )
+  }
+  return (c, failure) => {
+    if (onFailure !== undefined) return onFailure(c, failure)
+    if (redirectTo !== undefined && redirects(failure) && !prefersJson(c.req.header('accept'))) {
+      return c.redirect(loginUrl(redirectTo, c.req.url))
+    }
+    return answerRefusal(c, failure)
+  }
+}
+
+/** `redirectTo` with the page asked for as `next`, to come back to after the login. */
+function loginUrl(redirectTo: string, requested: string): string {
+  const url = new URL(requested)
+  const separator = redirectTo.includes('?') ? '&' : '?'
+  return `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
 }
 
 /** The most media ranges of an `Accept` header looked at: the rest cannot change much. */

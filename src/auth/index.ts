@@ -1,5 +1,14 @@
 export { createAuth } from './user-auth.js'
-export type { Auth, AuthOptions, UserIdOf, UserKey } from './user-auth.js'
+export type { Auth, AuthOptions, LoginOptions, UserIdOf, UserKey } from './user-auth.js'
+export type {
+  IpPolicy,
+  SessionFieldsSchema,
+  SessionInfo,
+  SessionInfoBase,
+  SessionsPerUserOptions,
+  WhenFull,
+} from './sessions-per-user.js'
+export type { FreshFailure, RequireFreshOptions } from './require-fresh.js'
 export type { AuthFailure, RequireUserOptions, UserCheck } from './require-user.js'
 export { createCsrf } from './csrf.js'
 export { csrfSecret } from './csrf-secret.js'

@@ -1,13 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { SessionError } from '../core/errors.js'
-import {
-  answerRefusal,
-  checkFailureHandler,
-  prefersJson,
-  type FailureHandler,
-  type Refusal,
-} from './failure.js'
-import { localPath } from './safe-redirect.js'
+import { guardAnswer, type FailureHandler, type Refusal } from './failure.js'
 
 /** Why `requireUser()` refused a request: nobody is logged in, or the user is not allowed. */
 export type AuthFailure<User> =
@@ -53,35 +46,19 @@ export function requireUserMiddleware<User, Allowed extends User>(
   currentUser: (c: Context) => Promise<User | undefined>,
   options: RequireUserOptions<User, Allowed>
 ): MiddlewareHandler<{ Variables: { user: Allowed } }> {
-  const { allow, onFailure } = options
-  const redirectTo = options.redirectTo === undefined ? undefined : localPath(options.redirectTo)
-  if (options.redirectTo !== undefined && redirectTo === undefined) {
-    throw new SessionError(
-      'CONFIG',
-      `requireUser({ redirectTo }) takes a path on this site such as '/login'; got ${String(options.redirectTo)}.`
-    )
-  }
+  const { allow } = options
   if (allow !== undefined && typeof allow !== 'function') {
     throw new SessionError(
       'CONFIG',
       `requireUser({ allow }) is a function of the user returning true to let them in; got ${typeof allow}.`
     )
   }
-  checkFailureHandler(onFailure, 'requireUser()')
-  if (onFailure !== undefined && redirectTo !== undefined) {
-    throw new SessionError(
-      'CONFIG',
-      'requireUser() takes redirectTo or onFailure, not both: onFailure answers every refusal (return c.redirect(...) from it to redirect).'
-    )
-  }
-
-  const refuse = (c: Context, failure: AuthFailure<User>) => {
-    if (onFailure !== undefined) return onFailure(c, failure)
-    if (failure.reason === 'unauthenticated' && redirectTo !== undefined) {
-      if (!prefersJson(c.req.header('accept'))) return c.redirect(loginUrl(redirectTo, c.req.url))
-    }
-    return answerRefusal(c, failure)
-  }
+  const refuse = guardAnswer<AuthFailure<User>>(
+    'requireUser',
+    '/login',
+    options,
+    (failure) => failure.reason === 'unauthenticated'
+  )
 
   return async function requireUser(c, next) {
     const user = await currentUser(c)
@@ -94,11 +71,4 @@ export function requireUserMiddleware<User, Allowed extends User>(
     c.set('user', user as Allowed)
     await next()
   }
-}
-
-/** `redirectTo` with the page asked for as `next`, to come back to after the login. */
-function loginUrl(redirectTo: string, requested: string): string {
-  const url = new URL(requested)
-  const separator = redirectTo.includes('?') ? '&' : '?'
-  return `${redirectTo}${separator}next=${encodeURIComponent(url.pathname + url.search)}`
 }

@@ -1,73 +1,35 @@
-import type { MiddlewareHandler } from 'hono'
 import { constantTimeEqual } from '../cookie/constant-time.js'
-import { SessionError } from '../core/errors.js'
+import { SessionError, isSessionError } from '../core/errors.js'
+import { noOwnerIndex, ownerKeyOf } from '../core/owner.js'
+import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { objectShapesOf } from '../schema/sensitive.js'
-import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
+import type { TypedSession } from '../schema/typed-session.js'
+import type { Auth, AuthOptions, UserIdOf, UserKey } from './auth-types.js'
 import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
 import { csrfKeysOf, drawSecret } from './csrf-secret.js'
-import { requireUserMiddleware, type RequireUserOptions } from './require-user.js'
+import { detailsOfLogin, refreshLastSeen, refreshLogin, writeDetails } from './device-details.js'
+import { checkBeforeLogin, enforceLimitAfterLogin } from './login-limit.js'
+import { requireFreshMiddleware } from './require-fresh.js'
+import { requireUserMiddleware } from './require-user.js'
+import {
+  encodeFields,
+  lastSeenEveryOf,
+  resolveSessionsPerUser,
+  type SessionFieldsSchema,
+} from './sessions-per-user.js'
+import {
+  endSessions,
+  listUserSessions,
+  sessionWithHandle,
+  userIdText,
+  type UserSessionsContext,
+} from './user-sessions.js'
 
-/** The keys of a session schema whose value is an object with an `id`: where a login is kept. */
-export type UserKey<S extends SessionSchema> = {
-  [K in SessionKey<S>]: NonNullable<SessionValue<S, K>> extends { id: unknown } ? K : never
-}[SessionKey<S>]
+export type { Auth, AuthOptions, LoginOptions, UserIdOf, UserKey } from './auth-types.js'
 
-/** The type of the user id kept under `K`. */
-export type UserIdOf<S extends SessionSchema, K extends UserKey<S>> =
-  NonNullable<SessionValue<S, K>> extends { id: infer Id } ? Id : never
-
-/** Options of `createAuth`. */
-export interface AuthOptions<S extends SessionSchema, K extends UserKey<S>, User> {
-  /** The session definition the app's `sessionMiddleware` uses. */
-  definition: SessionDefinition<S>
-  /**
-   * The session key that holds the login, declared in the schema as
-   * `z.object({ id: <your id schema>, authHash: z.string().optional() }).optional()`.
-   */
-  userKey: K
-  /** The id of a user, as the session stores it (never the whole user: it would go stale). */
-  idOf: (user: User) => UserIdOf<S, K>
-  /**
-   * Loads the user of a stored id on each request that asks who is logged in. Return
-   * `undefined` for a user that no longer exists or must not log in (disabled): the session is
-   * then logged out.
-   */
-  loadUser: (id: UserIdOf<S, K>) => Promise<User | undefined> | User | undefined
-  /**
-   * A string that changes whenever the user's credentials do (a password version, or a hash of
-   * the password hash; never the password). Stored at login and compared on every request, so
-   * changing the password logs out every other session (axum-login's session auth hash).
-   * @default undefined (no check)
-   */
-  authHash?: (user: User) => string
-  /** The `c.var` key the session middleware uses. @default 'session' */
-  contextKey?: string
-}
-
-/** What `createAuth` returns: login helpers bound to one session definition. */
-export interface Auth<S extends SessionSchema, User> {
-  /**
-   * Logs `user` in: a new session id (against session fixation), then the user's id and auth
-   * hash stored under the user key. Call it after checking the credentials.
-   */
-  login(session: TypedSession<S>, user: User): Promise<void>
-  /** Logs out: deletes the stored session; the response removes the cookie. */
-  logout(session: TypedSession<S>): Promise<void>
-  /**
-   * The logged-in user, loaded with `loadUser` (once per request). A user that no longer loads,
-   * or whose auth hash changed since the login, is logged out and reads as `undefined`.
-   */
-  currentUser(session: TypedSession<S>): Promise<User | undefined>
-  /**
-   * Hono middleware for routes that need a login: puts the user on `c.var.user`, else answers
-   * 401 (or redirects to `redirectTo`); with `allow`, a logged-in user it refuses gets 403.
-   * @example app.get('/admin', auth.requireUser({ allow: (user) => user.role === 'admin' }), handler)
-   */
-  requireUser<Allowed extends User = User>(
-    options?: RequireUserOptions<User, Allowed>
-  ): MiddlewareHandler<{ Variables: { user: Allowed } }>
-}
+/** Milliseconds each store call of a revocation may take: the middleware's storeTimeout default. */
+const REVOCATION_STORE_TIMEOUT = 5000
 
 const encoder = new TextEncoder()
 
@@ -87,9 +49,12 @@ const encoder = new TextEncoder()
  * app.post('/login', async (c) => { await auth.login(c.var.session, user); return c.redirect('/') })
  * app.get('/me', auth.requireUser({ redirectTo: '/login' }), (c) => c.text(c.var.user.name))
  */
-export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
-  options: AuthOptions<S, K, User>
-): Auth<S, User> {
+export function createAuth<
+  S extends SessionSchema,
+  K extends UserKey<S>,
+  User,
+  F extends SessionFieldsSchema | undefined = undefined,
+>(options: AuthOptions<S, K, User, F>): Auth<S, User, F, UserIdOf<S, K>> {
   if (typeof options !== 'object' || options === null) {
     throw new SessionError(
       'CONFIG',
@@ -119,6 +84,18 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
   }
   if (authHash !== undefined) checkAuthHashDeclared(definition, userKey)
   const contextKey = options.contextKey ?? DEFAULT_CONTEXT_KEY
+  const perUser = resolveSessionsPerUser(options.sessionsPerUser)
+  const now = options.now ?? Date.now
+  if (typeof now !== 'function') {
+    throw new SessionError('CONFIG', 'createAuth({ now }) is a clock: () => epoch milliseconds.')
+  }
+  const context: UserSessionsContext = {
+    definition,
+    userKey,
+    fields: perUser.fields,
+    now,
+    storeTimeout: REVOCATION_STORE_TIMEOUT,
+  }
   // One answer per request: the session object lives exactly as long as its request.
   const resolved = new WeakMap<TypedSession<S>, Promise<User | undefined>>()
 
@@ -141,17 +118,45 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       (authHash !== undefined &&
         (stored.authHash === undefined ||
           !constantTimeEqual(encoder.encode(stored.authHash), encoder.encode(hashOf(user)))))
-    if (!stale) return user
-    await session.flush()
-    return undefined
+    if (stale) {
+      await session.flush()
+      return undefined
+    }
+    const engine = session.engine
+    const every = lastSeenEveryOf(perUser, engine.config.touchAfter)
+    await refreshLastSeen(engine, now(), every * 1000)
+    return user
   }
 
-  const auth: Auth<S, User> = {
-    async login(session, user) {
+  /** The store of the session's request, which must keep an index of sessions per user. */
+  const indexedStore = (session: TypedSession<S>, what: string): SessionStore => {
+    const store = session.engine.config.store
+    if (typeof store.listOwner !== 'function') throw noOwnerIndex(what)
+    return store
+  }
+
+  /** The live sessions of the logged-in user (none when nobody is), this one marked current. */
+  const sessionsOfCurrent = async (session: TypedSession<S>, what: string) => {
+    const store = indexedStore(session, what)
+    const user = await auth.currentUser(session)
+    if (user === undefined) return { store, sessions: [] }
+    const current = session.engine.recordKey
+    return { store, sessions: await listUserSessions(context, store, idOf(user), current, what) }
+  }
+
+  const auth: Auth<S, User, F, UserIdOf<S, K>> = {
+    async login(session, user, loginOptions = {}) {
+      const id = idOf(user)
       const stored = {
-        id: idOf(user),
+        id,
         ...(authHash === undefined ? {} : { authHash: hashOf(user) }),
       }
+      const fields = encodeFields(perUser.fields, loginOptions.fields)
+      const engine = session.engine
+      const indexed = typeof engine.config.store.listOwner === 'function'
+      if (perUser.required && !indexed) throw noOwnerIndex('createAuth({ sessionsPerUser })')
+      await session.load()
+      const loginAt = indexed ? await checkBeforeLogin(context, perUser, engine, id) : now()
       await session.cycleId()
       // `set` validates the value against the key's schema at run time.
       await session.set(userKey, stored as never)
@@ -162,7 +167,20 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       for (const key of csrfKeysOf(definition)) {
         await session.set(key as never, drawSecret() as never)
       }
+      await writeDetails(engine, detailsOfLogin(loginAt, session.client, perUser.ip, fields))
+      if (indexed) await engine.bind(ownerKeyOf(userIdText(id)))
       resolved.set(session, Promise.resolve(user))
+      if (perUser.limit === undefined) return
+      // Saved first, then listed: what makes the limit hold under concurrent logins.
+      await session.save()
+      try {
+        await enforceLimitAfterLogin(context, perUser, engine, id)
+      } catch (error) {
+        if (isSessionError(error) && error.code === 'SESSION_LIMIT') {
+          resolved.set(session, Promise.resolve(undefined))
+        }
+        throw error
+      }
     },
     async logout(session) {
       await session.flush()
@@ -182,6 +200,61 @@ export function createAuth<S extends SessionSchema, K extends UserKey<S>, User>(
       return requireUserMiddleware(
         (c) => auth.currentUser(sessionOf<S>(c, contextKey, 'requireUser()')),
         requireOptions
+      )
+    },
+    async listSessions(session) {
+      const { sessions } = await sessionsOfCurrent(session, 'listSessions()')
+      return sessions.map((listed) => listed.info) as never
+    },
+    async revokeSession(session, handle) {
+      const { store, sessions } = await sessionsOfCurrent(session, 'revokeSession()')
+      const revoked = sessionWithHandle(sessions, handle)
+      if (revoked === undefined) return false
+      if (revoked.info.current) return (await auth.logout(session), true)
+      return (await endSessions(context, store, [revoked])) === 1
+    },
+    async revokeOtherSessions(session) {
+      const { store, sessions } = await sessionsOfCurrent(session, 'revokeOtherSessions()')
+      const others = sessions.filter((listed) => !listed.info.current)
+      return endSessions(context, store, others)
+    },
+    async sessionsOf(store, userId) {
+      const sessions = await listUserSessions(context, store, userId, undefined, 'sessionsOf()')
+      return sessions.map((listed) => listed.info) as never
+    },
+    async revokeUserSessions(store, userId) {
+      const what = 'revokeUserSessions()'
+      return endSessions(
+        context,
+        store,
+        await listUserSessions(context, store, userId, undefined, what)
+      )
+    },
+    requireFresh(maxAge, freshOptions = {}) {
+      return requireFreshMiddleware<User>(
+        maxAge,
+        freshOptions,
+        async (c) => {
+          const session = sessionOf<S>(c, contextKey, 'requireFresh()')
+          return { user: await auth.currentUser(session), engine: session.engine }
+        },
+        now
+      )
+    },
+    async reauthenticate(session, user) {
+      const current = await auth.currentUser(session)
+      if (current === undefined || userIdText(idOf(current)) !== userIdText(idOf(user))) {
+        throw new SessionError(
+          'INVALID_VALUE',
+          'reauthenticate(session, user) is for the user who is logged in on this session; log another user in with login().'
+        )
+      }
+      await session.cycleId()
+      const at = now()
+      await refreshLogin(
+        session.engine,
+        at,
+        detailsOfLogin(at, session.client, perUser.ip, undefined)
       )
     },
   }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { SessionError } from '../core/errors.js'
 import type { SessionStore } from '../core/store.js'
+import type { $ZodObject } from 'zod/v4/core'
 import type { SessionDefinition } from '../schema/define-session.js'
 
 /** What a config module gives the CLI. */
@@ -13,6 +14,17 @@ export interface CliConfig {
   store: SessionStore
   /** Closes what the config opened (a database, a Redis client), so the CLI can end. */
   close?: () => Promise<void> | void
+  /**
+   * For `sessions` and `revoke`: the session key holding the login (createAuth's `userKey`);
+   * a session whose data no longer holds the user there is not listed. @default 'user' when the
+   * schema has that key, else none (every session bound to the user is listed)
+   */
+  userKey?: string
+  /**
+   * For `sessions`: the app's fields schema (createAuth's `sessionsPerUser.fields`), so that the
+   * fields it marks `sensitive()` are redacted. @default undefined (fields shown as stored)
+   */
+  sessionFields?: $ZodObject
 }
 
 /** The file names tried, in order, when no `--config` is given. */
@@ -102,6 +114,15 @@ function checkConfig(config: unknown, path: string): CliConfig {
   const store = candidate.store as Partial<SessionStore> | undefined
   if (typeof store?.load !== 'function' || typeof store.save !== 'function') {
     throw new SessionError('CONFIG', `${path} exports no \`store\` (a SessionStore). ${HOW_TO}`)
+  }
+  if (candidate.userKey !== undefined) {
+    const shape = candidate.definition!.schema._zod.def.shape
+    if (typeof candidate.userKey !== 'string' || !Object.hasOwn(shape, candidate.userKey)) {
+      throw new SessionError(
+        'CONFIG',
+        `${path} exports a \`userKey\` that is not a key of the definition's schema: ${String(candidate.userKey)}.`
+      )
+    }
   }
   if (candidate.close !== undefined && typeof candidate.close !== 'function') {
     throw new SessionError(

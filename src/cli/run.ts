@@ -1,6 +1,7 @@
 import { isSessionError } from '../core/errors.js'
 import { findConfig, loadConfig, type CliConfig } from './config.js'
 import { inspect, migrate, purgeExpired, stats, type CommandOptions } from './commands.js'
+import { revoke, revokeUser, sessions } from './session-commands.js'
 import type { CliOutput } from './output.js'
 
 export type { CliOutput } from './output.js'
@@ -13,17 +14,34 @@ Commands:
   inspect <id>        print the stored record of a session id (or a whole cookie value)
   migrate             upgrade every session to the current schema version
   purge-expired       delete expired sessions (stores without a native TTL)
+  sessions <userId>   list a user's live sessions (handle, device, login and last-seen times)
+  revoke <handle> --user <userId>
+                      end one session of a user, by the handle \`sessions\` lists
+  revoke-user <userId>
+                      end every session of a user
 
 Options:
   --config <file>     the module exporting { definition, store } (and optionally close());
                       default: sessions.config.{ts,mts,js,mjs} in the current directory
   --dry-run           migrate: report what would change, change nothing
+  --user <userId>     revoke: the user whose session the handle names
   --batch-size <n>    records per scan batch (default 1000)
   --json              print the result as JSON
   -h, --help          print this help`
 
 /** A session id, or a whole cookie value `<id>.<tag>`. */
 const SESSION_ID_OR_COOKIE = /^[A-Za-z0-9_-]{22}(\.[A-Za-z0-9_-]{43})?$/
+
+/** What each command takes as its argument ('' for none). */
+const ARGUMENTS: Record<string, string> = {
+  stats: '',
+  inspect: 'session id',
+  migrate: '',
+  'purge-expired': '',
+  sessions: 'user id',
+  revoke: 'handle',
+  'revoke-user': 'user id',
+}
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -32,6 +50,7 @@ interface Parsed {
   command: string | undefined
   args: string[]
   config: string | undefined
+  user: string | undefined
   options: CommandOptions
   help: boolean
 }
@@ -41,6 +60,7 @@ function parse(argv: readonly string[]): Parsed {
     command: undefined,
     args: [],
     config: undefined,
+    user: undefined,
     options: { json: false, dryRun: false },
     help: false,
   }
@@ -64,6 +84,7 @@ function parse(argv: readonly string[]): Parsed {
       return next
     }
     if (flag === '--config') parsed.config = value()
+    else if (flag === '--user') parsed.user = value()
     else if (flag === '--json') parsed.options.json = true
     else if (flag === '--dry-run') parsed.options.dryRun = true
     else if (flag === '--batch-size') {
@@ -96,19 +117,28 @@ export async function runCli(
       return parsed.help ? 0 : 2
     }
     const { command, args, options } = parsed
-    const expected = command === 'inspect' ? 1 : 0
-    if (args.length !== expected) {
+    const arity = ARGUMENTS[command]
+    if (arity === undefined) throw new UsageError(`Unknown command ${command}.`)
+    if (args.length !== (arity === '' ? 0 : 1)) {
       throw new UsageError(
-        expected === 1 ? 'inspect takes one session id.' : `${command} takes no arguments.`
+        arity === '' ? `${command} takes no arguments.` : `${command} takes one ${arity}.`
       )
     }
-    if (!['stats', 'inspect', 'migrate', 'purge-expired'].includes(command)) {
-      throw new UsageError(`Unknown command ${command}.`)
+    if ((command === 'revoke') !== (parsed.user !== undefined)) {
+      throw new UsageError(
+        command === 'revoke'
+          ? 'revoke needs --user <userId>: the user whose session the handle names.'
+          : '--user is an option of revoke only.'
+      )
     }
     config = await loadConfig(await findConfig(cwd, parsed.config))
+    const arg = args[0]!
     if (command === 'stats') await stats(config, options, output)
-    else if (command === 'inspect') return await inspect(config, args[0]!, options, output)
+    else if (command === 'inspect') return await inspect(config, arg, options, output)
     else if (command === 'migrate') await migrate(config, options, output)
+    else if (command === 'sessions') await sessions(config, arg, options, output)
+    else if (command === 'revoke') return await revoke(config, arg, parsed.user!, options, output)
+    else if (command === 'revoke-user') await revokeUser(config, arg, options, output)
     else await purgeExpired(config, options, output)
     return 0
   } catch (error) {

@@ -22,6 +22,11 @@ export interface EndRecordOptions {
    * cannot decode read as gone (it is deleted all the same)
    */
   fetch?: (key: string) => Promise<RecordState>
+  /**
+   * Told each record key whose live session this call ended (the one asked for, or one it moved
+   * to), once: what a `flushed` event reports. A racing second logout is told nothing.
+   */
+  onEnded?: (key: string) => void
 }
 
 /** How many attempts one compare-and-set to the flushed marker gets before the delete. */
@@ -50,7 +55,8 @@ export async function endRecord(
   const schemaVersion = options.schemaVersion ?? 1
 
   const end = async (key: string, version: number | undefined, moves: number): Promise<boolean> => {
-    let ended = false
+    let ended = false // here, or where the session moved
+    let endedHere = false
     for (let attempt = 0; attempt < END_ATTEMPTS; attempt++) {
       if (version === undefined) {
         const state = await fetch(key)
@@ -63,12 +69,13 @@ export async function endRecord(
       }
       const marker = markerRecord(key, version + 1, schemaVersion, now())
       if (await call('save', () => store.save(marker, version))) {
-        ended = true
+        ended = endedHere = true
         break
       }
       version = undefined // it changed meanwhile: look again
     }
     await call('delete', () => store.delete(key))
+    if (endedHere) options.onEnded?.(key)
     return ended
   }
   return end(key, options.version, 0)
@@ -82,12 +89,13 @@ export async function endRecord(
 export function revokeRecord(
   store: SessionStore,
   key: string,
-  options: { storeTimeout: number; schemaVersion?: number }
+  options: Pick<EndRecordOptions, 'schemaVersion' | 'onEnded'> & { storeTimeout: number }
 ): Promise<boolean> {
   const timeout = store.inProcess === true ? undefined : options.storeTimeout
   const call: StoreCall = (operation, run) => attemptStore(operation, run, timeout)
   const ending: EndRecordOptions = { call }
   if (options.schemaVersion !== undefined) ending.schemaVersion = options.schemaVersion
+  if (options.onEnded !== undefined) ending.onEnded = options.onEnded
   return inSaveLane(store, key, options.storeTimeout, async (lane) => {
     const ended = await endRecord(store, key, ending)
     lane.last = null

@@ -10,6 +10,7 @@ export type SessionErrorCode =
   | 'UNSUPPORTED'
   | 'RESPONSE_STARTED'
   | 'COOKIE_TOO_LARGE'
+  | 'SESSION_LIMIT'
 
 const brand = Symbol.for('typed-sessions.SessionError')
 

@@ -12,8 +12,11 @@ interface Page {
   readonly data: (string | undefined)[]
   readonly tokens: (string | undefined)[]
   readonly expiries: (Expiry | undefined)[]
-  /** The owner keys, each the one string the owner index keeps for all its records. */
-  readonly owners: (string | undefined)[]
+  /**
+   * The owner keys, each the one string the owner index keeps for all its records; made when
+   * the page's first bound record is written, so a store of unbound sessions pays nothing.
+   */
+  owners: (string | undefined)[] | undefined
 }
 
 /**
@@ -60,7 +63,7 @@ export class RecordSlab {
         data: empty(),
         tokens: empty(),
         expiries: empty(),
-        owners: empty(),
+        owners: undefined,
       })
     }
     return this.#used++
@@ -70,12 +73,8 @@ export class RecordSlab {
   release(slot: number): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] =
-      page.data[at] =
-      page.tokens[at] =
-      page.expiries[at] =
-      page.owners[at] =
-        undefined
+    page.keys[at] = page.data[at] = page.tokens[at] = page.expiries[at] = undefined
+    if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
   }
 
@@ -86,7 +85,7 @@ export class RecordSlab {
 
   /** The owner key of the record in `slot`, if it is bound. */
   ownerOf(slot: number): string | undefined {
-    return this.#pages[slot >>> PAGE_BITS]!.owners[slot & PAGE_MASK]
+    return this.#pages[slot >>> PAGE_BITS]!.owners?.[slot & PAGE_MASK]
   }
 
   /**
@@ -99,7 +98,9 @@ export class RecordSlab {
     page.keys[at] = record.key
     page.data[at] = data
     page.tokens[at] = record.token
-    page.owners[at] = owner
+    if (owner !== undefined)
+      (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
+    else if (page.owners !== undefined) page.owners[at] = undefined
     // Copied: later changes to the caller's object cannot reach the store.
     page.expiries[at] = record.expiry === undefined ? undefined : { ...record.expiry }
     this.createdAt[slot] = record.createdAt
@@ -125,7 +126,7 @@ export class RecordSlab {
     if (expiry !== undefined) record.expiry = { ...expiry }
     const token = page.tokens[at]
     if (token !== undefined) record.token = token
-    const owner = page.owners[at]
+    const owner = page.owners?.[at]
     if (owner !== undefined) record.owner = owner
     return record
   }

@@ -48,6 +48,7 @@ describe('login and logout', () => {
       counter: 1,
       user: { id: 'ada', authHash: 'v1' },
       csrf: expect.stringMatching(/^[\w-]{43}$/),
+      $session: { loginAt: expect.any(Number), lastSeenAt: expect.any(Number) },
     })
     expect(await ada.text('/me')).toBe('Ada true')
   })

@@ -69,6 +69,7 @@ describe('the CLI on the sessions of a login app', () => {
       counter: 1,
       user: { id: 'ada', authHash: '[redacted]' },
       csrf: '[redacted]',
+      $session: { loginAt: expect.any(Number), lastSeenAt: expect.any(Number) },
     })
     expect(stdout).not.toContain(stored.csrf)
     expect(stdout).not.toContain(`"${stored.user.authHash}"`)

@@ -30,8 +30,15 @@ describe('endRecord', () => {
     await login.save()
     const newKey = recordKeyOf(login.id!)
     expect(await store.load(movedMarkerKey(recordKeyOf(id)))).toBeDefined()
-    expect(await endRecord(store, recordKeyOf(id))).toBe(true)
+    const ended: string[] = []
+    expect(await endRecord(store, recordKeyOf(id), { onEnded: (key) => ended.push(key) })).toBe(
+      true
+    )
     expect(await store.load(newKey)).toBeUndefined()
+    // Told of the record it ended, once; a second end is told nothing.
+    expect(ended).toEqual([newKey])
+    expect(await endRecord(store, newKey, { onEnded: (key) => ended.push(key) })).toBe(false)
+    expect(ended).toEqual([newKey])
   })
 
   it('a request that loaded the record before its end saves nothing after it', async () => {

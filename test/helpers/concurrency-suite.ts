@@ -92,7 +92,7 @@ export function postAll(app: RaceApp, cookie: string, count: number, path: (i: n
  * Holds requests once they loaded the session, until `release` lets them all go on, or
  * `releaseOne(i)` only the i-th to arrive; `allArrived` resolves when `count` are held.
  */
-function gate(count: number) {
+export function gate(count: number) {
   const all = deferred()
   const released = deferred()
   const turns: (() => void)[] = []

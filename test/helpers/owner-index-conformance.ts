@@ -139,6 +139,11 @@ export function describeOwnerIndexCases(suite: OwnerIndexSuite): void {
       expect(keysOf(listed)).toEqual([created.key, upserted.key].sort())
       for (const record of listed) expect(record).toStrictEqual(await store.load(record.key))
       expect(await store.load(created.key)).toStrictEqual(created)
+      if (store.scan !== undefined) {
+        let scanned: SessionRecord | undefined
+        for await (const record of store.scan()) if (record.key === created.key) scanned = record
+        expect(scanned).toStrictEqual(created)
+      }
       expect(keysOf(await listOwner(bob))).toEqual([key('b1')])
       expect(await listOwner(ownerOf('nobody'))).toEqual([])
       expect('owner' in (await store.load(key('none')))!).toBe(false)
