@@ -5,6 +5,7 @@ import { RUN_MIGRATE, expectSetupStepNamed } from '../helpers/before-migrate.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { expectOutOfRangeRowsInvalid } from '../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
@@ -55,6 +56,8 @@ async function storeWithHooks() {
   await store.migrate()
   return { store, log, ...sqliteOwnerIndexHooks(tableName, query, log) }
 }
+
+describePerUserConcurrency('D1Store (workerd, local D1)', storeWithHooks)
 
 describeStoreConformance('D1Store (workerd, local D1)', storeWithHooks, { isolated: true })
 

@@ -9,6 +9,7 @@ import { LibsqlStore, type LibsqlClient, type LibsqlValue } from '../../src/stor
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
 import {
   expectBoundRowsSweptInBatches,
@@ -61,6 +62,8 @@ async function codeOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describeConcurrency('LibsqlStore', setup)
+
+describePerUserConcurrency('LibsqlStore', setup)
 
 describeStoreConformance('LibsqlStore', setup, {
   isolated: true,

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { MySqlStore, type MySqlPool } from 'typed-sessions/mysql'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
 import {
@@ -58,6 +59,8 @@ async function storeWithHooks(options: { deleteBatchSize?: number } = {}) {
     cleanup: () => drop(tableName),
   }
 }
+
+describePerUserConcurrency('MySqlStore', () => storeWithHooks(), { skipReason })
 
 describeStoreConformance('MySqlStore', () => storeWithHooks(), {
   // Spread: the helper's skipReason is optional without `| undefined`.

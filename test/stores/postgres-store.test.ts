@@ -5,6 +5,7 @@ import { isSessionError } from '../../src/core/errors.js'
 import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres-store.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
@@ -56,6 +57,8 @@ async function storeWithHooks(options: PostgresStoreOptions = {}) {
   await store.migrate()
   return { store, log, ...postgresOwnerIndexHooks(pool, `"${schemaName}"."${tableName}"`, log) }
 }
+
+describePerUserConcurrency('PostgresStore', () => storeWithHooks(), { skipReason })
 
 describeStoreConformance('PostgresStore', () => storeWithHooks(), {
   skipReason,

@@ -11,6 +11,7 @@ import {
   sqliteOwnerIndexHooks,
 } from '../helpers/sql-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import {
   expectBoundRowsSweptInBatches,
   expectScanReturnsOwners,
@@ -44,6 +45,8 @@ async function storeWithHooks() {
     cleanup: async () => void db.close(),
   }
 }
+
+describePerUserConcurrency('SqliteStore (a WAL file)', storeWithHooks)
 
 describeStoreConformance('SqliteStore', storeWithHooks, {
   isolated: true,

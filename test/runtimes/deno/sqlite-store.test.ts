@@ -3,6 +3,7 @@ import { SqliteStore, type SqliteDatabase } from '../../../src/stores/sqlite-sto
 import { RUN_MIGRATE, expectSetupStepNamed } from '../../helpers/before-migrate.js'
 import { expectOutOfRangeRowsInvalid } from '../../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../../helpers/per-user-concurrency-suite.js'
 import type { SessionRecord } from '../../../src/core/store.js'
 import {
   StatementLog,
@@ -42,6 +43,8 @@ async function storeWithHooks() {
     cleanup: async () => db.close(),
   }
 }
+
+describePerUserConcurrency('SqliteStore over node:sqlite (Deno)', storeWithHooks)
 
 describeStoreConformance('SqliteStore over node:sqlite (Deno)', storeWithHooks, { isolated: true })
 
