@@ -19,7 +19,7 @@ export interface StoredFields {
   expiry: unknown
   /** Absent, `null` or a string. */
   token: unknown
-  /** Absent, `null` or a string (`SessionRecord.owner`), for stores that keep an owner index. */
+  /** The owner key (sessions per user): absent, `null` or a string. */
   owner?: unknown
 }
 
