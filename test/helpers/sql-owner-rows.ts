@@ -1,12 +1,14 @@
 import { expect } from 'vitest'
 import { ownerKeyOf } from '../../src/core/owner.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
+import { backendCallsPerReturningRequest } from './round-trips.js'
 import type { StatementLog } from './sql-read-cost.js'
 import { makeRecord } from './store-conformance.js'
 
-// The owner column of the SQL stores beyond the conformance cases: a scan returns it, and
-// `deleteExpired` sweeps bound rows in bounded batches, their index entries with them. No Node
-// API here: the D1 tests use it inside workerd.
+// The owner column of the SQL stores beyond the conformance cases: a scan returns it,
+// `deleteExpired` sweeps bound rows in bounded batches, their index entries with them, and a
+// returning visitor costs the statements it cost before. No Node API here: the D1 tests use it
+// inside workerd.
 
 /** A scan (in batches of 2) yields every record with its owner, and none on an unbound one. */
 export async function expectScanReturnsOwners(store: SessionStore): Promise<void> {
@@ -62,4 +64,29 @@ export async function expectBoundRowsSweptInBatches(
   expect(await ownerIndexEntries(ada)).toBe(1)
   expect(await ownerIndexEntries(bob)).toBe(0)
   expect(await store.listOwner!(ada)).toStrictEqual([live])
+}
+
+/**
+ * A returning visitor costs two statements a request through the middleware, a `SELECT` and a
+ * conditional `UPDATE`, whether its session is bound to a user or not: the owner and its index
+ * entry are written by the `UPDATE` that writes the row, never by a statement of their own.
+ */
+export async function expectReturningVisitorStatements(
+  store: SessionStore,
+  log: StatementLog
+): Promise<void> {
+  for (const boundTo of [undefined, `user-${crypto.randomUUID()}`]) {
+    let result: { perRequest: number; counter: string } | undefined
+    const statements = await log.during(async () => {
+      result = await backendCallsPerReturningRequest(store, () => log.total, 10, boundTo)
+    })
+    expect(result).toStrictEqual({ perRequest: 2, counter: '11' })
+    const verbs = statements.map(({ sql }) => sql.trim().split(/\s/)[0]?.toUpperCase())
+    expect(verbs.slice(-2)).toStrictEqual(['SELECT', 'UPDATE'])
+    if (boundTo !== undefined) {
+      expect((await store.listOwner!(ownerKeyOf(boundTo))).map(({ data }) => data)).toStrictEqual([
+        { counter: 11 },
+      ])
+    }
+  }
 }

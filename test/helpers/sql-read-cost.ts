@@ -17,9 +17,12 @@ export interface SentStatement {
 /** Records the statements a store sends while `during` runs; the wrapped drivers feed it. */
 export class StatementLog {
   #recording: SentStatement[] | undefined
+  /** How many statements the driver has sent, recorded or not. */
+  total = 0
 
   /** Called by a wrapped driver for each statement it sends. */
   sent(sql: string, params: readonly unknown[] = []): void {
+    this.total++
     this.#recording?.push({ sql, params: [...params] })
   }
 

@@ -9,6 +9,7 @@ import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suit
 import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
   expectScanReturnsOwners,
 } from '../helpers/sql-owner-rows.js'
 import {
@@ -145,4 +146,11 @@ describeConcurrency('D1Store (workerd, local D1)', async () => {
   const store = new D1Store(bindings.db, { tableName: uniqueTableName('race') })
   await store.migrate()
   return { store }
+})
+
+describe('D1Store round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
+  })
 })

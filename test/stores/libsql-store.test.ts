@@ -7,12 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { LibsqlStore, type LibsqlClient, type LibsqlValue } from '../../src/stores/libsql-store.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
-import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
 import {
   expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
   expectScanReturnsOwners,
   type SweepProbe,
 } from '../helpers/sql-owner-rows.js'
@@ -234,22 +234,9 @@ describe('LibsqlStore with a pool of connections to one file', () => {
 })
 
 describe('LibsqlStore round trips', () => {
-  it('serves a returning visitor with two statements: one SELECT and one conditional UPDATE', async () => {
-    const { client } = await setup()
-    const statements: string[] = []
-    const counting: LibsqlClient = {
-      execute: (statement) => {
-        statements.push(statement.sql.trim().split(/\s/)[0] ?? '')
-        return client.execute(statement)
-      },
-    }
-    const { perRequest, counter } = await backendCallsPerReturningRequest(
-      new LibsqlStore(counting),
-      () => statements.length
-    )
-    expect(counter).toBe('11')
-    expect(perRequest).toBe(2)
-    expect(statements.slice(-2)).toStrictEqual(['SELECT', 'UPDATE'])
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { client, store, log } = await setup()
+    await expectReturningVisitorStatements(store, log)
     client.close()
   })
 })

@@ -9,6 +9,7 @@ import { services, skipReasonFor } from '../helpers/services.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
   expectScanReturnsOwners,
 } from '../helpers/sql-owner-rows.js'
 import { loggedMySqlPool, mySqlOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
@@ -209,5 +210,13 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
   it('the server accepts 1 MB values (max_allowed_packet)', async () => {
     const [rows] = await pool.query('SELECT @@max_allowed_packet AS size')
     expect(Number((rows as { size: number }[])[0]?.size)).toBeGreaterThanOrEqual(4 * 1024 * 1024)
+  })
+})
+
+describe.skipIf(skipReason !== undefined)('MySqlStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log, cleanup } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
+    await cleanup()
   })
 })

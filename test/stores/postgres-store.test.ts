@@ -9,6 +9,7 @@ import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suit
 import { StatementLog } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
   expectScanReturnsOwners,
 } from '../helpers/sql-owner-rows.js'
 import { loggedPostgresPool, postgresOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
@@ -314,5 +315,12 @@ describe.skipIf(skipReason !== undefined)('PostgresStore expiry and batches', ()
     expect(await plain.create(record)).toBe(true)
     expect(await plain.save({ ...record, version: 1 }, 0)).toBe(true)
     expect(await store.load('plain')).toStrictEqual({ ...record, version: 1 })
+  })
+})
+
+describe.skipIf(skipReason !== undefined)('PostgresStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
   })
 })

@@ -14,6 +14,7 @@ import { describeStoreConformance, makeRecord } from '../helpers/store-conforman
 import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import {
   expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
   expectScanReturnsOwners,
 } from '../helpers/sql-owner-rows.js'
 
@@ -240,5 +241,13 @@ describe('SqliteStore failures and expiry', () => {
     }
     await rejectsWith(scanAll(), 'CONFIG')
     db.close()
+  })
+})
+
+describe('SqliteStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log, cleanup } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
+    await cleanup()
   })
 })
