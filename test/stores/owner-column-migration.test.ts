@@ -5,10 +5,12 @@ import { pathToFileURL } from 'node:url'
 import { createClient } from '@libsql/client'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { LibsqlStore } from '../../src/stores/libsql-store.js'
-import { MySqlStore } from '../../src/stores/mysql-store.js'
+import { ownerKeyOf } from '../../src/core/owner.js'
+import { LibsqlStore, type LibsqlClient } from '../../src/stores/libsql-store.js'
+import { MySqlStore, type MySqlPool } from '../../src/stores/mysql-store.js'
 import { PostgresStore } from '../../src/stores/postgres-store.js'
-import { SqliteStore } from '../../src/stores/sqlite-store.js'
+import { SqliteStore, type SqliteDatabase } from '../../src/stores/sqlite-store.js'
+import { makeRecord } from '../helpers/store-conformance.js'
 import type { SessionRecord } from '../../src/core/store.js'
 import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
 import {
@@ -171,6 +173,86 @@ describe('migrate() upgrades a table of the previous release, keeping its sessio
       }
       expect(await layout(tableName)).toBe(await layout(freshName))
       expect(await layout(tableName)).toMatch(/KEY `owner` \(`owner`\)/)
+    }
+  )
+
+  // Another process may add a column between this one's check and its ALTER: each race below
+  // is staged by answering the check with what the table was before the other one migrated.
+  it('on SQLite, a migrate() that another process overtakes between its check and its ALTER succeeds', async () => {
+    const file = join(dir, 'race.db')
+    const setUp = new Database(file)
+    for (const statement of sqliteTableBeforeOwner()) setUp.exec(statement)
+    const other = new Database(file)
+    const db = new Database(file)
+    const overtaken: SqliteDatabase = {
+      prepare: (source) => {
+        const statement = db.prepare(source)
+        if (!source.startsWith('PRAGMA table_info')) return statement
+        return {
+          run: (...params) => statement.run(...params),
+          get: (...params) => statement.get(...params),
+          all: (...params) => {
+            const before = statement.all(...params)
+            other.exec('ALTER TABLE "sessions" ADD COLUMN owner TEXT') // the other process
+            return before
+          },
+        }
+      },
+      exec: (source) => db.exec(source),
+    }
+    const store = new SqliteStore(overtaken)
+    await store.migrate()
+    const owner = ownerKeyOf('ada')
+    const record = makeRecord('k', { owner })
+    expect(await store.create(record)).toBe(true)
+    expect(await store.listOwner(owner)).toStrictEqual([record])
+    for (const connection of [setUp, other, db]) connection.close()
+  })
+
+  it('on libSQL, a migrate() that another process overtakes between its check and its ALTER succeeds', async () => {
+    const url = pathToFileURL(join(dir, 'race-libsql.db')).href
+    const client = createClient({ url })
+    for (const sql of sqliteTableBeforeOwner()) await client.execute(sql)
+    const otherClient = createClient({ url })
+    const other = new LibsqlStore(otherClient)
+    const overtaken: LibsqlClient = {
+      execute: async (statement) => {
+        const result = await client.execute(statement)
+        if (statement.sql.startsWith('PRAGMA table_info')) await other.migrate()
+        return result
+      },
+    }
+    const store = new LibsqlStore(overtaken)
+    await store.migrate()
+    const owner = ownerKeyOf('ada')
+    const record = makeRecord('k', { owner })
+    expect(await store.create(record)).toBe(true)
+    expect(await store.listOwner(owner)).toStrictEqual([record])
+    otherClient.close()
+    client.close()
+  })
+
+  it.skipIf(mySql.skipReason !== undefined)(
+    'on MySQL/MariaDB, a migrate() that another process overtakes between its check and its ALTERs succeeds',
+    async () => {
+      const { pool } = mySql
+      const tableName = mySql.newTableName()
+      await pool.query(mySqlTableBeforeOwner(tableName))
+      const other = new MySqlStore(pool, { tableName })
+      const overtaken: MySqlPool = {
+        execute: (sql, values) => pool.execute(sql, values),
+        query: async (sql, values) => {
+          const result = await pool.query(sql, values)
+          if (sql.includes('information_schema.columns')) await other.migrate()
+          return result
+        },
+      }
+      const store = new MySqlStore(overtaken, { tableName })
+      await store.migrate()
+      const owner = ownerKeyOf('ada')
+      const record = makeRecord('k', { owner })
+      expect(await store.create(record)).toBe(true)
+      expect(await store.listOwner(owner)).toStrictEqual([record])
     }
   )
 })
