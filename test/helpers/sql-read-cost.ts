@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../../src/stores/sqlite-store.js'
+import { SqliteStore, type SqliteDatabase } from '../../src/stores/sqlite-store.js'
 import type { StoreUnderTest } from './store-conformance.js'
 
 /*
@@ -90,6 +90,24 @@ export function sqliteOwnerIndexHooks(table: string, query: SqliteQuery, log: St
     async (owner) => Number((await query(count, [owner]))[0]?.['n']),
     (statement) => sqliteRowsExamined(query, statement)
   )
+}
+
+/**
+ * A migrated `SqliteStore` on `db` (better-sqlite3 or node:sqlite), its statements logged, with
+ * the owner-index hooks; `cleanup` closes `db`.
+ */
+export async function sqliteStoreWithHooks(db: SqliteDatabase & { close(): unknown }) {
+  const log = new StatementLog()
+  const store = new SqliteStore(loggedSqliteDatabase(db, log))
+  await store.migrate()
+  const query = async (sql: string, params: readonly unknown[]) =>
+    db.prepare(sql).all(...params) as Record<string, unknown>[]
+  return {
+    store,
+    log,
+    ...sqliteOwnerIndexHooks('sessions', query, log),
+    cleanup: async () => void db.close(),
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { MySqlStore, type MySqlPool } from 'typed-sessions/mysql'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { services, skipReasonFor } from '../helpers/services.js'
+import { showCreateTable } from '../helpers/store-servers.js'
 import { StatementLog } from '../helpers/sql-read-cost.js'
 import {
   expectBoundRowsSweptInBatches,
@@ -79,13 +80,6 @@ describeStoreConformance('MySqlStore', () => storeWithHooks(), {
   },
 })
 
-/** The `SHOW CREATE TABLE` text of a table, with its name replaced by `T`. */
-async function showCreateTable(tableName: string): Promise<string> {
-  const [rows] = await pool.query(`SHOW CREATE TABLE \`${tableName}\``)
-  const text = (rows as Record<string, string>[])[0]?.['Create Table'] ?? ''
-  return text.replaceAll(`\`${tableName}\``, '`T`')
-}
-
 function expectConfigError(run: () => unknown): void {
   let error: unknown
   try {
@@ -151,8 +145,8 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
     expect(sql).toContain('`sessions`')
     await pool.query(sql.replaceAll('`sessions`', `\`${fromFile}\``))
 
-    expect(await showCreateTable(fromFile)).toBe(await showCreateTable(migrated))
-    expect(await showCreateTable(migrated)).toMatch(/utf8mb4_bin/)
+    expect(await showCreateTable(pool, fromFile)).toBe(await showCreateTable(pool, migrated))
+    expect(await showCreateTable(pool, migrated)).toMatch(/utf8mb4_bin/)
     await drop(migrated)
     await drop(fromFile)
   })

@@ -12,7 +12,7 @@ import { PostgresStore } from '../../src/stores/postgres-store.js'
 import { SqliteStore, type SqliteDatabase } from '../../src/stores/sqlite-store.js'
 import { makeRecord } from '../helpers/store-conformance.js'
 import type { SessionRecord } from '../../src/core/store.js'
-import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
+import { mySqlForTests, postgresForTests, showCreateTable } from '../helpers/store-servers.js'
 import {
   COLUMNS_BEFORE_OWNER,
   mySqlTableBeforeOwner,
@@ -166,11 +166,7 @@ describe('migrate() upgrades a table of the previous release, keeping its sessio
 
       const freshName = mySql.newTableName()
       await new MySqlStore(pool, { tableName: freshName }).migrate()
-      const layout = async (name: string) => {
-        const [rows] = await pool.query(`SHOW CREATE TABLE \`${name}\``)
-        const text = (rows as Record<string, string>[])[0]?.['Create Table'] ?? ''
-        return text.replaceAll(`\`${name}\``, '`T`')
-      }
+      const layout = (name: string) => showCreateTable(pool, name)
       expect(await layout(tableName)).toBe(await layout(freshName))
       expect(await layout(tableName)).toMatch(/KEY `owner` \(`owner`\)/)
     }

@@ -5,11 +5,7 @@ import { isSessionError } from '../../src/core/errors.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import type { SqliteDatabase } from '../../src/stores/sqlite-store.js'
 import { sqliteFiles } from '../helpers/sqlite-files.js'
-import {
-  StatementLog,
-  loggedSqliteDatabase,
-  sqliteOwnerIndexHooks,
-} from '../helpers/sql-read-cost.js'
+import { sqliteStoreWithHooks } from '../helpers/sql-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import {
@@ -31,21 +27,8 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unk
   return error
 }
 
-/** A migrated store on a new file, its statements logged, with the owner-index hooks. */
-async function storeWithHooks() {
-  const db = openDatabase()
-  const log = new StatementLog()
-  const store = new SqliteStore(loggedSqliteDatabase(db, log))
-  await store.migrate()
-  const query = async (sql: string, params: readonly unknown[]) =>
-    db.prepare(sql).all(...params) as Record<string, unknown>[]
-  return {
-    store,
-    log,
-    ...sqliteOwnerIndexHooks('sessions', query, log),
-    cleanup: async () => void db.close(),
-  }
-}
+/** A migrated store on a new database, with the owner-index hooks. */
+const storeWithHooks = () => sqliteStoreWithHooks(openDatabase())
 
 describePerUserConcurrency('SqliteStore (a WAL file)', storeWithHooks)
 

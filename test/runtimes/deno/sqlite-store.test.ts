@@ -5,11 +5,7 @@ import { expectOutOfRangeRowsInvalid } from '../../helpers/out-of-range-rows.js'
 import { describeStoreConformance, makeRecord } from '../../helpers/store-conformance.js'
 import { describePerUserConcurrency } from '../../helpers/per-user-concurrency-suite.js'
 import type { SessionRecord } from '../../../src/core/store.js'
-import {
-  StatementLog,
-  loggedSqliteDatabase,
-  sqliteOwnerIndexHooks,
-} from '../../helpers/sql-read-cost.js'
+import { sqliteStoreWithHooks } from '../../helpers/sql-read-cost.js'
 import { expectBoundRowsSweptInBatches } from '../../helpers/sql-owner-rows.js'
 import {
   COLUMNS_BEFORE_OWNER,
@@ -28,21 +24,8 @@ const { DatabaseSync } = (await import(moduleName)) as {
   DatabaseSync: new (path: string) => SqliteDatabase & { close(): void }
 }
 
-/** A migrated store on a new database, its statements logged, with the owner-index hooks. */
-async function storeWithHooks() {
-  const db = new DatabaseSync(':memory:')
-  const log = new StatementLog()
-  const store = new SqliteStore(loggedSqliteDatabase(db, log))
-  await store.migrate()
-  const query = async (sql: string, params: readonly unknown[]) =>
-    db.prepare(sql).all(...params) as Record<string, unknown>[]
-  return {
-    store,
-    log,
-    ...sqliteOwnerIndexHooks('sessions', query, log),
-    cleanup: async () => db.close(),
-  }
-}
+/** A migrated store on a new database, with the owner-index hooks. */
+const storeWithHooks = () => sqliteStoreWithHooks(new DatabaseSync(':memory:'))
 
 describePerUserConcurrency('SqliteStore over node:sqlite (Deno)', storeWithHooks)
 
