@@ -1,8 +1,11 @@
 -- The session table of SqliteStore (typed-sessions/sqlite) for the default tableName 'sessions';
 -- `await store.migrate()` creates the same. Times are epoch milliseconds, data and expiry are JSON.
 -- data comes last so that checks of expires_at and version never read through a large data value.
--- token is the engine's per-save write token; a table from before it gets the column from
--- `migrate()` (ALTER TABLE "sessions" ADD COLUMN token TEXT).
+-- token is the engine's per-save write token; owner is the owner key of the user the session is
+-- bound to (sessions per user, `listOwner`), NULL for a session bound to no one.
+-- A table of an earlier version gets the columns it lacks from `migrate()`, which keeps its rows:
+-- ALTER TABLE "sessions" ADD COLUMN token TEXT; ALTER TABLE "sessions" ADD COLUMN owner TEXT;
+-- then the owner index below.
 CREATE TABLE IF NOT EXISTS "sessions" (
   key TEXT NOT NULL PRIMARY KEY,
   created_at INTEGER NOT NULL,
@@ -11,7 +14,11 @@ CREATE TABLE IF NOT EXISTS "sessions" (
   schema_version INTEGER NOT NULL,
   expiry TEXT,
   token TEXT,
+  owner TEXT,
   data TEXT NOT NULL
 );
 
 CREATE INDEX IF NOT EXISTS "sessions_expires_at" ON "sessions" (expires_at);
+
+-- Partial: a session bound to no one (an anonymous visitor's) has no entry in it.
+CREATE INDEX IF NOT EXISTS "sessions_owner" ON "sessions" (owner) WHERE owner IS NOT NULL;

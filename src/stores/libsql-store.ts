@@ -13,7 +13,7 @@ import {
   type SessionRow,
 } from './sql-support.js'
 import { isMissingSqliteTable, missingTable, runMigrate } from './missing-table.js'
-import { sqliteStatements, sqliteTableScript, type SqliteStatementText } from './sqlite-sql.js'
+import { migrateSqliteTable, sqliteStatements, type SqliteStatementText } from './sqlite-sql.js'
 
 /** A value bound to a `?` placeholder. */
 export type LibsqlValue = string | number | bigint | null
@@ -24,7 +24,6 @@ export type LibsqlValue = string | number | bigint | null
  */
 export interface LibsqlClient {
   execute(statement: { sql: string; args: LibsqlValue[] }): Promise<LibsqlResult>
-  executeMultiple(sql: string): Promise<void>
 }
 
 /** The part of a `@libsql/client` `ResultSet` the store reads. */
@@ -36,8 +35,8 @@ export interface LibsqlResult {
 /** Options of `LibsqlStore`. */
 export interface LibsqlStoreOptions {
   /**
-   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index is
-   * named `<tableName>_expires_at`.
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its indexes are
+   * named `<tableName>_expires_at` and `<tableName>_owner`.
    * @default 'sessions'
    */
   tableName?: string
@@ -51,7 +50,8 @@ const DELETE_BATCH_SIZE = 1000
  * application's own `@libsql/client` client. Every operation is one statement, so one round trip
  * to a remote database: a compare-and-set save is one conditional `UPDATE`, and `create` one
  * insert that replaces only an expired row. Expiry is checked in every query, so an expired row
- * is never loaded even before `deleteExpired` removes it.
+ * is never loaded even before `deleteExpired` removes it. A record's owner is a column of its
+ * row with an index (`listOwner`), written by the same statement as the row.
  * @example
  * import { createClient } from '@libsql/client'
  * import { LibsqlStore } from 'typed-sessions/libsql'
@@ -82,12 +82,18 @@ export class LibsqlStore implements SessionStore {
   }
 
   /**
-   * Creates the table and its index on `expires_at` if they do not exist; harmless to repeat.
+   * Creates the table and its indexes (on `expires_at`, on `owner`) if they do not exist, and
+   * adds the columns of this version to a table of an earlier one, keeping its rows (see
+   * `schemas/libsql.sql`); harmless to repeat.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
+    const client = this.#client
     await attemptStore('migrate', () =>
-      this.#client.executeMultiple(sqliteTableScript(this.#table))
+      migrateSqliteTable(this.#table, {
+        run: (sql) => client.execute({ sql, args: [] }),
+        all: async (sql) => Array.from((await client.execute({ sql, args: [] })).rows),
+      })
     )
   }
 
@@ -178,14 +184,21 @@ export class LibsqlStore implements SessionStore {
     }
   }
 
+  /**
+   * The live records bound to `owner`: one statement, a lookup in the owner index.
+   * @example const records = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    const { rows } = await this.#run('listOwner', this.#sql.listOwner, [owner, Date.now()])
+    return recordsFromRows(Array.from(rows) as unknown as SessionRow[])
+  }
+
   #run(operation: string, sql: string, args: LibsqlValue[]): Promise<LibsqlResult> {
     return attemptStore(operation, () =>
       this.#client.execute({ sql, args }).catch((error: unknown) => {
         if (!isMissingSqliteTable(error)) throw error
         const table = `"${this.#table}"`
-        throw missingTable('LibsqlStore', table, runMigrate('schemas/libsql.sql'), error, {
-          columns: false,
-        })
+        throw missingTable('LibsqlStore', table, runMigrate('schemas/libsql.sql'), error)
       })
     )
   }

@@ -8,8 +8,8 @@ import {
 import {
   COLUMNS,
   CREATE_NOW_PARAMETERS,
-  HAS_TOKEN_COLUMN,
-  addTokenColumn,
+  PRESENT_ADDITIONS,
+  additions,
   statementsFor,
   tableDefinition,
 } from './mysql-sql.js'
@@ -60,7 +60,8 @@ const DEFAULT_TABLE_NAME = 'sessions'
  * Values are limited by the server's `max_allowed_packet` (16 MB by default on MariaDB 10.11
  * and MySQL 8): a larger record fails to save with `INVALID_VALUE`. The `version` column holds
  * the version modulo 2^31 (`INT_COLUMN_VERSIONS`), so it never overflows. A statement whose pooled
- * connection died is sent once more, on a fresh connection. Keep mysql2's default utf8mb4
+ * connection died is sent once more, on a fresh connection. A record's owner is a column of its
+ * row with an index (`listOwner`), written by the same statement as the row. Keep mysql2's default utf8mb4
  * connection charset so any Unicode round-trips.
  * @example
  * import mysql from 'mysql2/promise'
@@ -96,21 +97,26 @@ export class MySqlStore implements SessionStore {
   }
 
   /**
-   * Creates the session table and its index on `expires_at` if they do not exist (the DDL of
-   * `schemas/mysql.sql`), and adds the `token` column to a table created before it. Safe to run
+   * Creates the session table and its indexes (on `expires_at`, on `owner`) if they do not
+   * exist (the DDL of `schemas/mysql.sql`), and adds the columns and the index of this version
+   * to a table of an earlier one, keeping its rows, to the layout of a fresh table. Safe to run
    * on every start, from several processes at once.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
     try {
       await this.#pool.query(tableDefinition(this.#table))
-      const [rows] = await this.#pool.query(HAS_TOKEN_COLUMN, [this.#table])
-      if (Number((rows as { n: unknown }[])[0]?.n) > 0) return
-      try {
-        await this.#pool.query(addTokenColumn(this.#table))
-      } catch (error) {
-        // Another process added it since the check.
-        if ((error as { errno?: unknown }).errno !== 1060) throw error // ER_DUP_FIELDNAME
+      const [rows] = await this.#pool.query(PRESENT_ADDITIONS, [this.#table, this.#table])
+      const present = new Set((rows as { name: unknown }[]).map((row) => row.name))
+      for (const [name, alter] of additions(this.#table)) {
+        if (present.has(name)) continue
+        try {
+          await this.#pool.query(alter)
+        } catch (error) {
+          // Another process added it since the check: ER_DUP_FIELDNAME, ER_DUP_KEYNAME.
+          const errno = (error as { errno?: unknown }).errno
+          if (errno !== 1060 && errno !== 1061) throw error
+        }
       }
     } catch (error) {
       throw storeFailure('migrate', error)
@@ -211,6 +217,15 @@ export class MySqlStore implements SessionStore {
       if (last === undefined || rows.length < batchSize) return
       after = last.key
     }
+  }
+
+  /**
+   * The live records bound to `owner`: one statement, a lookup in the owner index.
+   * @example const records = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    const rows = await this.#read('listOwner', this.#sql.listOwner, [owner, Date.now()])
+    return recordsFromRows(rows)
   }
 
   async #read(operation: string, sql: string, values: MySqlValue[]): Promise<SessionRow[]> {

@@ -152,9 +152,13 @@ export class PostgresStore implements SessionStore {
   }
 
   /**
-   * Creates the schema, the table and its `expires_at` index if they are missing (the DDL of
-   * `schemas/postgres.sql`), in one round trip. Safe to call at every start-up, from several
-   * processes at once; it needs CREATE privileges only while something is missing.
+   * Creates the schema, the table and its indexes (on `expires_at`, on `owner`) if they are
+   * missing (the DDL of `schemas/postgres.sql`), and adds the columns of this version to a table
+   * of an earlier one, keeping its rows; in one round trip, one transaction. Safe to call at
+   * every start-up, from several processes at once; it needs CREATE privileges only while
+   * something is missing. On a large table of an earlier version, building the owner index
+   * blocks writes while it scans the table: create it first with `CREATE INDEX CONCURRENTLY`
+   * (see `schemas/postgres.sql`), and `migrate()` finds it.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
@@ -249,6 +253,15 @@ export class PostgresStore implements SessionStore {
       if (rows.length < batchSize) return
       after = (rows[rows.length - 1] as SessionRow | undefined)?.key
     }
+  }
+
+  /**
+   * The live records bound to `owner`: one query, a lookup in the owner index.
+   * @example const records = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    const { rows } = await this.#run('listOwner', [owner, Date.now()])
+    return recordsFromRows(rows as SessionRow[])
   }
 
   /**

@@ -27,11 +27,12 @@ export interface SessionRow {
   schema_version: number | string | bigint
   expiry: string | object | null
   token: string | null
+  owner: string | null
 }
 
 /**
- * A `SessionRecord` from a row, its key the row's key column; `expiry` and `token` only when
- * the row holds them. A row that cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
+ * A `SessionRecord` from a row, its key the row's key column; `expiry`, `token` and `owner` only
+ * when the row holds them. A row that cannot be decoded throws `corruptRecord` (`INVALID_STORED_DATA`).
  */
 export function recordFromRow(row: SessionRow): SessionRecord {
   return decodeRecord(String(row.key), {
@@ -42,6 +43,7 @@ export function recordFromRow(row: SessionRow): SessionRecord {
     schemaVersion: row.schema_version,
     expiry: row.expiry,
     token: row.token,
+    owner: row.owner,
   })
 }
 
@@ -71,7 +73,7 @@ export function columnVersion(version: number, versions = Infinity): number {
 export function rowValues(
   record: SessionRecord,
   versions?: number
-): [string, string, number, number, number, number, string | null, string | null] {
+): [string, string, number, number, number, number, string | null, string | null, string | null] {
   return [
     record.key,
     encodeJson(record.data),
@@ -81,5 +83,6 @@ export function rowValues(
     record.schemaVersion,
     record.expiry === undefined ? null : JSON.stringify(record.expiry),
     record.token ?? null,
+    record.owner ?? null,
   ]
 }

@@ -6,7 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { checkIdentifier, recordFromRow, recordsFromRows, rowValues } from './sql-support.js'
-import { sqliteTableScript, sqliteStatements, type SqliteStatementText } from './sqlite-sql.js'
+import { migrateSqliteTable, sqliteStatements, type SqliteStatementText } from './sqlite-sql.js'
 import { sqliteDriverOf } from './sqlite-driver.js'
 import { isMissingSqliteTable, missingTable, runMigrate } from './missing-table.js'
 import type { SessionRow } from './sql-support.js'
@@ -30,8 +30,8 @@ export interface SqliteDatabase {
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
   /**
-   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index is
-   * named `<tableName>_expires_at`.
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its indexes are
+   * named `<tableName>_expires_at` and `<tableName>_owner`.
    * @default 'sessions'
    */
   tableName?: string
@@ -49,6 +49,8 @@ const DELETE_BATCH_SIZE = 1000
  * Expiry is checked in every query against the current time, so an expired row is never loaded
  * even before `deleteExpired` removes it. Each operation is one statement, hence atomic, also
  * across processes sharing the file; use WAL and a `busy_timeout` when several processes write.
+ * A record's owner is a column of its row with an index (`listOwner`), so the index changes in
+ * the statement that writes or deletes the row.
  * @example
  * import Database from 'better-sqlite3'
  * import { SqliteStore } from 'typed-sessions/sqlite'
@@ -80,14 +82,18 @@ export class SqliteStore implements SessionStore {
   }
 
   /**
-   * Creates the table and its index on `expires_at` if they do not exist; running it again is
-   * harmless.
+   * Creates the table and its indexes (on `expires_at`, on `owner`) if they do not exist, and
+   * adds the columns of this version to a table of an earlier one, keeping its rows (see
+   * `schemas/sqlite.sql`); running it again is harmless.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
+    const db = this.#db
     try {
-      this.#db.exec(sqliteTableScript(this.#table))
-      this.#addTokenColumn()
+      await migrateSqliteTable(this.#table, {
+        run: async (sql) => db.exec(sql),
+        all: async (sql) => db.prepare(sql).all(),
+      })
     } catch (error) {
       throw storeFailure('migrate', error)
     }
@@ -202,19 +208,15 @@ export class SqliteStore implements SessionStore {
   }
 
   /**
-   * Adds the `token` column to a table created before it existed. SQLite appends it after
-   * `data`, which costs nothing: `token` is never in a WHERE clause. Another process may add it
-   * between the check and the ALTER, so "duplicate column name" counts as done.
+   * The live records bound to `owner`: one statement, a lookup in the owner index.
+   * @example const records = await store.listOwner(ownerKeyOf(user.id))
    */
-  #addTokenColumn(): void {
-    const columns = this.#db.prepare(`PRAGMA table_info("${this.#table}")`).all() as {
-      name: string
-    }[]
-    if (columns.some((column) => column.name === 'token')) return
+  async listOwner(owner: string): Promise<SessionRecord[]> {
     try {
-      this.#db.exec(`ALTER TABLE "${this.#table}" ADD COLUMN token TEXT`)
+      const rows = this.#prepared().listOwner.all(owner, Date.now()) as SessionRow[]
+      return recordsFromRows(rows)
     } catch (error) {
-      if (!(error instanceof Error && /duplicate column name/i.test(error.message))) throw error
+      throw this.#failure('listOwner', error)
     }
   }
 

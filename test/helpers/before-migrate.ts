@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { ownerKeyOf } from '../../src/core/owner.js'
 import type { SessionStore } from '../../src/core/store.js'
 import { makeRecord } from './store-conformance.js'
 
@@ -19,7 +20,8 @@ async function outcomeOf(run: () => Promise<unknown>): Promise<unknown> {
  * error as `cause`; once `setUp` ran, the same store instance works (no failed statement
  * stays cached). With `writesCreateTheTable` (SurrealDB, whose `UPSERT` creates a missing
  * table), only the calls that cannot create it are expected to fail; with `lacksTokenColumn`
- * (a table of an earlier version), only the calls that read or write the column.
+ * (a table of an earlier version, without `token` or `owner`), only the calls that read or
+ * write a column (`delete` and `deleteExpired` name none).
  */
 export async function expectSetupStepNamed(
   store: SessionStore,
@@ -44,6 +46,10 @@ export async function expectSetupStepNamed(
   if (store.scan !== undefined) {
     const scan = store.scan.bind(store)
     operations.push(['scan', () => scan()[Symbol.asyncIterator]().next()])
+  }
+  if (store.listOwner !== undefined) {
+    const listOwner = store.listOwner.bind(store)
+    operations.push(['listOwner', () => listOwner(ownerKeyOf('before-setup'))])
   }
   for (const [operation, run] of operations) {
     expect(await outcomeOf(run), operation).toStrictEqual({

@@ -98,6 +98,13 @@ export async function mySqlForTests(): Promise<MySqlForTests> {
   }
 }
 
+/** The `SHOW CREATE TABLE` text of MySQL table `name`, the name replaced by `T`: its layout. */
+export async function showCreateTable(pool: mysql.Pool, name: string): Promise<string> {
+  const [rows] = await pool.query(`SHOW CREATE TABLE \`${name}\``)
+  const text = (rows as Record<string, string>[])[0]?.['Create Table'] ?? ''
+  return text.replaceAll(`\`${name}\``, '`T`')
+}
+
 /** A TCP port that was free a moment ago, in 20000-40000. */
 async function sparePort(): Promise<number> {
   for (;;) {

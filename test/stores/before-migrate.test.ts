@@ -20,6 +20,11 @@ import {
   postgresTableWithoutToken,
   sqliteTableWithoutToken,
 } from '../helpers/tables-before-token.js'
+import {
+  mySqlTableBeforeOwner,
+  postgresTableBeforeOwner,
+  sqliteTableBeforeOwner,
+} from '../helpers/tables-before-owner.js'
 
 // A store whose table was never created is a setup step not done: CONFIG, which says what to
 // run, never STORE_UNAVAILABLE ("check that it is reachable"), which an app answers with a 503
@@ -39,25 +44,31 @@ afterAll(async () => {
 })
 
 describe('A store used before its table exists fails with CONFIG that says how to create it', () => {
-  it('SqliteStore (better-sqlite3), without a table and with one that lacks the token column', async () => {
+  it('SqliteStore (better-sqlite3), without a table and with one that lacks the token or the owner column', async () => {
     const store = new SqliteStore(new Database(':memory:'))
     await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
 
-    const db = new Database(':memory:')
-    db.exec(sqliteTableWithoutToken())
-    const old = new SqliteStore(db)
-    await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
+    for (const ddl of [[sqliteTableWithoutToken()], sqliteTableBeforeOwner()]) {
+      const db = new Database(':memory:')
+      for (const statement of ddl) db.exec(statement)
+      const old = new SqliteStore(db)
+      await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
+    }
   })
 
-  it('LibsqlStore', async () => {
+  it('LibsqlStore, without a table and with one that lacks the owner column', async () => {
     const client = createClient({ url: pathToFileURL(join(dir, 'libsql.db')).href })
     const store = new LibsqlStore(client)
     await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
+
+    for (const sql of sqliteTableBeforeOwner('old')) await client.execute(sql)
+    const old = new LibsqlStore(client, { tableName: 'old' })
+    await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
     client.close()
   })
 
   it.skipIf(postgres.skipReason !== undefined)(
-    'PostgresStore, without a table, without its schema, and with a table that lacks the token column',
+    'PostgresStore, without a table, without its schema, and with a table that lacks the token or the owner column',
     async () => {
       const { pool, schemaName } = postgres
       for (const preparedStatements of [true, false]) {
@@ -69,24 +80,32 @@ describe('A store used before its table exists fails with CONFIG that says how t
       await expectSetupStepNamed(noSchema, RUN_MIGRATE, () => noSchema.migrate())
       await pool.query(`DROP SCHEMA "${schemaName}_absent" CASCADE`)
 
-      const tableName = postgres.newTableName()
-      await pool.query(postgresTableWithoutToken(`"${schemaName}"."${tableName}"`))
-      const old = new PostgresStore(pool, { schemaName, tableName })
-      await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
+      for (const ddl of [postgresTableWithoutToken, postgresTableBeforeOwner]) {
+        const tableName = postgres.newTableName()
+        await pool.query(ddl(`"${schemaName}"."${tableName}"`, `${tableName}_expires_at_idx`))
+        const old = new PostgresStore(pool, { schemaName, tableName })
+        await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), {
+          lacksTokenColumn: true,
+        })
+      }
     }
   )
 
   it.skipIf(mySql.skipReason !== undefined)(
-    'MySqlStore, without a table and with one that lacks the token column',
+    'MySqlStore, without a table and with one that lacks the token or the owner column',
     async () => {
       const { pool } = mySql
       const store = new MySqlStore(pool, { tableName: mySql.newTableName() })
       await expectSetupStepNamed(store, RUN_MIGRATE, () => store.migrate())
 
-      const tableName = mySql.newTableName()
-      await pool.query(mySqlTableWithoutToken(tableName))
-      const old = new MySqlStore(pool, { tableName })
-      await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), { lacksTokenColumn: true })
+      for (const ddl of [mySqlTableWithoutToken, mySqlTableBeforeOwner]) {
+        const tableName = mySql.newTableName()
+        await pool.query(ddl(tableName))
+        const old = new MySqlStore(pool, { tableName })
+        await expectSetupStepNamed(old, RUN_MIGRATE, () => old.migrate(), {
+          lacksTokenColumn: true,
+        })
+      }
     }
   )
 

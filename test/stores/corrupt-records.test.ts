@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { ownerKeyOf } from '../../src/core/owner.js'
 import type { SessionStore } from '../../src/core/store.js'
 import { MySqlStore } from '../../src/stores/mysql-store.js'
 import { PostgresStore } from '../../src/stores/postgres-store.js'
@@ -59,15 +60,17 @@ describe('A record the store cannot decode is invalid stored data, not an outage
     const store = new SqliteStore(db)
     await store.migrate()
     const insert = db.prepare(
-      `INSERT INTO sessions (key, created_at, expires_at, version, schema_version, expiry, token, data)
-       VALUES (?, 1, ?, ?, 1, ?, ?, ?)`
+      `INSERT INTO sessions (key, created_at, expires_at, version, schema_version, expiry, token, owner, data)
+       VALUES (?, 1, ?, ?, 1, ?, ?, ?, ?)`
     )
-    insert.run('a-truncated', hour(), 0, null, null, '{"count":')
-    insert.run('b-array', hour(), 0, null, null, '[1,2]')
-    insert.run('c-null', hour(), 0, null, null, 'null')
-    insert.run('d-version', hour(), 'abc', null, null, '{}')
-    insert.run('e-expiry', hour(), 0, '{"kind":"never"}', null, '{}')
-    insert.run('f-token', hour(), 0, null, Buffer.from('blob'), '{}')
+    const owner = ownerKeyOf('ada')
+    insert.run('a-truncated', hour(), 0, null, null, owner, '{"count":')
+    insert.run('b-array', hour(), 0, null, null, null, '[1,2]')
+    insert.run('c-null', hour(), 0, null, null, null, 'null')
+    insert.run('d-version', hour(), 'abc', null, null, null, '{}')
+    insert.run('e-expiry', hour(), 0, '{"kind":"never"}', null, null, '{}')
+    insert.run('f-token', hour(), 0, null, Buffer.from('blob'), null, '{}')
+    insert.run('g-owner', hour(), 0, null, null, Buffer.from(owner), '{}')
     await expectCorruptRecordsHandled(store, [
       'a-truncated',
       'b-array',
@@ -75,7 +78,12 @@ describe('A record the store cannot decode is invalid stored data, not an outage
       'd-version',
       'e-expiry',
       'f-token',
+      'g-owner',
     ])
+    // A listing skips it too, as a scan does: one bad row does not fail a user's every listing.
+    const bound = makeRecord('bound', { owner })
+    await store.create(bound)
+    expect(await store.listOwner(owner)).toStrictEqual([bound])
     db.close()
   })
 
@@ -114,7 +122,7 @@ describe('A record the store cannot decode is invalid stored data, not an outage
       await store.migrate()
       const insert = (key: string, data: string, expiry: string | null) =>
         pool.query(
-          `INSERT INTO "${schemaName}"."${tableName}" VALUES ($1, $2, 1, $3, 0, 1, $4, NULL)`,
+          `INSERT INTO "${schemaName}"."${tableName}" VALUES ($1, $2, 1, $3, 0, 1, $4, NULL, NULL)`,
           [key, data, hour(), expiry]
         )
       await insert('a-array', '[1]', null)
@@ -133,7 +141,7 @@ describe('A record the store cannot decode is invalid stored data, not an outage
       const store = new MySqlStore(pool, { tableName })
       await store.migrate()
       const insert = (key: string, data: string, expiry: string | null) =>
-        pool.execute(`INSERT INTO \`${tableName}\` VALUES (?, ?, 1, ?, 0, 1, ?, NULL)`, [
+        pool.execute(`INSERT INTO \`${tableName}\` VALUES (?, ?, 1, ?, 0, 1, ?, NULL, NULL)`, [
           key,
           data,
           hour(),

@@ -5,11 +5,18 @@ import { pathToFileURL } from 'node:url'
 import { createClient, type Client, type Config } from '@libsql/client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { LibsqlStore, type LibsqlClient } from '../../src/stores/libsql-store.js'
+import { LibsqlStore, type LibsqlClient, type LibsqlValue } from '../../src/stores/libsql-store.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
-import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
+  expectScanReturnsOwners,
+  type SweepProbe,
+} from '../helpers/sql-owner-rows.js'
+import { StatementLog, sqliteOwnerIndexHooks } from '../helpers/sql-read-cost.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'typed-sessions-libsql-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -20,15 +27,29 @@ const newClient = (config: Partial<Config> = {}): Client =>
   createClient({ url: pathToFileURL(join(dir, `sessions-${++files}.db`)).href, ...config })
 
 /** A migrated store on its own new database: what every conformance test starts from. */
-async function setup(): Promise<StoreUnderTest & { client: Client; store: LibsqlStore }> {
+async function setup(): Promise<
+  StoreUnderTest & SweepProbe & { client: Client; store: LibsqlStore }
+> {
   // One connection, so its PRAGMAs hold for every statement: WAL and no fsync per commit, as a
   // local deployment would configure it. (The pool's connections would each open with defaults.)
   const client = newClient({ concurrency: 1 })
   await client.execute('PRAGMA journal_mode = WAL')
   await client.execute('PRAGMA synchronous = NORMAL')
-  const store = new LibsqlStore(client)
+  const log = new StatementLog()
+  const logged: LibsqlClient = {
+    execute: (statement) => (log.sent(statement.sql, statement.args), client.execute(statement)),
+  }
+  const store = new LibsqlStore(logged)
   await store.migrate()
-  return { client, store, cleanup: async () => client.close() }
+  const query = async (sql: string, args: readonly unknown[]) =>
+    Array.from((await client.execute({ sql, args: args as LibsqlValue[] })).rows)
+  return {
+    client,
+    store,
+    log,
+    ...sqliteOwnerIndexHooks('sessions', query, log),
+    cleanup: async () => client.close(),
+  }
 }
 
 /** The `SessionError` code `promise` rejects with. */
@@ -41,6 +62,8 @@ async function codeOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describeConcurrency('LibsqlStore', setup)
+
+describePerUserConcurrency('LibsqlStore', setup)
 
 describeStoreConformance('LibsqlStore', setup, {
   isolated: true,
@@ -89,7 +112,7 @@ describe('LibsqlStore options', () => {
 })
 
 describe('LibsqlStore migrate', () => {
-  it('creates exactly the table and index of schemas/libsql.sql, and is harmless twice', async () => {
+  it('creates exactly the table and indexes of schemas/libsql.sql, and is harmless twice', async () => {
     const { client: migrated, store } = await setup()
     const fromFile = newClient()
     await fromFile.executeMultiple(
@@ -98,14 +121,24 @@ describe('LibsqlStore migrate', () => {
     const schemaOf = async (client: Client) =>
       (
         await client.execute(
-          "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+          "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
         )
-      ).rows.map((row) => ({ ...row }))
+      ).rows.map((row) => ({
+        name: row['name'],
+        type: row['type'],
+        tbl_name: row['tbl_name'],
+        sql: String(row['sql']).replace(/\s+/g, ' '),
+      }))
     const columnsOf = async (client: Client) =>
       (await client.execute('PRAGMA table_info("sessions")')).rows.map((row) => ({ ...row }))
     expect(await schemaOf(migrated)).toStrictEqual(await schemaOf(fromFile))
     expect(await columnsOf(migrated)).toStrictEqual(await columnsOf(fromFile))
     expect((await columnsOf(migrated)).map((column) => column['name'])).toContain('token')
+    expect((await schemaOf(migrated)).map((entry) => entry.name)).toStrictEqual([
+      'sessions',
+      'sessions_expires_at',
+      'sessions_owner',
+    ])
 
     const record = makeRecord('k')
     await store.create(record)
@@ -144,6 +177,18 @@ describe('LibsqlStore stored data and expiry', () => {
     expect(await store.deleteExpired()).toBe(2500)
     expect((await client.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.['n']).toBe(10)
     expect(await store.deleteExpired()).toBe(0)
+    client.close()
+  })
+
+  it('deleteExpired deletes bound rows 1000 per statement, and their owner index entries', async () => {
+    const { client, store, ...probe } = await setup()
+    await expectBoundRowsSweptInBatches(store, probe, 1000)
+    client.close()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { client, store } = await setup()
+    await expectScanReturnsOwners(store)
     client.close()
   })
 
@@ -189,23 +234,9 @@ describe('LibsqlStore with a pool of connections to one file', () => {
 })
 
 describe('LibsqlStore round trips', () => {
-  it('serves a returning visitor with two statements: one SELECT and one conditional UPDATE', async () => {
-    const { client } = await setup()
-    const statements: string[] = []
-    const counting: LibsqlClient = {
-      execute: (statement) => {
-        statements.push(statement.sql.trim().split(/\s/)[0] ?? '')
-        return client.execute(statement)
-      },
-      executeMultiple: (sql) => client.executeMultiple(sql),
-    }
-    const { perRequest, counter } = await backendCallsPerReturningRequest(
-      new LibsqlStore(counting),
-      () => statements.length
-    )
-    expect(counter).toBe('11')
-    expect(perRequest).toBe(2)
-    expect(statements.slice(-2)).toStrictEqual(['SELECT', 'UPDATE'])
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { client, store, log } = await setup()
+    await expectReturningVisitorStatements(store, log)
     client.close()
   })
 })

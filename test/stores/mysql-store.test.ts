@@ -2,9 +2,18 @@ import { readFile } from 'node:fs/promises'
 import mysql from 'mysql2/promise'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { MySqlStore } from 'typed-sessions/mysql'
+import { MySqlStore, type MySqlPool } from 'typed-sessions/mysql'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { services, skipReasonFor } from '../helpers/services.js'
+import { showCreateTable } from '../helpers/store-servers.js'
+import { StatementLog } from '../helpers/sql-read-cost.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
+import { loggedMySqlPool, mySqlOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 const pool = mysql.createPool({ uri: services.mysql, connectionLimit: 10 })
 const skipReason = await skipReasonFor('MySQL/MariaDB', services.mysql, () =>
@@ -16,10 +25,13 @@ const base = `sessions_test_${crypto.randomUUID().slice(0, 8)}`
 let tables = 0
 const created = new Set<string>()
 
-/** A fresh table of this file run, migrated by a store; dropped by `drop` or in afterAll. */
-async function freshStore(options: { deleteBatchSize?: number } = {}) {
+/**
+ * A fresh table of this file run, migrated by a store over `over` (the file's pool by default);
+ * dropped by `drop` or in afterAll.
+ */
+async function freshStore(options: { deleteBatchSize?: number } = {}, over: MySqlPool = pool) {
   const tableName = `${base}_${++tables}`
-  const store = new MySqlStore(pool, { tableName, ...options })
+  const store = new MySqlStore(over, { tableName, ...options })
   created.add(tableName)
   await store.migrate()
   return { store, tableName }
@@ -38,35 +50,35 @@ afterAll(async () => {
   await pool.end()
 })
 
-describeStoreConformance(
-  'MySqlStore',
-  async () => {
-    const { store, tableName } = await freshStore()
-    return { store, cleanup: () => drop(tableName) }
-  },
-  {
-    // Spread: the helper's skipReason is optional without `| undefined`.
-    ...(skipReason === undefined ? {} : { skipReason }),
-    isolated: true,
-    unreachable: () => {
-      const down = mysql.createPool({
-        host: '127.0.0.1',
-        port: 1,
-        user: 'root',
-        connectTimeout: 1000,
-      })
-      unreachablePools.push(down)
-      return new MySqlStore(down, { tableName: 'sessions' })
-    },
+/** A fresh table's store, its statements logged, with the owner-index hooks. */
+async function storeWithHooks(options: { deleteBatchSize?: number } = {}) {
+  const log = new StatementLog()
+  const { store, tableName } = await freshStore(options, loggedMySqlPool(pool, log))
+  return {
+    store,
+    log,
+    ...mySqlOwnerIndexHooks(pool, tableName, log),
+    cleanup: () => drop(tableName),
   }
-)
-
-/** The `SHOW CREATE TABLE` text of a table, with its name replaced by `T`. */
-async function showCreateTable(tableName: string): Promise<string> {
-  const [rows] = await pool.query(`SHOW CREATE TABLE \`${tableName}\``)
-  const text = (rows as Record<string, string>[])[0]?.['Create Table'] ?? ''
-  return text.replaceAll(`\`${tableName}\``, '`T`')
 }
+
+describePerUserConcurrency('MySqlStore', () => storeWithHooks(), { skipReason })
+
+describeStoreConformance('MySqlStore', () => storeWithHooks(), {
+  // Spread: the helper's skipReason is optional without `| undefined`.
+  ...(skipReason === undefined ? {} : { skipReason }),
+  isolated: true,
+  unreachable: () => {
+    const down = mysql.createPool({
+      host: '127.0.0.1',
+      port: 1,
+      user: 'root',
+      connectTimeout: 1000,
+    })
+    unreachablePools.push(down)
+    return new MySqlStore(down, { tableName: 'sessions' })
+  },
+})
 
 function expectConfigError(run: () => unknown): void {
   let error: unknown
@@ -133,8 +145,8 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
     expect(sql).toContain('`sessions`')
     await pool.query(sql.replaceAll('`sessions`', `\`${fromFile}\``))
 
-    expect(await showCreateTable(fromFile)).toBe(await showCreateTable(migrated))
-    expect(await showCreateTable(migrated)).toMatch(/utf8mb4_bin/)
+    expect(await showCreateTable(pool, fromFile)).toBe(await showCreateTable(pool, migrated))
+    expect(await showCreateTable(pool, migrated)).toMatch(/utf8mb4_bin/)
     await drop(migrated)
     await drop(fromFile)
   })
@@ -153,6 +165,18 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
     expect(Number((rows as { n: number }[])[0]?.n)).toBe(5)
     expect(await store.deleteExpired()).toBe(0)
     await drop(tableName)
+  })
+
+  it('deleteExpired deletes bound rows deleteBatchSize per statement, and their owner index entries', async () => {
+    const { store, cleanup, ...probe } = await storeWithHooks({ deleteBatchSize: 7 })
+    await expectBoundRowsSweptInBatches(store, probe, 7)
+    await cleanup()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store, cleanup } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
+    await cleanup()
   })
 
   it('create reports a collision as false also when the pool does not send FOUND_ROWS', async () => {
@@ -180,5 +204,13 @@ describe.skipIf(skipReason !== undefined)('MySqlStore', () => {
   it('the server accepts 1 MB values (max_allowed_packet)', async () => {
     const [rows] = await pool.query('SELECT @@max_allowed_packet AS size')
     expect(Number((rows as { size: number }[])[0]?.size)).toBeGreaterThanOrEqual(4 * 1024 * 1024)
+  })
+})
+
+describe.skipIf(skipReason !== undefined)('MySqlStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log, cleanup } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
+    await cleanup()
   })
 })

@@ -2,9 +2,17 @@ import { readFile } from 'node:fs/promises'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
-import { PostgresStore } from '../../src/stores/postgres-store.js'
+import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres-store.js'
 import { services, skipReasonFor } from '../helpers/services.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
+import { StatementLog } from '../helpers/sql-read-cost.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
+import { loggedPostgresPool, postgresOwnerIndexHooks } from '../helpers/sql-server-read-cost.js'
 
 /**
  * Every pool this file opens, ended in afterAll. Commits skip the WAL flush: the 10,000-record scan
@@ -38,26 +46,33 @@ afterAll(async () => {
 })
 
 // A fresh table per test: no one else writes to it, so counts are exact.
-describeStoreConformance(
-  'PostgresStore',
-  async () => {
-    const store = new PostgresStore(pool, { schemaName, tableName: `conformance_${++tables}` })
-    await store.migrate()
-    return { store }
-  },
-  {
-    skipReason,
-    isolated: true,
-    unreachable: () =>
-      new PostgresStore(
-        openPool({
-          connectionString: 'postgres://postgres@127.0.0.1:1/test',
-          connectionTimeoutMillis: 1000,
-        }),
-        { schemaName }
-      ),
-  }
-)
+/** A store on a fresh table, its statements logged, with the owner-index hooks. */
+async function storeWithHooks(options: PostgresStoreOptions = {}) {
+  const tableName = `conformance_${++tables}`
+  const log = new StatementLog()
+  const store = new PostgresStore(loggedPostgresPool(pool, log), {
+    schemaName,
+    tableName,
+    ...options,
+  })
+  await store.migrate()
+  return { store, log, ...postgresOwnerIndexHooks(pool, `"${schemaName}"."${tableName}"`, log) }
+}
+
+describePerUserConcurrency('PostgresStore', () => storeWithHooks(), { skipReason })
+
+describeStoreConformance('PostgresStore', () => storeWithHooks(), {
+  skipReason,
+  isolated: true,
+  unreachable: () =>
+    new PostgresStore(
+      openPool({
+        connectionString: 'postgres://postgres@127.0.0.1:1/test',
+        connectionTimeoutMillis: 1000,
+      }),
+      { schemaName }
+    ),
+})
 
 /** Errors of `run`, or a failure if it resolves. */
 async function failureOf(run: () => unknown): Promise<unknown> {
@@ -181,9 +196,11 @@ describe.skipIf(skipReason !== undefined)('PostgresStore options and DDL', () =>
         'schema_version',
         'expiry',
         'token',
+        'owner',
       ])
       expect(expected.indexes.map((index) => index.indexname)).toStrictEqual([
         'sessions_expires_at_idx',
+        'sessions_owner_idx',
         'sessions_pkey',
       ])
       expect(await structureOf(migrated)).toStrictEqual(expected)
@@ -247,6 +264,16 @@ describe.skipIf(skipReason !== undefined)('PostgresStore expiry and batches', ()
     expect(rows.map((row) => row.key)).toStrictEqual(['live-0', 'live-1', 'live-2'])
   })
 
+  it('deleteExpired deletes bound rows deleteBatchSize per statement, and their owner index entries', async () => {
+    const { store, ...probe } = await storeWithHooks({ deleteBatchSize: 10 })
+    await expectBoundRowsSweptInBatches(store, probe, 10)
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
+  })
+
   it('deleteExpired with exactly one full batch stops after the empty one', async () => {
     const past = Date.now() - 60_000
     await Promise.all(
@@ -288,5 +315,12 @@ describe.skipIf(skipReason !== undefined)('PostgresStore expiry and batches', ()
     expect(await plain.create(record)).toBe(true)
     expect(await plain.save({ ...record, version: 1 }, 0)).toBe(true)
     expect(await store.load('plain')).toStrictEqual({ ...record, version: 1 })
+  })
+})
+
+describe.skipIf(skipReason !== undefined)('PostgresStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
   })
 })

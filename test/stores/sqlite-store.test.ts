@@ -5,7 +5,14 @@ import { isSessionError } from '../../src/core/errors.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import type { SqliteDatabase } from '../../src/stores/sqlite-store.js'
 import { sqliteFiles } from '../helpers/sqlite-files.js'
+import { sqliteStoreWithHooks } from '../helpers/sql-read-cost.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
+import {
+  expectBoundRowsSweptInBatches,
+  expectReturningVisitorStatements,
+  expectScanReturnsOwners,
+} from '../helpers/sql-owner-rows.js'
 
 const { openDatabase, migratedStore, remove } = sqliteFiles()
 afterAll(remove)
@@ -20,21 +27,19 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<unk
   return error
 }
 
-describeStoreConformance(
-  'SqliteStore',
-  async () => {
+/** A migrated store on a new database, with the owner-index hooks. */
+const storeWithHooks = () => sqliteStoreWithHooks(openDatabase())
+
+describePerUserConcurrency('SqliteStore (a WAL file)', storeWithHooks)
+
+describeStoreConformance('SqliteStore', storeWithHooks, {
+  isolated: true,
+  unreachable: async () => {
     const { db, store } = await migratedStore()
-    return { store, cleanup: async () => void db.close() }
+    db.close()
+    return store
   },
-  {
-    isolated: true,
-    unreachable: async () => {
-      const { db, store } = await migratedStore()
-      db.close()
-      return store
-    },
-  }
-)
+})
 
 describe('SqliteStore options', () => {
   it('rejects a table name that is not a plain identifier with CONFIG', () => {
@@ -95,8 +100,8 @@ describe('SqliteStore options', () => {
     const afterFirstUse = prepares
     for (let i = 0; i < 20; i++) await use(`k${i}`)
     expect(prepares).toBe(afterFirstUse)
-    // The eight statements, and migrate's check for the token column.
-    expect(afterFirstUse).toBeLessThanOrEqual(9)
+    // The nine statements, and migrate's check for missing columns.
+    expect(afterFirstUse).toBeLessThanOrEqual(10)
     db.close()
   })
 
@@ -131,15 +136,22 @@ function schemaOf(db: Database.Database, table: string) {
 }
 
 describe('SqliteStore migrate', () => {
-  it('creates exactly the table and index of schemas/sqlite.sql', async () => {
+  it('creates exactly the table and indexes of schemas/sqlite.sql', async () => {
     const { db: migrated } = await migratedStore()
     const fromFile = openDatabase()
     fromFile.exec(readFileSync(new URL('../../schemas/sqlite.sql', import.meta.url), 'utf8'))
 
     const expected = schemaOf(fromFile, 'sessions')
-    expect(expected.columns).toHaveLength(8)
+    expect(expected.columns).toHaveLength(9)
     expect(expected.indexes.map((index) => index.columns)).toContainEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'expires_at', key: 1 })])
+    )
+    expect(expected.indexes).toContainEqual(
+      expect.objectContaining({
+        name: 'sessions_owner',
+        partial: 1,
+        columns: expect.arrayContaining([expect.objectContaining({ name: 'owner', key: 1 })]),
+      })
     )
     expect(schemaOf(migrated, 'sessions')).toStrictEqual(expected)
     migrated.close()
@@ -193,6 +205,18 @@ describe('SqliteStore failures and expiry', () => {
     db.close()
   })
 
+  it('deleteExpired deletes bound rows 1000 per statement, and their owner index entries', async () => {
+    const { store, cleanup, ...probe } = await storeWithHooks()
+    await expectBoundRowsSweptInBatches(store, probe, 1000)
+    await cleanup()
+  })
+
+  it('scan returns each record with its owner', async () => {
+    const { store, cleanup } = await storeWithHooks()
+    await expectScanReturnsOwners(store)
+    await cleanup()
+  })
+
   it('rejects a scan batchSize that is not a positive integer with CONFIG', async () => {
     const { db, store } = await migratedStore()
     const scanAll = async () => {
@@ -200,5 +224,13 @@ describe('SqliteStore failures and expiry', () => {
     }
     await rejectsWith(scanAll(), 'CONFIG')
     db.close()
+  })
+})
+
+describe('SqliteStore round trips', () => {
+  it('serves a returning visitor, logged in or not, with two statements: one SELECT and one conditional UPDATE', async () => {
+    const { store, log, cleanup } = await storeWithHooks()
+    await expectReturningVisitorStatements(store, log)
+    await cleanup()
   })
 })

@@ -4,7 +4,7 @@ import { MySqlStore } from '../../src/stores/mysql-store.js'
 import { PostgresStore } from '../../src/stores/postgres-store.js'
 import { SqliteStore } from '../../src/stores/sqlite-store.js'
 import { makeRecord } from '../helpers/store-conformance.js'
-import { mySqlForTests, postgresForTests } from '../helpers/store-servers.js'
+import { mySqlForTests, postgresForTests, showCreateTable } from '../helpers/store-servers.js'
 import {
   mySqlTableWithoutToken,
   postgresTableWithoutToken,
@@ -84,11 +84,7 @@ describe('migrate() adds the token column to a table of the previous version', (
 
       const freshName = mySql.newTableName()
       await new MySqlStore(pool, { tableName: freshName }).migrate()
-      const layout = async (name: string) => {
-        const [rows] = await pool.query(`SHOW CREATE TABLE \`${name}\``)
-        const text = (rows as Record<string, string>[])[0]?.['Create Table'] ?? ''
-        return text.replaceAll(`\`${name}\``, '`T`')
-      }
+      const layout = (name: string) => showCreateTable(pool, name)
       expect(await layout(tableName)).toBe(await layout(freshName))
       expect(await layout(tableName)).toMatch(/`token` varchar\(255\)/)
     }

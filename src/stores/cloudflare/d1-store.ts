@@ -13,14 +13,19 @@ import {
   type SessionRow,
 } from '../sql-support.js'
 import { isMissingSqliteTable, missingTable, runMigrate } from '../missing-table.js'
-import { sqliteStatements, sqliteTableStatements, type SqliteStatementText } from '../sqlite-sql.js'
+import {
+  migrateSqliteTable,
+  sqliteStatements,
+  sqliteTableStatements,
+  type SqliteStatementText,
+} from '../sqlite-sql.js'
 import type { D1DatabaseBinding, D1StatementBinding } from './bindings.js'
 
 /** Options of `D1Store`. */
 export interface D1StoreOptions {
   /**
-   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its index is
-   * named `<tableName>_expires_at`.
+   * The table holding the sessions: a plain identifier (letters, digits, `_`). Its indexes are
+   * named `<tableName>_expires_at` and `<tableName>_owner`.
    * @default 'sessions'
    */
   tableName?: string
@@ -29,7 +34,10 @@ export interface D1StoreOptions {
 /** Rows per `deleteExpired` statement: D1 runs one statement at a time per database. */
 const DELETE_BATCH_SIZE = 1000
 
-/** The DDL of the D1 session table (the SQLite store's table), one statement each. */
+/**
+ * The DDL of a fresh D1 session table (the SQLite store's table) and its indexes, one statement
+ * each. A table of an earlier version needs `migrate()`, which also adds its missing columns.
+ */
 export function d1Schema(table: string): string[] {
   return sqliteTableStatements(table)
 }
@@ -40,7 +48,8 @@ export function d1Schema(table: string): string[] {
  * compare-and-set `save` one conditional `UPDATE … WHERE version = ?`. Expiry is checked in every
  * query; expired rows stay until `deleteExpired()` (run it from a Cron Trigger). D1 writes go to
  * one primary, so a compare-and-set is strongly consistent; reads from read replicas (the Sessions
- * API) are not used here.
+ * API) are not used here. A record's owner is a column of its row with an index (`listOwner`),
+ * written by the same statement as the row.
  * @example
  * import { D1Store } from 'typed-sessions/cloudflare'
  *
@@ -66,14 +75,19 @@ export class D1Store implements SessionStore {
   }
 
   /**
-   * Creates the table and its index on `expires_at` if they do not exist; running it again is
-   * harmless.
+   * Creates the table and its indexes (on `expires_at`, on `owner`) if they do not exist, and
+   * adds the columns of this version to a table of an earlier one, keeping its rows; running it
+   * again is harmless.
    * @example await store.migrate()
    */
   async migrate(): Promise<void> {
-    await attemptStore('migrate', async () => {
-      for (const statement of d1Schema(this.#table)) await this.#db.prepare(statement).run()
-    })
+    const db = this.#db
+    await attemptStore('migrate', () =>
+      migrateSqliteTable(this.#table, {
+        run: (sql) => db.prepare(sql).run(),
+        all: async (sql) => (await db.prepare(sql).all()).results,
+      })
+    )
   }
 
   /** Inserts the record if no live record has its key; an expired row with the key is replaced. */
@@ -161,13 +175,21 @@ export class D1Store implements SessionStore {
     }
   }
 
+  /** The live records bound to `owner`: one statement, a lookup in the owner index. */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    return this.#attempt('listOwner', async () => {
+      const { results } = await this.#statement(this.#sql.listOwner, owner, Date.now()).all()
+      return recordsFromRows(results as SessionRow[])
+    })
+  }
+
   /** `attemptStore`, with a missing table as `CONFIG`: `migrate()` was not run. */
   #attempt<T>(operation: string, run: () => Promise<T>): Promise<T> {
     return attemptStore(operation, () =>
       run().catch((error: unknown) => {
         if (!isMissingSqliteTable(error)) throw error
         const table = `"${this.#table}"`
-        throw missingTable('D1Store', table, runMigrate(), error, { columns: false })
+        throw missingTable('D1Store', table, runMigrate(), error)
       })
     )
   }
