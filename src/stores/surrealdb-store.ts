@@ -219,12 +219,21 @@ ${this.#ownerIndex()}`
    * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
    */
   async listOwner(owner: string): Promise<SessionRecord[]> {
-    this.#ownerIndexDefined ??= this.#query('listOwner', this.#ownerIndex()).catch(
-      (error: unknown) => {
+    // The table is checked first: DEFINE INDEX would create a missing one, and hide that
+    // migrate() never ran.
+    this.#ownerIndexDefined ??= this.#query('listOwner', 'INFO FOR DB')
+      .then(([info]) => {
+        const tables = (info as { tables?: Record<string, unknown> } | undefined)?.tables
+        if (tables !== undefined && !Object.hasOwn(tables, this.#table)) {
+          const cause = new Error(`The table '${this.#table}' does not exist`)
+          throw missingTable('SurrealStore', this.#table, runMigrate(), cause, { columns: false })
+        }
+        return this.#query('listOwner', this.#ownerIndex())
+      })
+      .catch((error: unknown) => {
         this.#ownerIndexDefined = undefined
         throw error
-      }
-    )
+      })
     await this.#ownerIndexDefined
     const table = this.#table
     const [documents] = await this.#query(
