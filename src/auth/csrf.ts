@@ -35,16 +35,17 @@ export type CsrfKeyArgument<S extends SessionSchema> = [CsrfKey<S>] extends [nev
   ? NoCsrfKeyError
   : CsrfKey<S>
 
-/** Options of `createCsrf`. */
-export interface CsrfOptions<S extends SessionSchema, K extends CsrfKeyArgument<S>> {
+/** The keys of a session schema declared with `csrfSecret()`: those `key` may be left out for. */
+type SecretKey<S extends SessionSchema> = {
+  [K in SessionKey<S>]: S['_zod']['def']['shape'][K] extends { readonly [CSRF_SECRET]: true }
+    ? K
+    : never
+}[SessionKey<S>]
+
+/** The options of `createCsrf` other than `key`. */
+interface CsrfBaseOptions<S extends SessionSchema> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
-  /**
-   * The session key that keeps the secret, declared as `csrfSecret()` (or a plain
-   * `z.string().optional()`).
-   * @default the one key of the schema declared with `csrfSecret()`
-   */
-  key?: K
   /** The form field a form post carries the token in. @default '_csrf' */
   field?: string
   /** The request header a `fetch()` carries the token in. @default 'x-csrf-token' */
@@ -52,6 +53,29 @@ export interface CsrfOptions<S extends SessionSchema, K extends CsrfKeyArgument<
   /** The `c.var` key the session middleware uses. @default 'session' */
   contextKey?: string
 }
+
+/**
+ * Options of `createCsrf`. `key` may be left out only when the schema declares a key with
+ * `csrfSecret()`; otherwise leaving it out does not compile, and the error names the key to pass
+ * (or, with none, `NoCsrfKeyError`), instead of failing with `CONFIG` at start-up.
+ */
+export type CsrfOptions<
+  S extends SessionSchema,
+  K extends CsrfKeyArgument<S>,
+> = CsrfBaseOptions<S> &
+  ([SecretKey<S>] extends [never]
+    ? {
+        /** The session key that keeps the secret: declare it as `csrfSecret()`, or pass it here. */
+        key: K
+      }
+    : {
+        /**
+         * The session key that keeps the secret, declared as `csrfSecret()` (or a plain
+         * `z.string().optional()`).
+         * @default the one key of the schema declared with `csrfSecret()`
+         */
+        key?: K
+      })
 
 /** What `createCsrf` returns. */
 export interface Csrf<S extends SessionSchema> {

@@ -16,6 +16,12 @@ createAuth({ definition: s, userKey: 'user', idOf: (u: { id: string }) => u.id, 
   noCsrfKey: `${head}
 const s = defineSession(z.object({ visits: z.number() }))
 createCsrf({ definition: s, key: 'visits' })`,
+  noCsrfKeyOmitted: `${head}
+const s = defineSession(z.object({ visits: z.number() }))
+createCsrf({ definition: s })`,
+  plainCsrfKeyOmitted: `${head}
+const s = defineSession(z.object({ token: z.string().optional() }))
+createCsrf({ definition: s })`,
   date: `${head}
 defineSession(z.object({ visits: z.number(), lastVisit: z.date() }))`,
   bigintInVersioned: `${head}
@@ -54,6 +60,17 @@ describe('compile errors of the common mistakes', () => {
     expect(errors.noCsrfKey).toEqual([
       `TS2322: Type '"visits"' is not assignable to type '"createCsrf: the session schema has no key for the CSRF secret; declare one, e.g. csrf: csrfSecret() (from 'typed-sessions/auth'), and pass key: 'csrf' or omit it"'.`,
     ])
+  })
+
+  it('createCsrf without a key names the key to pass, or what to declare when there is none', () => {
+    expect(errors.plainCsrfKeyOmitted).toHaveLength(1)
+    expect(errors.plainCsrfKeyOmitted![0]).toMatch(
+      /^TS2345: [^\n]*\n {2}Property 'key' is missing in type [^\n]* but required in type '\{ key: "token"; \}'\.$/
+    )
+    expect(errors.noCsrfKeyOmitted).toHaveLength(1)
+    expect(errors.noCsrfKeyOmitted![0]).toContain(
+      `but required in type '{ key: "createCsrf: the session schema has no key for the CSRF secret; declare one, e.g. csrf: csrfSecret()`
+    )
   })
 
   it('defineSession with a z.date() names the key and the codec in one line', () => {
