@@ -13,7 +13,7 @@ import { runConcurrency, type ConcurrencyOutcome } from './concurrency.js'
 import { measure } from './measure.js'
 import { findMigrationBench, migrationBenches, type MigrationBench } from './migration.js'
 import { readOptions, type BenchOptions } from './options.js'
-import { updateReadme } from './readme.js'
+import { updateBenchmarkDocs } from './readme.js'
 import {
   failedCases,
   renderReport,
@@ -126,8 +126,10 @@ await writeFile(results('latest.md'), report)
 if (summaries.length > 0) {
   await writeFile(results(full ? 'chart.svg' : 'latest.svg'), renderChart(summaries, context))
 }
-if (full) await updateReadme(summaries, concurrency, context)
-console.error(`written to ${results('latest.md')}${full ? ', chart.svg and README.md' : ''}`)
+if (full) await updateBenchmarkDocs(summaries, concurrency, context)
+console.error(
+  `written to ${results('latest.md')}${full ? ', chart.svg, docs/benchmarks.md and README.md' : ''}`
+)
 
 // A peer that cannot run, or a store whose server is down, is reported, not fatal; ours
 // failing, load errors, a failed concurrency check or a failed migration benchmark are.

@@ -23,16 +23,29 @@ export type CsrfKey<S extends SessionSchema> = {
       : never
 }[SessionKey<S>]
 
-/** Options of `createCsrf`. */
-export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
+/** The compile error of `createCsrf` for a schema with no key for the secret: the fix, in one line. */
+export type NoCsrfKeyError =
+  "createCsrf: the session schema has no key for the CSRF secret; declare one, e.g. csrf: csrfSecret() (from 'typed-sessions/auth'), and pass key: 'csrf' or omit it"
+
+/**
+ * What `key` of `createCsrf` accepts: the schema's `CsrfKey`s, or, when it has none, the
+ * sentence of `NoCsrfKeyError`, so the error says what to declare (not "… to type 'never'").
+ */
+export type CsrfKeyArgument<S extends SessionSchema> = [CsrfKey<S>] extends [never]
+  ? NoCsrfKeyError
+  : CsrfKey<S>
+
+/** The keys of a session schema declared with `csrfSecret()`: those `key` may be left out for. */
+type SecretKey<S extends SessionSchema> = {
+  [K in SessionKey<S>]: S['_zod']['def']['shape'][K] extends { readonly [CSRF_SECRET]: true }
+    ? K
+    : never
+}[SessionKey<S>]
+
+/** The options of `createCsrf` other than `key`. */
+interface CsrfBaseOptions<S extends SessionSchema> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
-  /**
-   * The session key that keeps the secret, declared as `csrfSecret()` (or a plain
-   * `z.string().optional()`).
-   * @default the one key of the schema declared with `csrfSecret()`
-   */
-  key?: K
   /** The form field a form post carries the token in. @default '_csrf' */
   field?: string
   /** The request header a `fetch()` carries the token in. @default 'x-csrf-token' */
@@ -40,6 +53,29 @@ export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
   /** The `c.var` key the session middleware uses. @default 'session' */
   contextKey?: string
 }
+
+/**
+ * Options of `createCsrf`. `key` may be left out only when the schema declares a key with
+ * `csrfSecret()`; otherwise leaving it out does not compile, and the error names the key to pass
+ * (or, with none, `NoCsrfKeyError`), instead of failing with `CONFIG` at start-up.
+ */
+export type CsrfOptions<
+  S extends SessionSchema,
+  K extends CsrfKeyArgument<S>,
+> = CsrfBaseOptions<S> &
+  ([SecretKey<S>] extends [never]
+    ? {
+        /** The session key that keeps the secret: declare it as `csrfSecret()`, or pass it here. */
+        key: K
+      }
+    : {
+        /**
+         * The session key that keeps the secret, declared as `csrfSecret()` (or a plain
+         * `z.string().optional()`).
+         * @default the one key of the schema declared with `csrfSecret()`
+         */
+        key?: K
+      })
 
 /** What `createCsrf` returns. */
 export interface Csrf<S extends SessionSchema> {
@@ -101,7 +137,7 @@ const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
  * app.get('/form', async (c) => c.html(`<input type="hidden" name="${csrf.field}"
  *   value="${await csrf.token(c.var.session)}">`))
  */
-export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
+export function createCsrf<S extends SessionSchema, K extends CsrfKeyArgument<S>>(
   options: CsrfOptions<S, K>
 ): Csrf<S> {
   if (typeof options !== 'object' || options === null) {
@@ -109,7 +145,7 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   }
   const { definition, field = '_csrf', header = 'x-csrf-token' } = options
   checkDefinition(definition, 'createCsrf')
-  const key = csrfKeyOf(definition, options.key) as K
+  const key = csrfKeyOf(definition, options.key) as CsrfKey<S>
   for (const [name, value] of [
     ['field', field],
     ['header', header],

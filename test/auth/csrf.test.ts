@@ -124,6 +124,7 @@ describe('createCsrf configuration', () => {
     const plain = defineSession(z.object({ csrf: z.string().optional() }))
     expect(createCsrf({ definition: plain, key: 'csrf' }).field).toBe('_csrf')
     const unnamed = defineSession(z.object({ csrf: z.string().optional() }))
+    // @ts-expect-error: without csrfSecret() the key must be named, at compile time too
     expect(codeAndMessage(() => createCsrf({ definition: unnamed }))).toMatch(
       /^CONFIG: createCsrf found no CSRF key .*add `csrf: csrfSecret\(\)`/
     )

@@ -8,7 +8,8 @@ root="$(cd "$here/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-tarball="$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -1)"
+# --ignore-scripts: pack the build as it is (prepack would build it again).
+tarball="$(cd "$root" && npm pack --ignore-scripts --silent --pack-destination "$work" | tail -1)"
 hono="$(node -p "require('$root/node_modules/hono/package.json').version")"
 install() { (cd "$1" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "$work/$tarball" "hono@$hono" "$2"); }
 
