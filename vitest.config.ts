@@ -40,6 +40,9 @@ export default defineConfig({
       'examples/bun.test.ts',
       'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',
+      // Against dist/ (vitest.dist.config.ts).
+      'test/docs/check-snippets.test.ts',
+      'test/docs/readme-app.test.ts',
     ],
     typecheck: {
       enabled: true,

@@ -14,6 +14,9 @@ export default defineConfig({
       'examples/fetch-bun.test.ts',
       'examples/deno.test.ts',
       'examples/cloudflare/dev.test.ts',
+      // The docs against the package as users get it: the snippets compile, the README app runs.
+      'test/docs/check-snippets.test.ts',
+      'test/docs/readme-app.test.ts',
     ],
     testTimeout: 20_000,
   },
