@@ -36,6 +36,8 @@ export type {
   SessionDefinition,
   SessionSchema,
   StorableSchema,
+  StorableSchemaArgument,
+  UnstorableKeyError,
 } from './schema/define-session.js'
 export { TypedSession } from './schema/typed-session.js'
 export type {

@@ -13,13 +13,29 @@ import type {
 } from './sessions-per-user.js'
 
 /** The keys of a session schema whose value is an object with an `id`: where a login is kept. */
-export type UserKey<S extends SessionSchema> = {
+export type LoginKey<S extends SessionSchema> = {
   [K in SessionKey<S>]: NonNullable<SessionValue<S, K>> extends { id: unknown } ? K : never
 }[SessionKey<S>]
 
-/** The type of the user id kept under `K`. */
+/** The compile error of `createAuth` for a schema with no key for the login: the fix, in one line. */
+export type NoUserKeyError =
+  "createAuth: the session schema has no key for the login (an object with an id); declare one, e.g. user: z.object({ id: z.string(), authHash: z.string().optional() }).optional(), and pass userKey: 'user'"
+
+/**
+ * What `userKey` of `createAuth` accepts: the schema's `LoginKey`s, or, when it has none, the
+ * sentence of `NoUserKeyError`, so the error says what to declare (not "… to type 'never'").
+ */
+export type UserKey<S extends SessionSchema> = [LoginKey<S>] extends [never]
+  ? NoUserKeyError
+  : LoginKey<S>
+
+/** The type of the user id kept under `K` (`unknown` while `K` is not a login key). */
 export type UserIdOf<S extends SessionSchema, K extends UserKey<S>> =
-  NonNullable<SessionValue<S, K>> extends { id: infer Id } ? Id : never
+  K extends LoginKey<S>
+    ? NonNullable<SessionValue<S, K>> extends { id: infer Id }
+      ? Id
+      : never
+    : unknown
 
 /** Options of `createAuth`. */
 export interface AuthOptions<

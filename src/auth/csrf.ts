@@ -23,8 +23,20 @@ export type CsrfKey<S extends SessionSchema> = {
       : never
 }[SessionKey<S>]
 
+/** The compile error of `createCsrf` for a schema with no key for the secret: the fix, in one line. */
+export type NoCsrfKeyError =
+  "createCsrf: the session schema has no key for the CSRF secret; declare one, e.g. csrf: csrfSecret() (from 'typed-sessions/auth'), and pass key: 'csrf' or omit it"
+
+/**
+ * What `key` of `createCsrf` accepts: the schema's `CsrfKey`s, or, when it has none, the
+ * sentence of `NoCsrfKeyError`, so the error says what to declare (not "… to type 'never'").
+ */
+export type CsrfKeyArgument<S extends SessionSchema> = [CsrfKey<S>] extends [never]
+  ? NoCsrfKeyError
+  : CsrfKey<S>
+
 /** Options of `createCsrf`. */
-export interface CsrfOptions<S extends SessionSchema, K extends CsrfKey<S>> {
+export interface CsrfOptions<S extends SessionSchema, K extends CsrfKeyArgument<S>> {
   /** The session definition the app's `sessionMiddleware` uses. */
   definition: SessionDefinition<S>
   /**
@@ -101,7 +113,7 @@ const isSecret = (value: unknown): boolean => secretBytes(value) !== undefined
  * app.get('/form', async (c) => c.html(`<input type="hidden" name="${csrf.field}"
  *   value="${await csrf.token(c.var.session)}">`))
  */
-export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
+export function createCsrf<S extends SessionSchema, K extends CsrfKeyArgument<S>>(
   options: CsrfOptions<S, K>
 ): Csrf<S> {
   if (typeof options !== 'object' || options === null) {
@@ -109,7 +121,7 @@ export function createCsrf<S extends SessionSchema, K extends CsrfKey<S>>(
   }
   const { definition, field = '_csrf', header = 'x-csrf-token' } = options
   checkDefinition(definition, 'createCsrf')
-  const key = csrfKeyOf(definition, options.key) as K
+  const key = csrfKeyOf(definition, options.key) as CsrfKey<S>
   for (const [name, value] of [
     ['field', field],
     ['header', header],

@@ -1,5 +1,13 @@
 export { createAuth } from './user-auth.js'
-export type { Auth, AuthOptions, LoginOptions, UserIdOf, UserKey } from './user-auth.js'
+export type {
+  Auth,
+  AuthOptions,
+  LoginKey,
+  LoginOptions,
+  NoUserKeyError,
+  UserIdOf,
+  UserKey,
+} from './user-auth.js'
 export type {
   IpPolicy,
   SessionFieldsSchema,
@@ -13,6 +21,14 @@ export type { AuthFailure, RequireUserOptions, UserCheck } from './require-user.
 export { createCsrf } from './csrf.js'
 export { csrfSecret } from './csrf-secret.js'
 export type { CsrfSecretSchema } from './csrf-secret.js'
-export type { Csrf, CsrfFailure, CsrfKey, CsrfOptions, ProtectOptions } from './csrf.js'
+export type {
+  Csrf,
+  CsrfFailure,
+  CsrfKey,
+  CsrfKeyArgument,
+  CsrfOptions,
+  NoCsrfKeyError,
+  ProtectOptions,
+} from './csrf.js'
 export type { FailureHandler, Refusal } from './failure.js'
 export { safeRedirect } from './safe-redirect.js'

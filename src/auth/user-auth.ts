@@ -5,7 +5,7 @@ import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { objectShapesOf } from '../schema/sensitive.js'
 import type { TypedSession } from '../schema/typed-session.js'
-import type { Auth, AuthOptions, UserIdOf, UserKey } from './auth-types.js'
+import type { Auth, AuthOptions, LoginKey, UserIdOf, UserKey } from './auth-types.js'
 import { DEFAULT_CONTEXT_KEY, checkSchemaKey, sessionOf } from './context.js'
 import { csrfKeysOf, drawSecret } from './csrf-secret.js'
 import { detailsOfLogin, refreshLastSeen, refreshLogin, writeDetails } from './device-details.js'
@@ -26,7 +26,15 @@ import {
   type UserSessionsContext,
 } from './user-sessions.js'
 
-export type { Auth, AuthOptions, LoginOptions, UserIdOf, UserKey } from './auth-types.js'
+export type {
+  Auth,
+  AuthOptions,
+  LoginKey,
+  LoginOptions,
+  NoUserKeyError,
+  UserIdOf,
+  UserKey,
+} from './auth-types.js'
 
 /** Milliseconds each store call of a revocation may take: the middleware's storeTimeout default. */
 const REVOCATION_STORE_TIMEOUT = 5000
@@ -79,6 +87,8 @@ export function createAuth<
       )
     }
   }
+  // A schema without a login key only compiles to NoUserKeyError, which checkSchemaKey refused.
+  const loginKey = userKey as LoginKey<S>
   if (authHash !== undefined && typeof authHash !== 'function') {
     throw new SessionError('CONFIG', '`authHash` is a function of the user; omit it for no check.')
   }
@@ -108,7 +118,7 @@ export function createAuth<
   }
 
   const resolve = async (session: TypedSession<S>): Promise<User | undefined> => {
-    const stored = (await session.get(userKey)) as
+    const stored = (await session.get(loginKey)) as
       { id: UserIdOf<S, K>; authHash?: string } | undefined
     if (stored === undefined) return undefined
     const user = await loadUser(stored.id)
@@ -159,7 +169,7 @@ export function createAuth<
       const loginAt = indexed ? await checkBeforeLogin(context, perUser, engine, id) : now()
       await session.cycleId()
       // `set` validates the value against the key's schema at run time.
-      await session.set(userKey, stored as never)
+      await session.set(loginKey, stored as never)
       // A token issued before the login (maybe to a session a sibling subdomain tossed in) must
       // not work after it. The new id is known to no other request, so a blind write is safe.
       // Declared with csrfSecret() or given to a createCsrf: rotated at login (Django's

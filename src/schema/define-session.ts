@@ -76,13 +76,27 @@ type UnstorableKeys<S extends SessionSchema> = {
 
 /**
  * `unknown` for a schema JSON can store; for one that it cannot, a type whose only member names
- * the keys and the fix, so that `defineSession` does not compile with it.
+ * the keys and the fix. (`defineSession` takes `StorableSchemaArgument`, whose error says more.)
  */
 export type StorableSchema<S extends SessionSchema> = [UnstorableKeys<S>] extends [never]
   ? unknown
   : {
       'Session keys whose values JSON cannot store (use z.codec() to store them as strings)': UnstorableKeys<S>
     }
+
+/** The compile error of `defineSession` for a key JSON cannot store: the whole fix, in one line. */
+export type UnstorableKeyError<K extends PropertyKey> =
+  `defineSession: session key '${K & string}' holds a value JSON cannot store (a Date, bigint, Map, Set…); declare it with a codec that stores a string, e.g. z.codec(z.iso.datetime(), z.date(), { decode: (s) => new Date(s), encode: (d) => d.toISOString() })`
+
+/**
+ * What `defineSession` takes: the schema (or a `versioned` chain) when JSON can store it, else
+ * the sentence of `UnstorableKeyError`, so the argument's error is that sentence rather than a
+ * mismatch of Zod types that hides it. TypeScript still infers `S` from the argument: it infers
+ * through both branches of a conditional type.
+ */
+export type StorableSchemaArgument<S extends SessionSchema> = [UnstorableKeys<S>] extends [never]
+  ? S | Versioned<S>
+  : UnstorableKeyError<UnstorableKeys<S>>
 
 /**
  * Declares what a session holds: a `z.object` whose keys are the session's keys (version 1),
@@ -91,7 +105,7 @@ export type StorableSchema<S extends SessionSchema> = [UnstorableKeys<S>] extend
  * export const counterSession = defineSession(z.object({ counter: z.number().int().default(0) }))
  */
 export function defineSession<S extends SessionSchema>(
-  schema: (S | Versioned<S>) & StorableSchema<S>,
+  schema: StorableSchemaArgument<S>,
   options: DefineSessionOptions = {}
 ): SessionDefinition<S> {
   const versions: readonly SchemaVersion[] =

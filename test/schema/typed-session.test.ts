@@ -8,7 +8,7 @@ import {
   isSessionError,
   type DefineSessionOptions,
   type SessionSchema,
-  type StorableSchema,
+  type StorableSchemaArgument,
 } from 'typed-sessions'
 
 const schema = z.object({
@@ -33,7 +33,7 @@ async function sessionWith<S extends SessionSchema>(
   await writer.save()
   const engine = new Session({ store }, writer.id)
   return {
-    typed: new TypedSession(defineSession<S>(shape as S & StorableSchema<S>, options), engine),
+    typed: new TypedSession(defineSession<S>(shape as StorableSchemaArgument<S>, options), engine),
     engine,
   }
 }
