@@ -6,6 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { decodeRecordText, encodeRecord } from './record-json.js'
+import { ifCorrupt } from './stored-record.js'
 
 /** A Deno KV key part; keys are arrays of them. */
 export type DenoKvKeyPart = string | number | bigint | boolean | Uint8Array
@@ -162,7 +163,8 @@ export class DenoKvStore implements SessionStore {
         keys.push(String(entry.key.at(-1)))
       }
       const records = await Promise.all(
-        keys.map((key) => this.#read(key).catch(() => undefined)) // an undecodable record is left out
+        // A record that cannot be decoded is left out; a failure of Deno KV fails the listing.
+        keys.map((key) => this.#read(key).catch(ifCorrupt(undefined)))
       )
       return records.filter((record) => record?.owner === owner) as SessionRecord[]
     })

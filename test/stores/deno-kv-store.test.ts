@@ -115,6 +115,20 @@ describe('DenoKvStore owner index', () => {
     expect(await entriesUnder(prefix)).toStrictEqual([])
   })
 
+  it('a bound record that cannot be decoded is left out of the listing, which goes on', async () => {
+    const prefix = ['owners', crypto.randomUUID()]
+    const store = new DenoKvStore(kv, { prefix })
+    await store.create(makeRecord('good', { owner: ada }))
+    const corrupt = makeRecord('corrupt', { owner: ada })
+    await store.create(corrupt)
+    const head = { expiresAt: corrupt.expiresAt, version: 0, owner: ada, text: '{"trunc' }
+    await kv
+      .atomic()
+      .set([...prefix, 'record', 'corrupt'], head)
+      .commit()
+    expect((await store.listOwner(ada)).map((record) => record.key)).toStrictEqual(['good'])
+  })
+
   it('a chunked record is indexed and listed like a small one', async () => {
     const store = new DenoKvStore(kv, { prefix: ['owners', crypto.randomUUID()] })
     const record = makeRecord('big', { owner: ada, data: { blob: 'é'.repeat(100_000) } })

@@ -18,6 +18,10 @@ import { PRIVATE_FILE_MODE, codeOf, fileNameOf, removeFile } from './record-file
  * and still bound to O. The entry is then pruned under the record's lock (a write holding the
  * lock may be binding it right now: under the lock its record is read again), and
  * `deleteExpired` sweeps the whole index the same way, also removing empty owner directories.
+ * "A crash" is the process's: the kernel keeps the order of the steps. After a power loss, the
+ * file system decides which of two recent directory changes it kept; `sync: true` flushes the
+ * record's data, not the directories, so a binding written just before the loss may come back
+ * without its entry: not listed, though it lives on until its expiry or logout.
  */
 
 /** Index entries are named as the record files, without `.json`. */
