@@ -6,6 +6,7 @@ import {
   type SessionStore,
 } from '../core/store.js'
 import { decodeRecordText, encodeRecord } from './record-json.js'
+import { ifCorrupt } from './stored-record.js'
 
 /** A Deno KV key part; keys are arrays of them. */
 export type DenoKvKeyPart = string | number | bigint | boolean | Uint8Array
@@ -49,6 +50,8 @@ export interface DenoKvStoreOptions {
 interface Head {
   expiresAt: number
   version: number
+  /** The owner the record is bound to: whose index entry a replacing write deletes. */
+  owner?: string
   /** The record's JSON, when it fits one entry. */
   text?: string
   /** Otherwise the id of the write whose chunks hold it, and how many there are. */
@@ -63,6 +66,8 @@ interface Head {
 const CHUNK_BYTES = 60_000
 const CHUNKS_PER_OPERATION = 10
 const MAX_READ_ATTEMPTS = 5
+/** Attempts of a delete that other writers keep overtaking. */
+const MAX_DELETE_ATTEMPTS = 100
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -72,7 +77,10 @@ const decoder = new TextDecoder()
  * concurrent write makes them fail cleanly (strongly consistent on Deno Deploy too: reads here
  * use the default strong consistency). Entries carry Deno KV's native `expireIn`, and `load`
  * hides a record from its `expiresAt` on, since KV deletes expired keys lazily. Records larger
- * than one 64 KiB entry are stored in chunks.
+ * than one 64 KiB entry are stored in chunks. The sessions bound to a user (`listOwner`) are
+ * indexed by an entry `[...prefix, 'owner', owner, key]` per record, set, moved and deleted in the
+ * same atomic operation as the record's head, with the head's `expireIn`: Deno KV's own expiry
+ * removes both together.
  * @example
  * import { DenoKvStore } from 'typed-sessions/deno-kv'
  *
@@ -121,13 +129,44 @@ export class DenoKvStore implements SessionStore {
     })
   }
 
-  /** Deletes the record with this key; a missing key is not an error. */
+  /**
+   * Deletes the record with this key and its index entry, in one atomic operation that checks
+   * the head read first (a save in between may have bound it anew: then it reads again); a
+   * missing key is not an error.
+   */
   async delete(key: string): Promise<void> {
     await attemptStore('delete', async () => {
-      const entry = await this.#kv.get(this.#headKey(key))
-      if (entry.versionstamp === null) return
-      await this.#kv.atomic().delete(this.#headKey(key)).commit()
-      await this.#deleteChunks(key, entry.value as Head)
+      for (let attempt = 0; attempt < MAX_DELETE_ATTEMPTS; attempt++) {
+        const entry = await this.#kv.get(this.#headKey(key))
+        if (entry.versionstamp === null) return
+        const head = entry.value as Head
+        const operation = this.#kv
+          .atomic()
+          .check({ key: entry.key, versionstamp: entry.versionstamp })
+          .delete(entry.key)
+        if (typeof head.owner === 'string') operation.delete(this.#ownerKey(head.owner, key))
+        if ((await operation.commit()).ok) return this.#deleteChunks(key, head)
+      }
+      throw new Error(`other writers kept changing the record ${key}`)
+    })
+  }
+
+  /**
+   * The live records bound to `owner`: one list of its index entries, then each record's head
+   * (and chunks), kept when it is live and still bound to `owner`.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    return attemptStore('listOwner', async () => {
+      const keys: string[] = []
+      for await (const entry of this.#kv.list({ prefix: this.#ownerPrefix(owner) })) {
+        keys.push(String(entry.key.at(-1)))
+      }
+      const records = await Promise.all(
+        // A record that cannot be decoded is left out; a failure of Deno KV fails the listing.
+        keys.map((key) => this.#read(key).catch(ifCorrupt(undefined)))
+      )
+      return records.filter((record) => record?.owner === owner) as SessionRecord[]
     })
   }
 
@@ -152,6 +191,14 @@ export class DenoKvStore implements SessionStore {
 
   #headKey(key: string): DenoKvKeyPart[] {
     return [...this.#prefix, 'record', key]
+  }
+
+  #ownerPrefix(owner: string): DenoKvKeyPart[] {
+    return [...this.#prefix, 'owner', owner]
+  }
+
+  #ownerKey(owner: string, key: string): DenoKvKeyPart[] {
+    return [...this.#ownerPrefix(owner), key]
   }
 
   #chunkKey(key: string, write: string, index: number): DenoKvKeyPart[] {
@@ -193,21 +240,33 @@ export class DenoKvStore implements SessionStore {
     return bytes
   }
 
-  /** Writes the record's head (after its chunks) if the head is still `current`. */
+  /**
+   * Writes the record's head (after its chunks) if the head is still `current`, and in the same
+   * atomic operation its owner's index entry (its value the record's `expiresAt`), deleting the
+   * one of the owner the write replaces.
+   */
   async #publish(record: SessionRecord, current: DenoKvEntryMaybe): Promise<boolean> {
     const text = encodeRecord(record)
     // Deno KV refuses expireIn <= 0; an already expired record gets 1 ms (load hides it anyway).
     const expireIn = Math.max(1, record.expiresAt - Date.now())
     const head: Head = { expiresAt: record.expiresAt, version: record.version }
+    if (record.owner !== undefined) head.owner = record.owner
     const bytes = encoder.encode(text)
     if (bytes.length <= CHUNK_BYTES) head.text = text
     else await this.#writeChunks(record.key, bytes, head, expireIn)
     const key = this.#headKey(record.key)
-    const { ok } = await this.#kv
+    const operation = this.#kv
       .atomic()
       .check({ key, versionstamp: current.versionstamp })
       .set(key, head, { expireIn })
-      .commit()
+    const from = current.versionstamp === null ? undefined : (current.value as Head | null)?.owner
+    if (typeof from === 'string' && from !== record.owner) {
+      operation.delete(this.#ownerKey(from, record.key))
+    }
+    if (record.owner !== undefined) {
+      operation.set(this.#ownerKey(record.owner, record.key), record.expiresAt, { expireIn })
+    }
+    const { ok } = await operation.commit()
     if (!ok) await this.#deleteChunks(record.key, head)
     else if (current.versionstamp !== null)
       await this.#deleteChunks(record.key, current.value as Head)

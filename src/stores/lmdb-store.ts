@@ -7,6 +7,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
+import { RECORDS_START, ownerRange, writeEntry, type CurrentEntry } from './lmdb-owner-index.js'
 
 /** One entry as `lmdb` returns it from `getEntry` and from `getRange({ versions: true })`. */
 export interface LmdbEntry {
@@ -24,12 +25,20 @@ export interface LmdbDatabase {
   getEntry(key: string): LmdbEntry | undefined
   put(key: string, value: string, version: number, ifVersion?: number): Promise<boolean>
   ifNoExists(key: string, action: () => unknown): Promise<boolean>
+  ifVersion(key: string, version: number, action: () => unknown): Promise<boolean>
   remove(key: string, ifVersion?: number): Promise<boolean>
-  getRange(options: { start?: string; limit?: number; versions?: boolean }): Iterable<LmdbEntry>
+  getRange(options: {
+    start?: string
+    end?: string
+    limit?: number
+    versions?: boolean
+  }): Iterable<LmdbEntry>
 }
 
 /** Entries `deleteExpired` removes per awaited batch of conditional removes. */
 const DELETE_BATCH_SIZE = 1000
+/** Attempts of an upsert or a delete that another writer keeps overtaking. */
+const MAX_WRITE_ATTEMPTS = 100
 
 function encode(record: SessionRecord): string {
   return JSON.stringify({
@@ -39,6 +48,7 @@ function encode(record: SessionRecord): string {
     schemaVersion: record.schemaVersion,
     expiry: record.expiry,
     token: record.token,
+    owner: record.owner,
     data: record.data,
   })
 }
@@ -51,7 +61,7 @@ function decode(key: string, entry: LmdbEntry): SessionRecord {
   try {
     if (typeof entry.value !== 'string') throw new TypeError('the entry is not a JSON string')
     const stored = JSON.parse(entry.value) as Record<string, unknown>
-    const { data, expiresAt, createdAt, schemaVersion, token } = stored
+    const { data, expiresAt, createdAt, schemaVersion, token, owner } = stored
     if (
       typeof data !== 'object' ||
       data === null ||
@@ -71,10 +81,16 @@ function decode(key: string, entry: LmdbEntry): SessionRecord {
     const expiry = parseExpiry(stored['expiry'])
     if (expiry !== undefined) record.expiry = expiry
     if (typeof token === 'string') record.token = token
+    if (typeof owner === 'string') record.owner = owner
     return record
   } catch (cause) {
     throw corruptRecord(key, cause)
   }
+}
+
+/** The entry a write replaces: its version, and its owner when it can be decoded. */
+function currentOf(key: string, entry: LmdbEntry): CurrentEntry {
+  return { version: entry.version ?? 0, owner: decodeOrUndefined(key, entry)?.owner }
 }
 
 /** The record of an entry, or `undefined` for one that cannot be decoded. */
@@ -92,9 +108,10 @@ function decodeOrUndefined(key: string, entry: LmdbEntry): SessionRecord | undef
  * entry, the record key as key and the record as a JSON string as value; the record's `version`
  * is LMDB's entry version, so a compare-and-set save is one `put` with `ifVersion`, checked
  * atomically by LMDB's single writer, also against other processes. Reads are local and
- * synchronous (no round trip). Expired entries stay until `deleteExpired`. Give the store a
- * database of its own (`root.openDB('sessions', { useVersions: true })`): `scan` reads every
- * entry of it.
+ * synchronous (no round trip). Expired entries stay until `deleteExpired`. The sessions bound
+ * to a user (`listOwner`) are indexed in the same database, each index entry written in the same
+ * conditional LMDB write as its record (lmdb-owner-index.ts). Give the store a database of its
+ * own (`root.openDB('sessions', { useVersions: true })`): `scan` reads every entry of it.
  * @example
  * import { open } from 'lmdb'
  * import { LmdbStore } from 'typed-sessions/lmdb'
@@ -130,15 +147,13 @@ export class LmdbStore implements SessionStore {
   async create(record: SessionRecord): Promise<boolean> {
     return attemptStore('create', async () => {
       const db = this.#db
-      const value = encode(record)
+      const next = { value: encode(record), version: record.version, owner: record.owner }
       const entry = db.getEntry(record.key)
-      if (entry === undefined) {
-        return db.ifNoExists(record.key, () => db.put(record.key, value, record.version))
-      }
+      if (entry === undefined) return writeEntry(db, record.key, undefined, next)
       // An undecodable entry still holds the key: the engine draws another id.
       const current = decodeOrUndefined(record.key, entry)
       if (current === undefined || current.expiresAt > Date.now()) return false
-      return db.put(record.key, value, record.version, current.version)
+      return writeEntry(db, record.key, current, next)
     })
   }
 
@@ -156,30 +171,72 @@ export class LmdbStore implements SessionStore {
   }
 
   /**
-   * Without `expectedVersion`, an upsert. With it, a `put` with `ifVersion: expectedVersion`
-   * after a local check that the entry is live; `false` when the entry is missing, expired,
-   * undecodable or at another version (LMDB's own check, atomic across processes).
+   * Without `expectedVersion`, an upsert: a write conditional on the version just read, again
+   * if another writer came first (so the index entry of the owner it replaces is removed). With
+   * it, a `put` with `ifVersion: expectedVersion` after a local check that the entry is live;
+   * `false` when the entry is missing, expired, undecodable or at another version (LMDB's own
+   * check, atomic across processes).
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
     return attemptStore('save', async () => {
       const db = this.#db
-      const value = encode(record)
-      if (expectedVersion === undefined) return db.put(record.key, value, record.version)
+      const next = { value: encode(record), version: record.version, owner: record.owner }
+      if (expectedVersion === undefined) {
+        return this.#untilWritten(record.key, (entry) =>
+          writeEntry(db, record.key, entry && currentOf(record.key, entry), next)
+        )
+      }
       const entry = db.getEntry(record.key)
       if (entry === undefined || entry.version !== expectedVersion) return false
       const current = decodeOrUndefined(record.key, entry)
       if (current === undefined || current.expiresAt <= Date.now()) return false
-      return db.put(record.key, value, record.version, expectedVersion)
+      return writeEntry(db, record.key, current, next)
     })
   }
 
   /**
-   * Removes the entry with this key; a missing key is not an error.
+   * Removes the entry with this key and its index entry, conditional on the version just read
+   * (a save in between would bind it anew); a missing key is not an error.
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await attemptStore('delete', () => this.#db.remove(key))
+    await attemptStore('delete', () =>
+      this.#untilWritten(key, async (entry) =>
+        entry === undefined ? true : writeEntry(this.#db, key, currentOf(key, entry), undefined)
+      )
+    )
+  }
+
+  /**
+   * The live records bound to `owner`: one range read over its index entries, then each
+   * record's local read, kept when it is live and still bound to `owner`.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    return attemptStore('listOwner', async () => {
+      const range = ownerRange(owner)
+      const now = Date.now()
+      const records: SessionRecord[] = []
+      for (const { key } of Array.from(this.#db.getRange(range))) {
+        const recordKey = String(key).slice(range.start.length)
+        const entry = this.#db.getEntry(recordKey)
+        const record = entry && decodeOrUndefined(recordKey, entry)
+        if (record?.owner === owner && record.expiresAt > now) records.push(record)
+      }
+      return records
+    })
+  }
+
+  /** Runs `write` on the key's current entry until it is not overtaken by another writer. */
+  async #untilWritten(
+    key: string,
+    write: (entry: LmdbEntry | undefined) => Promise<boolean>
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (await write(this.#db.getEntry(key))) return true
+    }
+    throw new Error(`other writers kept changing the entry ${key}`)
   }
 
   /**
@@ -199,7 +256,7 @@ export class LmdbStore implements SessionStore {
         const removals = entries.flatMap((entry) => {
           const record = decodeOrUndefined(String(entry.key), entry)
           if (record === undefined || record.expiresAt > now) return []
-          return [this.#db.remove(record.key, record.version)]
+          return [writeEntry(this.#db, record.key, record, undefined)]
         })
         deleted += (await Promise.all(removals)).filter(Boolean).length
         const last = entries.at(-1)
@@ -234,7 +291,7 @@ export class LmdbStore implements SessionStore {
   #page(after: string | undefined, limit: number): LmdbEntry[] {
     // `start` is inclusive: read one more and drop the key already seen.
     const range = this.#db.getRange({
-      ...(after === undefined ? {} : { start: after }),
+      start: after ?? RECORDS_START,
       limit: limit + 1,
       versions: true,
     })

@@ -1,15 +1,15 @@
 import { createStorage } from 'unstorage'
 import memoryDriver from 'unstorage/drivers/memory'
 import { describe, expect, it } from 'vitest'
-import { CookieStore, isSessionError, type SessionStore } from 'typed-sessions'
+import { CookieStore, type SessionStore } from 'typed-sessions'
+import { DurableObjectStore } from '../../src/stores/cloudflare/durable-object-store.js'
 import { KvStore } from '../../src/stores/cloudflare/kv-store.js'
 import { UnstorageStore } from '../../src/stores/unstorage-store.js'
-import { loginSession } from '../helpers/auth.js'
-import { sessionApp } from '../helpers/http.js'
-import { loggedIn, perUserApp } from '../helpers/per-user-app.js'
+import { expectNoOwnerIndex } from '../helpers/owner-index-refusal.js'
 
 // The stores that cannot keep an index of sessions per user atomically with their records
-// (DESIGN-16): binding and sessionsPerUser are CONFIG, naming the stores that can.
+// (DESIGN-16): binding and sessionsPerUser are CONFIG, naming the stores that can. Workers KV
+// and Durable Objects are checked on workerd (kv-store.test.ts, durable-object-store.test.ts).
 
 const stores: [string, () => SessionStore][] = [
   ['CookieStore', () => new CookieStore()],
@@ -17,32 +17,25 @@ const stores: [string, () => SessionStore][] = [
 ]
 
 describe('stores without an owner index', () => {
-  it.each(stores)('%s: session.bind() is CONFIG naming the stores that can', async (_, make) => {
-    const app = sessionApp(loginSession, { store: make() })
-    app.post('/bind', async (c) => {
-      await c.var.session.cycleId()
-      await c.var.session.bind('ada')
-      return c.text('bound')
-    })
-    app.onError((error, c) =>
-      c.text(isSessionError(error) ? `${error.code}: ${error.message}` : 'other', 500)
-    )
-    const response = await app.request('/bind', { method: 'POST' })
-    expect(await response.text()).toMatch(
-      /^CONFIG: Binding a session needs a store .*Use one of: MemoryStore/
-    )
-  })
+  it.each(stores)(
+    '%s: session.bind() and sessionsPerUser are CONFIG naming the stores that can',
+    async (_, make) => {
+      await expectNoOwnerIndex(make())
+    }
+  )
 
-  it.each(stores)('%s: sessionsPerUser is CONFIG at the first login', async (_, make) => {
-    const made = perUserApp({ store: make() })
-    await expect(loggedIn(made, 'ada')).rejects.toThrow(
-      /sessionsPerUser.*needs a store that keeps an index/
-    )
-  })
-
-  it('Workers KV (KvStore), unstorage and the CookieStore have no listOwner', () => {
-    for (const store of [KvStore, UnstorageStore, CookieStore]) {
+  it('Workers KV (KvStore), Durable Objects, unstorage and the CookieStore have no listOwner', () => {
+    for (const store of [KvStore, DurableObjectStore, UnstorageStore, CookieStore]) {
       expect('listOwner' in store.prototype).toBe(false)
     }
+  })
+
+  it('the refusal says why each cannot, and names the D1Store for Cloudflare', async () => {
+    const { noOwnerIndex } = await import('../../src/core/owner.js')
+    const { message } = noOwnerIndex('Binding a session')
+    expect(message).toMatch(/Workers KV, unstorage and the CookieStore cannot keep one atomically/)
+    expect(message).toMatch(/DurableObjectStore keeps each session in an object of its own/)
+    expect(message).toMatch(/Use one of: .*D1Store.*; on Cloudflare, the D1Store\.$/)
+    expect(message).not.toMatch(/Use one of: .*DurableObjectStore/)
   })
 })

@@ -6,6 +6,7 @@ import { DurableObjectStore } from '../../src/stores/cloudflare/index.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
 import { CookieJar } from '../helpers/http.js'
 import { counterApp } from '../helpers/store-apps.js'
+import { expectNoOwnerIndex } from '../helpers/owner-index-refusal.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { idOfCookie } from '../helpers/stores.js'
 import { bindings, objectStorage } from '../helpers/workerd.js'
@@ -96,3 +97,9 @@ describe('DurableObjectStore', () => {
 describeConcurrency('DurableObjectStore (workerd, local Durable Objects)', () => ({
   store: new DurableObjectStore(bindings.sessions),
 }))
+
+describe('DurableObjectStore and sessions per user', () => {
+  it('refuses them: bind and sessionsPerUser are CONFIG naming the stores to use instead', async () => {
+    await expectNoOwnerIndex(new DurableObjectStore(bindings.sessions))
+  })
+})

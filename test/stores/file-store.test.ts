@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { copyFile, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { isSessionError } from '../../src/core/errors.js'
 import type { SessionRecord, SessionStore } from '../../src/core/store.js'
 import { FileStore, type FileStoreOptions } from '../../src/stores/file-store/index.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
@@ -33,6 +34,10 @@ function setup(options: Partial<FileStoreOptions> = {}): StoreUnderTest & {
     dir,
     store: new FileStore({ dir, ...options }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
+    ownerIndexEntries: async (owner) => {
+      const entries = join(dir, 'owners', await fileNameOf(owner))
+      return existsSync(entries) ? readdirSync(entries).length : 0
+    },
     copyStoredValue: async (from, to) => {
       const file = async (key: string) => join(dir, `${await fileNameOf(key)}.json`)
       await copyFile(await file(from), await file(to))
@@ -55,6 +60,7 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describeConcurrency('FileStore', () => setup())
+describePerUserConcurrency('FileStore', () => setup())
 
 describeStoreConformance('FileStore', setup, {
   isolated: true,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { KvStore } from '../../src/stores/cloudflare/index.js'
+import { expectNoOwnerIndex } from '../helpers/owner-index-refusal.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import { bindings } from '../helpers/workerd.js'
 
@@ -76,5 +77,11 @@ describe('KvStore', () => {
     const scanned = []
     for await (const record of store.scan({ batchSize: 2 })) scanned.push(record)
     expect(scanned).toStrictEqual(records)
+  })
+})
+
+describe('KvStore and sessions per user', () => {
+  it('refuses them: bind and sessionsPerUser are CONFIG naming the stores to use instead', async () => {
+    await expectNoOwnerIndex(new KvStore(bindings.kv, { prefix: `kv-${crypto.randomUUID()}:` }))
   })
 })

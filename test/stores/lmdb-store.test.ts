@@ -4,8 +4,11 @@ import { join } from 'node:path'
 import { open, type RootDatabase } from 'lmdb'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
+import { ownerIndexEntriesOf } from '../../src/stores/lmdb-owner-index.js'
 import { LmdbStore, type LmdbDatabase } from '../../src/stores/lmdb-store.js'
 import { describeConcurrency } from '../helpers/concurrency-suite.js'
+import { countedLmdb } from '../helpers/lmdb.js'
+import { describePerUserConcurrency } from '../helpers/per-user-concurrency-suite.js'
 import { backendCallsPerReturningRequest } from '../helpers/round-trips.js'
 import { describeStoreConformance, makeRecord } from '../helpers/store-conformance.js'
 import type { StoreUnderTest } from '../helpers/store-conformance.js'
@@ -24,11 +27,14 @@ const openDatabase = (path = newPath()): RootDatabase => open({ path, useVersion
 function setup(): StoreUnderTest & { db: RootDatabase; store: LmdbStore; path: string } {
   const path = newPath()
   const db = openDatabase(path)
+  const { counted, readCost } = countedLmdb(db)
   return {
     db,
     path,
-    store: new LmdbStore(db),
+    store: new LmdbStore(counted),
     cleanup: () => db.close(),
+    ownerIndexEntries: async (owner) => ownerIndexEntriesOf(db, owner),
+    readCost,
     copyStoredValue: async (from, to) => {
       const entry = db.getEntry(from)
       if (entry === undefined) throw new Error(`no entry ${from} to copy`)
@@ -46,6 +52,7 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describeConcurrency('LmdbStore', setup)
+describePerUserConcurrency('LmdbStore', setup)
 
 describeStoreConformance('LmdbStore', setup, {
   isolated: true,
@@ -180,17 +187,9 @@ describe('LmdbStore with two processes on one file', () => {
 describe('LmdbStore round trips', () => {
   it('serves a returning visitor with two local reads and one conditional put', async () => {
     const { db } = setup()
-    const calls: string[] = []
-    const counting: LmdbDatabase = {
-      useVersions: true,
-      getEntry: (key) => (calls.push('getEntry'), db.getEntry(key)),
-      put: (...args) => (calls.push('put'), db.put(...args)),
-      ifNoExists: (key, action) => (calls.push('ifNoExists'), db.ifNoExists(key, action)),
-      remove: (key, version) => (calls.push('remove'), db.remove(key, version)),
-      getRange: (options) => db.getRange(options),
-    }
+    const { counted, calls } = countedLmdb(db)
     const { perRequest, counter } = await backendCallsPerReturningRequest(
-      new LmdbStore(counting),
+      new LmdbStore(counted),
       () => calls.length
     )
     expect(counter).toBe('11')

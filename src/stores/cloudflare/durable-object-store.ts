@@ -11,7 +11,12 @@ import type { SessionObjectReply, SessionObjectRequest } from './session-object-
  * Expiry: `load` hides a record from its `expiresAt` on, and an alarm set at `expiresAt` deletes
  * it, so storage is reclaimed without a sweep (no `deleteExpired`). There is no `scan`: Durable
  * Objects cannot be listed, so `migrateStore` does not apply (records are still migrated lazily,
- * when a request loads them).
+ * when a request loads them). There is no `listOwner` either, so sessions cannot be bound to a
+ * user (`session.bind`, `createAuth({ sessionsPerUser })` answer `CONFIG`; `auth.login` logs in
+ * without binding): an index of a user's sessions would live in another object than each
+ * session, and no Durable Object write spans two objects, so the index could only be kept in
+ * step by a protocol between them (entries added before a binding write, with versions that a
+ * prune checks inside the session's object). Use the D1Store for sessions per user on Cloudflare.
  *
  * Export `SessionDurableObject` from your Worker and bind it:
  * ```toml

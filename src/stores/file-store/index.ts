@@ -9,6 +9,7 @@ import {
 } from '../../core/store.js'
 import { KeyQueue } from '../key-queue.js'
 import { acquireLockFile, type LockFileTimings } from './lock-file.js'
+import { OwnerIndex } from './owner-index.js'
 import { ensurePrivateDir, isPrivateDir } from './private-dir.js'
 import { ifCorrupt } from '../stored-record.js'
 import {
@@ -59,7 +60,9 @@ export interface FileStoreOptions {
  * on one host, and within a process writes of one session wait in a queue instead of polling.
  * A lock left by a crashed process is broken after `staleLockMs`. Runs on Node, Bun and Deno
  * (`node:fs/promises`). Not for network file systems whose exclusive create or rename is not
- * atomic; several hosts need a database store. Expired files stay until `deleteExpired`.
+ * atomic; several hosts need a database store. Expired files stay until `deleteExpired`. The
+ * sessions bound to a user (`listOwner`) are indexed by one empty file per record under
+ * `owners/`, written in an order that a crash cannot turn into a wrong listing (owner-index.ts).
  * @example
  * import { FileStore } from 'typed-sessions/file'
  *
@@ -72,6 +75,7 @@ export class FileStore implements SessionStore {
   readonly #lock: LockFileTimings
   readonly #sync: boolean
   readonly #queue = new KeyQueue()
+  readonly #owners: OwnerIndex
   #ready: Promise<unknown> | undefined
   /** Set once the directory was seen to exist and to be writable by its owner alone. */
   #private = false
@@ -96,6 +100,7 @@ export class FileStore implements SessionStore {
       }
     }
     this.#dir = dir
+    this.#owners = new OwnerIndex(dir)
     this.#lock = { staleMs: staleLockMs, timeoutMs: lockTimeoutMs }
     this.#sync = sync === true
   }
@@ -112,7 +117,7 @@ export class FileStore implements SessionStore {
         if (current === 'corrupt' || (current !== undefined && current.expiresAt > Date.now())) {
           return false
         }
-        await this.#write(name, record)
+        await this.#replace(name, current, record)
         return true
       })
     )
@@ -133,30 +138,63 @@ export class FileStore implements SessionStore {
   /**
    * Without `expectedVersion`, an upsert. With it, under the lock: writes only if the file holds
    * a live record with exactly that version; `false` otherwise (missing, expired, undecodable).
+   * Either way the file is read first, under the lock: the owner it holds is whose index entry
+   * a re-binding write moves.
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
     return attemptStore('save', () =>
       this.#locked(record.key, async (name) => {
-        if (expectedVersion !== undefined) {
-          const current = await this.#read(record.key, name).catch(ifCorrupt(undefined))
-          if (current?.version !== expectedVersion || current.expiresAt <= Date.now()) return false
+        const current = await this.#read(record.key, name).catch(ifCorrupt(undefined))
+        if (
+          expectedVersion !== undefined &&
+          (current?.version !== expectedVersion || current.expiresAt <= Date.now())
+        ) {
+          return false
         }
-        await this.#write(name, record)
+        await this.#replace(name, current, record)
         return true
       })
     )
   }
 
   /**
-   * Deletes the record's file, under the lock (so a compare-and-set in flight cannot write it
-   * back); a missing key is not an error.
+   * Deletes the record's file, then its index entry, under the lock (so a compare-and-set in
+   * flight cannot write it back); a missing key is not an error.
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
     await attemptStore('delete', () =>
-      this.#locked(key, (name) => this.#remove(this.#path(`${name}.json`)))
+      this.#locked(key, async (name) => {
+        const current = await this.#read(key, name).catch(ifCorrupt(undefined))
+        await this.#remove(this.#path(`${name}.json`))
+        if (current?.owner !== undefined) await this.#owners.remove(current.owner, name)
+      })
     )
+  }
+
+  /**
+   * The live records bound to `owner`: one listing of its index directory, then each entry's
+   * record file, kept when it is live and still bound to `owner`. An entry whose record is gone
+   * or bound elsewhere (left by a crash) is not listed, and is pruned under the record's lock.
+   * @example const sessions = await store.listOwner(ownerKeyOf(user.id))
+   */
+  async listOwner(owner: string): Promise<SessionRecord[]> {
+    return attemptStore('listOwner', async () => {
+      if (!this.#private && !(await this.#checkDir())) return []
+      const now = Date.now()
+      const dirName = await this.#owners.dirNameOf(owner)
+      const listed = await Promise.all(
+        (await this.#owners.entries(owner)).map(async (name) => {
+          const record = await this.#readFile(`${name}.json`).catch(ifCorrupt(undefined))
+          if (record?.owner === owner) return record.expiresAt > now ? record : undefined
+          // Not listed either way; a prune that fails (a lock held too long) is retried later.
+          await this.#pruneIfStale(name, dirName).catch(() => undefined)
+          return undefined
+        })
+      )
+      return listed.filter((record) => record !== undefined)
+    })
   }
 
   /**
@@ -181,10 +219,13 @@ export class FileStore implements SessionStore {
           const current = await this.#read(seen.key, name).catch(ifCorrupt(undefined))
           if (current === undefined || current.expiresAt > Date.now()) return false
           await this.#remove(this.#path(`${name}.json`))
+          if (current.owner !== undefined) await this.#owners.remove(current.owner, name)
           return true
         })
         if (removed) deleted++
       }
+      // Entries a crash left between a record's write and its index's: checked under each lock.
+      await this.#owners.sweep((name, dirName) => this.#pruneIfStale(name, dirName))
       return deleted
     })
   }
@@ -214,18 +255,54 @@ export class FileStore implements SessionStore {
     }
   }
 
+  /**
+   * Writes `next` over `current` with its index entries in crash-safe order (owner-index.ts):
+   * the new owner's entry, the record, then the entry of the owner it replaces.
+   */
+  async #replace(name: string, current: SessionRecord | undefined, next: SessionRecord) {
+    const [from, to] = [current?.owner, next.owner]
+    if (to !== undefined && to !== from) await this.#owners.add(to, name)
+    await this.#write(name, next)
+    if (from !== undefined && from !== to) await this.#owners.remove(from, name)
+  }
+
+  /**
+   * Removes the index entry `name` under the owner directory `dirName` unless, read under its
+   * lock, its record is still bound to that owner; true if it removed it.
+   */
+  #pruneIfStale(name: string, dirName: string): Promise<boolean> {
+    return this.#lockedName(name, async () => {
+      const record = await this.#readFile(`${name}.json`).catch(ifCorrupt(undefined))
+      if (record?.owner !== undefined && (await fileNameOf(record.owner)) === dirName) return false
+      await this.#owners.removeFrom(dirName, name)
+      return true
+    })
+  }
+
   /** Runs `task` holding the key's lock, after this process's earlier writes of the key. */
   #locked<T>(key: string, task: (name: string) => Promise<T>): Promise<T> {
     return this.#queue.run(key, async () => {
       const name = await fileNameOf(key)
-      await this.#ensureDir()
-      const lock = await acquireLockFile(this.#path(`${name}.lock`), this.#lock)
-      try {
-        return await task(name)
-      } finally {
-        await lock.release()
-      }
+      return this.#holdingLock(name, () => task(name))
     })
+  }
+
+  /**
+   * Runs `task` holding the lock of the record file `name` (a prune, which knows the file and
+   * not the key: it waits on the lock file, not in the queue, for a write of the key).
+   */
+  #lockedName<T>(name: string, task: () => Promise<T>): Promise<T> {
+    return this.#queue.run(`file:${name}`, () => this.#holdingLock(name, task))
+  }
+
+  async #holdingLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+    await this.#ensureDir()
+    const lock = await acquireLockFile(this.#path(`${name}.lock`), this.#lock)
+    try {
+      return await task()
+    } finally {
+      await lock.release()
+    }
   }
 
   /** The record in the file of `name`, or `undefined` if there is none. */

@@ -38,6 +38,7 @@ export function encode(record: SessionRecord): string {
     schemaVersion: record.schemaVersion,
     expiry: record.expiry,
     token: record.token,
+    owner: record.owner,
     data: record.data,
   })
 }
