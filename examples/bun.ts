@@ -18,7 +18,7 @@ app.use(
     store,
     secret: (process.env.SESSION_SECRET ??
       (production ? undefined : 'dev-only secret: set SESSION_SECRET in production'))!,
-    // Plain http in development: curl drops Secure cookies there. Never turn it off in production.
+    // Plain http to a host other than localhost drops Secure cookies. Never turn it off in production.
     cookie: { secure: production },
   })
 )

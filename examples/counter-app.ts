@@ -12,8 +12,9 @@ const production = process.env.NODE_ENV === 'production'
 
 /**
  * The options every example shares. In production a missing SESSION_SECRET fails at start-up,
- * with a message. Secure cookies are only sent over https; the examples serve plain http, where
- * curl would drop them, so they turn `secure` off outside production. Never do so in production.
+ * with a message. Browsers and curl keep Secure cookies from http://localhost, but not over plain
+ * http to any other host (a phone on the LAN, a container's name), where the examples may be
+ * opened in development; so they turn `secure` off outside production. Never do so in production.
  */
 export const exampleOptions = {
   secret: (process.env.SESSION_SECRET ??

@@ -26,7 +26,7 @@ describe('the counter example', () => {
       expect(output).toContain(`http://localhost:${port}`)
       const first = await fetch(`http://127.0.0.1:${port}/`)
       expect(await first.text()).toBe('Current count: 0')
-      // Not Secure outside production, so a plain-http client (curl -c jar -b jar) keeps it.
+      // Not Secure outside production, so a plain-http client on any host name keeps it.
       const setCookie = first.headers.get('set-cookie') ?? ''
       expect(setCookie).not.toMatch(/Secure/)
       const cookie = setCookie.split(';')[0]!
