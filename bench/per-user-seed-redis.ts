@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis'
+import type { SessionRecord } from 'typed-sessions'
+import { RedisStore, type IoRedisClient } from 'typed-sessions/redis'
+import { entryKey, groupKey } from '../src/stores/redis-owner-keys.js'
+import { encodeRecord } from '../src/stores/redis-record.js'
+import type { SeededStore } from './per-user-records.js'
+
+/*
+ * RedisStore seeded in bulk for bench/per-user.ts, in the layout of its write script
+ * (src/stores/redis-scripts.ts, WRITE on a single server): per record, its value (with its entry
+ * number) and its owner's entry, both `PXAT` the record's expiry; per owner, its group's header
+ * (`n`, the entry slots used), expiring with its longest-lived entry. Pipelined: about twenty
+ * commands per user, no script. `checkSeededLayout` compares it with what the store writes.
+ */
+
+/** A database of its own: a million sessions in the shared one would slow every test's SCAN. */
+const DATABASE = 13
+const ROOT = 'bench:per-user:'
+/** Commands in flight per pipeline. */
+const PIPELINE = 20_000
+
+/** `PXAT` as the store writes it (RedisStore's own `pxat`). */
+const pxat = (expiresAt: number) => String(Math.max(1, Math.ceil(expiresAt)))
+
+/** The benchmark's Redis: database 13 of `url`'s server, keys under `bench:per-user:`. */
+export async function connectRedisBench(url: string) {
+  const redis = new Redis(`${url.replace(/\/\d*$/, '')}/${DATABASE}`, { maxRetriesPerRequest: 1 })
+  await deleteUnder(redis, ROOT) // what a run that was killed left
+  return {
+    database: DATABASE,
+    open: (label: string) => seededRedisStore(redis, `${ROOT}${label}:`),
+    close: async () => {
+      await deleteUnder(redis, ROOT)
+      redis.disconnect()
+    },
+  }
+}
+
+function seededRedisStore(redis: Redis, prefix: string): SeededStore {
+  let sent = 0
+  const counting: IoRedisClient = {
+    call: (command, ...args) => (sent++, redis.call(command, ...args)),
+  }
+  return {
+    store: new RedisStore(counting, { prefix }),
+    calls: () => sent,
+    seed: (records) => seedRecords(redis, prefix, records),
+    raw: (records) => rawRecords(redis, prefix, records),
+    drop: () => deleteUnder(redis, prefix),
+  }
+}
+
+/** The records of each owner, in order. Seeding assumes owners without entries yet. */
+function byOwner(records: readonly SessionRecord[]): Map<string, SessionRecord[]> {
+  const owners = new Map<string, SessionRecord[]>()
+  for (const record of records) {
+    const owner = record.owner
+    if (owner === undefined) throw new Error('the benchmark seeds bound records only')
+    const list = owners.get(owner) ?? []
+    list.push(record)
+    owners.set(owner, list)
+  }
+  return owners
+}
+
+async function seedRecords(
+  redis: Redis,
+  prefix: string,
+  records: readonly SessionRecord[]
+): Promise<void> {
+  let pipeline = redis.pipeline()
+  for (const [owner, list] of byOwner(records)) {
+    const group = groupKey(prefix, owner, '')
+    let longest = 0
+    list.forEach((record, entry) => {
+      const { head, tail } = encodeRecord(record)
+      const at = pxat(record.expiresAt)
+      pipeline.call('SET', [`${prefix}${record.key}`, `${head}${entry}${tail}`, 'PXAT', at])
+      pipeline.call('SET', [entryKey(group, entry), record.key, 'PXAT', at])
+      longest = Math.max(longest, Number(at))
+    })
+    pipeline.call('HSET', [group, 'n', String(list.length)])
+    pipeline.call('PEXPIREAT', [group, String(longest)])
+    if (pipeline.length >= PIPELINE) {
+      await execute(pipeline)
+      pipeline = redis.pipeline()
+    }
+  }
+  await execute(pipeline)
+}
+
+async function execute(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
+}
+
+/**
+ * What the server holds for `records`: each value and its expiry time, and for each owner its
+ * group's fields and expiry and every entry (record key, expiry time).
+ */
+async function rawRecords(redis: Redis, prefix: string, records: readonly SessionRecord[]) {
+  const expiring = async (key: string) => ({
+    key,
+    value: await redis.get(key),
+    expiresAt: await redis.pexpiretime(key),
+  })
+  const values = await Promise.all(records.map(({ key }) => expiring(`${prefix}${key}`)))
+  const owners = await Promise.all(
+    [...new Set(records.map(({ owner }) => owner!))].map(async (owner) => {
+      const group = groupKey(prefix, owner, '')
+      const fields = await redis.hgetall(group)
+      const slots = Number(fields['n'] ?? 0)
+      const entries = await Promise.all(
+        Array.from({ length: slots }, (_, j) => expiring(entryKey(group, j)))
+      )
+      return { group, fields, expiresAt: await redis.pexpiretime(group), entries }
+    })
+  )
+  return { values, owners }
+}
+
+/** Deletes every key under `prefix` (no glob characters in it), thousands per round trip. */
+async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000)
+    cursor = next
+    if (keys.length > 0) await redis.unlink(...keys)
+  } while (cursor !== '0')
+}
