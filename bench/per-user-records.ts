@@ -1,4 +1,3 @@
-import { deepStrictEqual } from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { MemoryStore, ownerKeyOf, type JsonObject, type SessionRecord } from 'typed-sessions'
 import type { SessionStore } from 'typed-sessions'
@@ -94,19 +93,36 @@ export async function seedPopulation(
 /** Records compared as stored: JSON, so an absent field and an undefined one are the same. */
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
 
-function drifted(what: string, actual: unknown, expected: unknown): never {
-  const show = (value: unknown) => JSON.stringify(value).slice(0, 600)
-  throw new Error(
-    `The seeded layout is no longer the store's own (${what}): fix bench/per-user-seed-*.ts.\n  got      ${show(actual)}\n  expected ${show(expected)}`
-  )
+/** The first place where two JSON values differ, as a path and the two values there. */
+function firstDifference(actual: unknown, expected: unknown, path = ''): string | undefined {
+  if (
+    typeof actual === 'object' &&
+    actual !== null &&
+    typeof expected === 'object' &&
+    expected !== null
+  ) {
+    const keys = new Set([...Object.keys(actual), ...Object.keys(expected)])
+    for (const key of keys) {
+      const found = firstDifference(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        `${path}.${key}`
+      )
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  if (actual === expected) return undefined
+  const show = (value: unknown) => JSON.stringify(value)?.slice(0, 300)
+  return `at ${path || 'the top'}: got ${show(actual)}, expected ${show(expected)}`
 }
 
 function expectEqual(what: string, actual: unknown, expected: unknown): void {
-  try {
-    deepStrictEqual(plain(actual), plain(expected))
-  } catch {
-    drifted(what, actual, expected)
-  }
+  const difference = firstDifference(plain(actual), plain(expected))
+  if (difference === undefined) return
+  throw new Error(
+    `The seeded layout is no longer the store's own (${what}), ${difference}. Fix bench/per-user-seed-*.ts.`
+  )
 }
 
 const sortedKeys = (records: readonly SessionRecord[]) => records.map(({ key }) => key).sort()
