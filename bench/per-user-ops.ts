@@ -88,19 +88,25 @@ export async function sampleOperation(
       throw new Error(`no such operation: ${String(operation)}`)
     }
   }
-  await restoreUser(subject, id)
+  // What the request left: the limit held, the revocations ended what they said.
+  const left = operation === revokeOne ? LIMIT - 1 : operation === revokeOthers ? 1 : LIMIT
+  await restoreUser(subject, id, left)
   return measured.sample
 }
 
 /**
- * Puts `userId` back to their seeded sessions: what a sample logged in is deleted, what it
- * ended is written again (through the store, which indexes it).
+ * Puts `userId` back to their seeded sessions, after checking that the sample left `left` of
+ * them: what it logged in is deleted, what it ended is written again (through the store, which
+ * indexes it).
  */
-async function restoreUser(subject: Subject, userId: string): Promise<void> {
+async function restoreUser(subject: Subject, userId: string, left: number): Promise<void> {
   const { store } = subject.target
   const records = recordsOfUser(subject.population, userId)
   const seeded = new Set(records.map(({ key }) => key))
   const listed = await store.listOwner!(ownerKeyOf(userId))
+  if (listed.length !== left) {
+    throw new Error(`${userId} has ${listed.length} sessions after the sample, not ${left}`)
+  }
   const present = new Set(listed.map(({ key }) => key))
   await Promise.all([
     ...listed.filter(({ key }) => !seeded.has(key)).map(({ key }) => store.delete(key)),

@@ -16,8 +16,8 @@ import type { SeededStore } from './per-user-records.js'
 /** A database of its own: a million sessions in the shared one would slow every test's SCAN. */
 const DATABASE = 13
 const ROOT = 'bench:per-user:'
-/** Commands in flight per pipeline. */
-const PIPELINE = 20_000
+/** Users per pipeline. */
+const PIPELINE = 1000
 
 /** `PXAT` as the store writes it (RedisStore's own `pxat`). */
 const pxat = (expiresAt: number) => String(Math.max(1, Math.ceil(expiresAt)))
@@ -63,29 +63,51 @@ function byOwner(records: readonly SessionRecord[]): Map<string, SessionRecord[]
   return owners
 }
 
+/**
+ * One owner's records and entries, and its group's header: a script per owner, so a pipeline
+ * carries one command per user. KEYS: per record its key and its entry's key, then the group;
+ * ARGV: per record its value, its record key and its PXAT, then the group's PXAT.
+ */
+const SEED_OWNER = `local records = (#KEYS - 1) / 2
+for i = 1, records do
+  redis.call('SET', KEYS[2 * i - 1], ARGV[3 * i - 2], 'PXAT', ARGV[3 * i])
+  redis.call('SET', KEYS[2 * i], ARGV[3 * i - 1], 'PXAT', ARGV[3 * i])
+end
+redis.call('HSET', KEYS[#KEYS], 'n', records)
+redis.call('PEXPIREAT', KEYS[#KEYS], ARGV[#ARGV])
+return records`
+
 async function seedRecords(
   redis: Redis,
   prefix: string,
   records: readonly SessionRecord[]
 ): Promise<void> {
+  const sha = String(await redis.call('SCRIPT', 'LOAD', SEED_OWNER))
   let pipeline = redis.pipeline()
+  let inFlight = Promise.resolve()
   for (const [owner, list] of byOwner(records)) {
     const group = groupKey(prefix, owner, '')
+    const keys: string[] = []
+    const args: string[] = []
     let longest = 0
     list.forEach((record, entry) => {
       const { head, tail } = encodeRecord(record)
       const at = pxat(record.expiresAt)
-      pipeline.call('SET', [`${prefix}${record.key}`, `${head}${entry}${tail}`, 'PXAT', at])
-      pipeline.call('SET', [entryKey(group, entry), record.key, 'PXAT', at])
+      keys.push(`${prefix}${record.key}`, entryKey(group, entry))
+      args.push(`${head}${entry}${tail}`, record.key, at)
       longest = Math.max(longest, Number(at))
     })
-    pipeline.call('HSET', [group, 'n', String(list.length)])
-    pipeline.call('PEXPIREAT', [group, String(longest)])
+    keys.push(group)
+    args.push(String(longest))
+    pipeline.call('EVALSHA', [sha, String(keys.length), ...keys, ...args])
     if (pipeline.length >= PIPELINE) {
-      await execute(pipeline)
+      // One pipeline in flight while the next is built.
+      await inFlight
+      inFlight = execute(pipeline)
       pipeline = redis.pipeline()
     }
   }
+  await inFlight
   await execute(pipeline)
 }
 

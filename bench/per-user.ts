@@ -13,7 +13,8 @@
  * Samples alternate between the two stores and take a random user each time; each sample is
  * timed in wall time (the servers' work is in it) and counts the commands or statements sent.
  * Prints Markdown tables. Redis: database 13, keys `bench:per-user:*`; PostgreSQL: the schema
- * `bench_per_user`; both are removed at the end.
+ * `bench_per_user`; both are removed at the end. One run at a time: a run starts by removing
+ * what an earlier one left there.
  */
 import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
