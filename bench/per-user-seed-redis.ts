@@ -117,7 +117,8 @@ async function execute(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
 
 /**
  * What the server holds for `records`: each value and its expiry time, and for each owner its
- * group's fields and expiry and every entry (record key, expiry time).
+ * group's fields, every entry (record key, expiry time) and the group's expiry (that of its
+ * longest-lived entry, give or take the millisecond a relative `PEXPIRE` may round by).
  */
 async function rawRecords(redis: Redis, prefix: string, records: readonly SessionRecord[]) {
   const expiring = async (key: string) => ({
@@ -134,7 +135,11 @@ async function rawRecords(redis: Redis, prefix: string, records: readonly Sessio
       const entries = await Promise.all(
         Array.from({ length: slots }, (_, j) => expiring(entryKey(group, j)))
       )
-      return { group, fields, expiresAt: await redis.pexpiretime(group), entries }
+      // The store's script gives the group its longest entry's PTTL, relative: a ms either way.
+      const longest = Math.max(...entries.map(({ expiresAt }) => expiresAt))
+      const expiresAt = await redis.pexpiretime(group)
+      const withLongest = Math.abs(expiresAt - longest) <= 2
+      return { group, fields, expiresAt: withLongest ? 'its longest entry' : expiresAt, entries }
     })
   )
   return { values, owners }
