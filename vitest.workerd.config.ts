@@ -14,7 +14,10 @@ export default defineConfig({
         compatibilityDate: '2026-07-01',
         kvNamespaces: ['KV'],
         d1Databases: ['DB'],
-        durableObjects: { SESSIONS: 'SessionDurableObject' },
+        durableObjects: {
+          SESSIONS: 'SessionDurableObject',
+          SESSION_OWNERS: 'SessionOwnerDirectory',
+        },
         // What examples/cloudflare/worker.ts reads from its env.
         bindings: {
           SESSION_SECRET: 'workerd test secret: thirty-two characters or more',
@@ -27,6 +30,7 @@ export default defineConfig({
   test: {
     include: [
       'test/stores/{d1,durable-object,kv}-store.test.ts',
+      'test/stores/durable-object-owners.test.ts',
       'test/runtimes/workerd/**/*.test.ts',
       'examples/cloudflare/worker.test.ts',
     ],

@@ -21,7 +21,7 @@ const HANDLE = /^[A-Za-z0-9_-]{22}$/
  * cannot. A `CachingStore` has one when its backing store does.
  */
 export const OWNER_INDEX_STORES =
-  'MemoryStore, SqliteStore, LibsqlStore, PostgresStore, MySqlStore, RedisStore, DynamoDbStore, MongoStore, SurrealStore, LmdbStore, FileStore, D1Store, DenoKvStore (or a CachingStore over one of them)'
+  'MemoryStore, SqliteStore, LibsqlStore, PostgresStore, MySqlStore, RedisStore, DynamoDbStore, MongoStore, SurrealStore, LmdbStore, FileStore, D1Store, DenoKvStore, DurableObjectStore with its owners option (or a CachingStore over one of them)'
 
 /**
  * The owner key of a user id: base64url SHA-256 of `"typed-sessions owner\0" + userId`,
@@ -61,11 +61,12 @@ export function isHandle(value: unknown): value is string {
 
 /**
  * The `CONFIG` error of a store without an owner index, for `what` (e.g. "bind()"): why the
- * stores without one cannot keep it, and which stores to use instead (on Cloudflare, D1Store).
+ * stores without one cannot keep it, and which stores to use instead (on Cloudflare, D1Store or
+ * a DurableObjectStore with its `owners` binding).
  */
 export function noOwnerIndex(what: string): SessionError {
   return new SessionError(
     'CONFIG',
-    `${what} needs a store that keeps an index of sessions per user, and this one has none (it has no listOwner(): Workers KV, unstorage and the CookieStore cannot keep one atomically with the records, and the DurableObjectStore keeps each session in an object of its own, which no write can update together with a per-user index). Use one of: ${OWNER_INDEX_STORES}; on Cloudflare, the D1Store.`
+    `${what} needs a store that keeps an index of sessions per user, and this one has none (it has no listOwner(): Workers KV, unstorage and the CookieStore cannot keep one atomically with the records; a DurableObjectStore keeps one given a SessionOwnerDirectory binding, new DurableObjectStore(env.SESSIONS, { owners: env.SESSION_OWNERS })). Use one of: ${OWNER_INDEX_STORES}.`
   )
 }

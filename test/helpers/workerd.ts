@@ -14,6 +14,7 @@ export const bindings = {
   db: env['DB'] as D1DatabaseBinding,
   kv: env['KV'] as KvNamespaceBinding,
   sessions: env['SESSIONS'] as DurableObjectNamespaceBinding,
+  owners: env['SESSION_OWNERS'] as DurableObjectNamespaceBinding,
 }
 
 /** A table name no other test run uses. */
@@ -30,5 +31,14 @@ export function objectStorage<T>(
   task: (storage: DurableObjectStorageBinding) => Promise<T>
 ): Promise<T> {
   const stub = bindings.sessions.get(bindings.sessions.idFromName(key))
+  return runInDurableObject(stub, (_, state) => task(state.storage as DurableObjectStorageBinding))
+}
+
+/** Runs `task` on the storage of the owner directory of `owner`, inside that object. */
+export function directoryStorage<T>(
+  owner: string,
+  task: (storage: DurableObjectStorageBinding) => Promise<T>
+): Promise<T> {
+  const stub = bindings.owners.get(bindings.owners.idFromName(owner))
   return runInDurableObject(stub, (_, state) => task(state.storage as DurableObjectStorageBinding))
 }

@@ -24,18 +24,18 @@ describe('stores without an owner index', () => {
     }
   )
 
-  it('Workers KV (KvStore), Durable Objects, unstorage and the CookieStore have no listOwner', () => {
+  it('Workers KV (KvStore), Durable Objects (without owners), unstorage and the CookieStore have no listOwner', () => {
     for (const store of [KvStore, DurableObjectStore, UnstorageStore, CookieStore]) {
       expect('listOwner' in store.prototype).toBe(false)
     }
   })
 
-  it('the refusal says why each cannot, and names the D1Store for Cloudflare', async () => {
+  it('the refusal says why each cannot, and how a DurableObjectStore gets an index', async () => {
     const { noOwnerIndex } = await import('../../src/core/owner.js')
     const { message } = noOwnerIndex('Binding a session')
     expect(message).toMatch(/Workers KV, unstorage and the CookieStore cannot keep one atomically/)
-    expect(message).toMatch(/DurableObjectStore keeps each session in an object of its own/)
-    expect(message).toMatch(/Use one of: .*D1Store.*; on Cloudflare, the D1Store\.$/)
-    expect(message).not.toMatch(/Use one of: .*DurableObjectStore/)
+    expect(message).toMatch(/a DurableObjectStore keeps one given a SessionOwnerDirectory binding/)
+    expect(message).toMatch(/\{ owners: env\.SESSION_OWNERS \}/)
+    expect(message).toMatch(/Use one of: .*D1Store.*DurableObjectStore with its owners option/)
   })
 })

@@ -40,16 +40,21 @@ export interface DurableObjectStubBinding {
   fetch(request: Request): Promise<Response>
 }
 
-/** The part of a Durable Object namespace binding (`env.SESSIONS`) `DurableObjectStore` uses. */
+/**
+ * The part of a Durable Object namespace binding (`env.SESSIONS`, `env.SESSION_OWNERS`)
+ * `DurableObjectStore` uses.
+ */
 export interface DurableObjectNamespaceBinding {
   idFromName(name: string): unknown
   get(id: unknown): DurableObjectStubBinding
 }
 
-/** The part of a Durable Object's storage `SessionDurableObject` uses. */
+/** The part of a Durable Object's storage `SessionDurableObject` and `SessionOwnerDirectory` use. */
 export interface DurableObjectStorageBinding {
   get(key: string): Promise<unknown>
   put(key: string, value: unknown): Promise<void>
+  delete(key: string): Promise<boolean>
+  list(options: { prefix: string }): Promise<Map<string, unknown>>
   deleteAll(): Promise<void>
   setAlarm(scheduledTime: number): Promise<void>
 }

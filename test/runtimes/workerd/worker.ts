@@ -1,6 +1,9 @@
 // The Worker the workerd tests run in (vitest.workerd.config.ts): its exports are the Durable
 // Object classes its bindings name.
-export { SessionDurableObject } from '../../../src/stores/cloudflare/index.js'
+export {
+  SessionDurableObject,
+  SessionOwnerDirectory,
+} from '../../../src/stores/cloudflare/index.js'
 
 export default {
   fetch(): Response {
