@@ -1,28 +1,21 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { ownerKeyOf } from '../../src/core/owner.js'
 import type { SessionRecord } from '../../src/core/store.js'
+import { entryName, ownerItemKey } from '../../src/stores/dynamodb-owners.js'
 import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
-import { holdRequests, startDynalite, type HeldRequest } from '../helpers/dynalite.js'
-import { ownerTables } from '../helpers/dynamodb-owner-tables.js'
+import { holdRequests, type HeldRequest } from '../helpers/dynalite.js'
+import { keysOf, startOwnerTables } from '../helpers/dynamodb-owner-tables.js'
 import { makeRecord } from '../helpers/store-conformance.js'
 
 // Two writes binding one record to one owner at once, each through a store of its own, staged
 // request by request: both add their entry, one write lands, the other fails and takes its own
 // entry back. The owner's entry of the write that landed must stay (dynamodb-owners.ts).
 
-const dynamo = await startDynalite()
-vi.setConfig({ testTimeout: 30_000 })
-const { freshStore, dropAll } = ownerTables(dynamo.client())
-afterAll(async () => {
-  await dropAll()
-  await dynamo.stop()
-})
+const { dynamo, freshStore } = await startOwnerTables()
 
 const ada = ownerKeyOf('ada')
-const keysOf = async (listing: Promise<SessionRecord[]>) =>
-  (await listing).map((record) => record.key).sort()
 
 /** The write of the record item at `key` (not the owner item's) that binds it. */
 const bindsRecord = (key: string) => (request: HeldRequest) =>
@@ -61,7 +54,7 @@ async function twoStores() {
   return { ...table, race }
 }
 
-describe('DynamoDbStore owner index under two writes binding one record to one owner', () => {
+describe('DynamoDbStore owner index under writes binding one record to one owner', () => {
   it('the compare-and-set that loses takes only its own entry: the record the other bound stays listed', async () => {
     const { store, entries, race } = await twoStores()
     const record = makeRecord('contested')
@@ -100,5 +93,22 @@ describe('DynamoDbStore owner index under two writes binding one record to one o
     )
     expect(await keysOf(store.listOwner(ada))).toStrictEqual(['contested'])
     expect(await entries(ada)).toHaveLength(1)
+  })
+
+  it('a write binding a record to the owner it has already leaves one entry: its own', async () => {
+    const { store, raw, entries } = await freshStore()
+    const record = makeRecord('again', { owner: ada })
+    await store.create(record)
+    // An upsert, then a create over the record once expired: each binds it anew.
+    expect(await store.save({ ...record, version: 1 })).toBe(true)
+    expect(await entries(ada)).toStrictEqual(['again'])
+    const expired = { ...record, version: 2, expiresAt: Date.now() + 50 }
+    expect(await store.save(expired, 1)).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await store.create(makeRecord('again', { owner: ada }))).toBe(true)
+    expect(await entries(ada)).toStrictEqual(['again'])
+    const nonce = (await raw('again'))?.['ownerNonce']?.S
+    expect(Object.keys((await raw(ownerItemKey(ada))) ?? {})).toContain(entryName('again', nonce!))
+    expect(await keysOf(store.listOwner(ada))).toStrictEqual(['again'])
   })
 })
