@@ -7,31 +7,47 @@ import {
   isEntry,
   ownerItemKey,
   removeEntry,
+  type EntryShape,
   type OwnerEntry,
 } from './dynamodb-owners.js'
 import { getItem, type DynamoDbTable } from './dynamodb-write.js'
 
 // DynamoDbStore.listOwner: an owner's entries, then their records (see dynamodb-owners.ts).
 
-/** The entries of the owner's item, read strongly consistently, by record key. */
+/** An entry as it stands in the owner's item: what its write recorded, and its shape. */
+export interface StoredEntry extends OwnerEntry {
+  shape: EntryShape
+}
+
+/**
+ * The entries of the owner's item, read strongly consistently, by record key: those per nonce
+ * (`session:<record key>#<nonce>`), and legacy ones (`session:<record key>`, nonce in `n`).
+ */
 export async function ownerEntries(
   table: DynamoDbTable,
   owner: string
-): Promise<Map<string, OwnerEntry>> {
+): Promise<Map<string, StoredEntry[]>> {
   const item = (await getItem(table, 'listOwner', ownerItemKey(owner))) ?? {}
-  const entries = new Map<string, OwnerEntry>()
+  const entries = new Map<string, StoredEntry[]>()
   for (const [name, value] of Object.entries(item)) {
+    if (!isEntry(name)) continue
+    // No record key holds a `#`, and no nonce does: a name without one is a legacy entry.
+    const rest = name.slice(OWNER_ENTRY_PREFIX.length)
+    const cut = rest.indexOf('#')
     const fields = value.M
-    const nonce = fields?.['n']?.S
+    const nonce = cut < 0 ? fields?.['n']?.S : rest.slice(cut + 1)
     const expiresAt = Number(fields?.['x']?.N)
     const expected = fields?.['e']?.N
     // An entry edited by hand into another shape is no entry: it lists nothing.
-    if (!isEntry(name) || nonce === undefined || !Number.isSafeInteger(expiresAt)) continue
-    entries.set(name.slice(OWNER_ENTRY_PREFIX.length), {
+    if (nonce === undefined || nonce === '' || !Number.isSafeInteger(expiresAt)) continue
+    const key = cut < 0 ? rest : rest.slice(0, cut)
+    const entry: StoredEntry = {
       nonce,
       expiresAt,
       expectedVersion: expected === undefined ? undefined : Number(expected),
-    })
+      shape: cut < 0 ? 'legacy' : 'current',
+    }
+    entries.set(key, [...(entries.get(key) ?? []), entry])
   }
   return entries
 }
@@ -73,7 +89,8 @@ async function itemsAt(table: DynamoDbTable, keys: string[]): Promise<Map<string
 
 /**
  * The live records bound to `owner`: its entries, then their records, decoded by `decode`.
- * Entries the write that added them can no longer make true are removed on the way.
+ * Entries the write that added them can no longer make true are removed on the way, each by
+ * the nonce read, so an entry a write adds meanwhile stays.
  */
 export async function listOwnerRecords(
   table: DynamoDbTable,
@@ -85,13 +102,13 @@ export async function listOwnerRecords(
   const now = Date.now()
   const listed: SessionRecord[] = []
   const stale: Promise<void>[] = []
-  for (const [key, entry] of entries) {
+  for (const [key, written] of entries) {
     const item = items.get(key)
     let record: SessionRecord | undefined
     try {
       record = item === undefined ? undefined : await decode(key, item)
     } catch (error) {
-      // A record that cannot be decoded is not listed (it reads as invalid); its entry stays.
+      // A record that cannot be decoded is not listed (it reads as invalid); its entries stay.
       if (isSessionError(error) && error.code === 'INVALID_STORED_DATA') continue
       throw error
     }
@@ -100,10 +117,12 @@ export async function listOwnerRecords(
       continue
     }
     const version = item?.[ATTRIBUTES.version]?.N
-    const settled =
-      entry.expiresAt <= now ||
-      (entry.expectedVersion !== undefined && version !== String(entry.expectedVersion))
-    if (settled) stale.push(removeEntry(table, owner, key, entry.nonce))
+    for (const entry of written) {
+      const settled =
+        entry.expiresAt <= now ||
+        (entry.expectedVersion !== undefined && version !== String(entry.expectedVersion))
+      if (settled) stale.push(removeEntry(table, owner, key, entry.nonce, entry.shape))
+    }
   }
   await Promise.all(stale)
   return listed

@@ -174,7 +174,7 @@ export class DynamoDbStore implements SessionStore {
     if (owner === undefined) {
       const item = await itemOf(record, this.#ttlAttribute, this.maxRecordSize)
       const { written, old } = await updateRecord(this.#requests, item, live, { returnOld: true })
-      if (written) await leaveOwner(this.#requests, record.key, old, undefined)
+      if (written) await leaveOwner(this.#requests, record.key, old)
       return written
     }
     // A returning visitor keeps its owner: its entry stands, and one UpdateItem does.
@@ -207,7 +207,7 @@ export class DynamoDbStore implements SessionStore {
    * @example await store.delete(key)
    */
   async delete(key: string): Promise<void> {
-    await leaveOwner(this.#requests, key, await deleteRecord(this.#requests, key), undefined)
+    await leaveOwner(this.#requests, key, await deleteRecord(this.#requests, key))
   }
 
   /**

@@ -1,18 +1,12 @@
-import {
-  DeleteTableCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { describe, expect, it } from 'vitest'
 import { isSessionError } from '../../src/core/errors.js'
 import { ownerKeyOf } from '../../src/core/owner.js'
 import { recordKeyOf } from '../../src/core/session-id.js'
 import type { SessionRecord } from '../../src/core/store.js'
-import { OWNER_ENTRY_PREFIX, ownerItemKey } from '../../src/stores/dynamodb-owners.js'
-import { DynamoDbStore } from '../../src/stores/dynamodb-store.js'
-import { deleteExpiredItems, holdRequests, startDynalite } from '../helpers/dynalite.js'
+import { entryName, ownerItemKey } from '../../src/stores/dynamodb-owners.js'
+import { deleteExpiredItems, holdRequests } from '../helpers/dynalite.js'
+import { keysOf, startOwnerTables } from '../helpers/dynamodb-owner-tables.js'
 import { CookieJar } from '../helpers/http.js'
 import { expectPreviousSessionCarriedOver } from '../helpers/previous-release.js'
 import { boundCounterApp } from '../helpers/store-apps.js'
@@ -23,40 +17,10 @@ import { idOfCookie } from '../helpers/stores.js'
 // a record is bound (dynamodb-owners.ts). What its protocol promises under staged races, what
 // it leaves after DynamoDB's TTL, and what a returning visitor pays for it.
 
-const dynamo = await startDynalite()
-vi.setConfig({ testTimeout: 30_000 })
-const client = dynamo.client()
-const tables: string[] = []
-afterAll(async () => {
-  for (const TableName of tables) await client.send(new DeleteTableCommand({ TableName }))
-  await dynamo.stop()
-})
-
-/** A store on a fresh table, through `over` (a client of its own, for staged races). */
-async function freshStore(over: DynamoDBClient = client) {
-  const tableName = `owners-${crypto.randomUUID()}`
-  tables.push(tableName)
-  const store = new DynamoDbStore(over, { tableName })
-  await store.createTable({ timeToLive: false })
-  const raw = async (key: string) =>
-    (
-      await client.send(
-        new GetItemCommand({ TableName: tableName, Key: { key: { S: key } }, ConsistentRead: true })
-      )
-    ).Item
-  /** The entries of the owner's item, by record key, as they stand. */
-  const entries = async (owner: string) =>
-    Object.keys((await raw(ownerItemKey(owner))) ?? {})
-      .filter((name) => name.startsWith(OWNER_ENTRY_PREFIX))
-      .map((name) => name.slice(OWNER_ENTRY_PREFIX.length))
-      .sort()
-  return { store, tableName, raw, entries }
-}
+const { dynamo, client, freshStore } = await startOwnerTables()
 
 const ada = ownerKeyOf('ada')
 const bob = ownerKeyOf('bob')
-const keysOf = async (listing: Promise<SessionRecord[]>) =>
-  (await listing).map((record) => record.key).sort()
 
 /** Whether `input` is the write of a record item at `key` (not an owner item). */
 const writesRecord = (input: Record<string, unknown>, key: string) =>
@@ -72,7 +36,9 @@ describe('DynamoDbStore owner index', () => {
     const nonce = item?.['ownerNonce']?.S
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{16}$/)
     expect(await entries(ada)).toStrictEqual(['a1', 'a2'])
-    expect((await raw(ownerItemKey(ada)))?.[`${OWNER_ENTRY_PREFIX}a1`]?.M?.['n']?.S).toBe(nonce)
+    expect((await raw(ownerItemKey(ada)))?.[entryName('a1', nonce!)]?.M?.['x']?.N).toBe(
+      String(item?.['expiresAt']?.N)
+    )
 
     // A save that keeps the owner keeps the nonce; scan lists records, never the owner item.
     const record = (await store.load('a1'))!
