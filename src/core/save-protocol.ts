@@ -1,5 +1,6 @@
 import { issueOf } from './engine-events.js'
-import { SessionError } from './errors.js'
+import { SessionError, storeFailure } from './errors.js'
+import type { InProcessCalls } from './in-process-calls.js'
 import {
   MAX_JSON_DEPTH,
   checkJsonSize,
@@ -14,13 +15,12 @@ import {
   writeToken,
   type RecordState,
 } from './record-markers.js'
-import type { SaveLane } from './save-lanes.js'
+import { laneIsFree, type SaveLane } from './save-lanes.js'
 import { DEFAULT_CONFLICT_TIMEOUT, maxSizeOf, schemaVersionOf } from './session-config.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionInner } from './session-inner.js'
 import { adopt, fetchRecord } from './session-loading.js'
-import { NONE, storedState } from './session-state.js'
-import { endRecord } from './end-record.js'
+import { storedState } from './session-state.js'
 import type { CreateOptions, SessionRecord } from './store.js'
 
 /*
@@ -50,39 +50,14 @@ interface Built {
 }
 
 /**
- * Logout: ends the stored record (`endRecord`: a compare-and-set to a flushed marker, then the
- * delete) in its save lane, after emptying the session, so that even when the store fails the
- * response removes the cookie. A session that a concurrent `cycleId` moved under this request
- * is followed and ended at its new id.
+ * Persists a loaded session (unless it is lost): a create for a session with no stored record,
+ * else a compare-and-set (or a move, after `cycleId`) in the record's save lane. Undefined when
+ * it saved at once (`saveNow`).
  */
-export async function flushSession(session: SessionInner): Promise<void> {
-  const state = session.state
-  const key = session.recordKey() ?? (state.kind === 'lost' ? state.movedFrom : undefined)
-  const version = session.stored?.version
-  // Loaded and empty; a logout removes the cookie, even one a concurrent login made inert.
-  session.reset(NONE)
-  session.modified = true
-  if (key === undefined) return
-  const { budget, events } = session
-  await budget.inLane(key, async (lane) => {
-    await endRecord(session.store, key, {
-      version,
-      schemaVersion: schemaVersionOf(session.config),
-      now: session.now,
-      call: (operation, run) => budget.call(operation, run),
-      fetch: (recordKey) => fetchRecord(session, recordKey, true),
-      onEnded: (recordKey) => events?.flushed(recordKey),
-    })
-    lane.last = null
-  })
-}
-
-/**
- * Persists a loaded session that is not lost: a create for a session with no stored record,
- * else a compare-and-set (or a move, after `cycleId`) in the record's save lane.
- */
-export function saveSession(session: SessionInner): Promise<void> {
+export function saveSession(session: SessionInner): Promise<void> | undefined {
+  if (session.lostTo !== undefined) return undefined // ended under this request: nothing to save
   session.saveStarted = session.events?.clock('saved') ?? 0
+  if (session.calls !== undefined && saveNow(session, session.calls)) return undefined
   const stored = session.stored
   if (stored === undefined) return create(session)
   return session.budget.inLane(stored.key, (lane) =>
@@ -160,6 +135,40 @@ async function move(session: SessionInner, lane: SaveLane): Promise<void> {
     events?.created(created.record, true)
     events?.cycled(to, stored.key)
     return settle(session, created, attempt)
+  }
+}
+
+/**
+ * The common save of an in-process store, at once: the first create under a fresh id, or a
+ * compare-and-set while no other save of the record is in this process's lane (none can start
+ * meanwhile: nothing here awaits). False, having changed nothing, for the async protocol to
+ * take over: a collision, a conflict, a move, a busy lane. A throwing call is a store failure.
+ */
+function saveNow(session: SessionInner, calls: InProcessCalls): boolean {
+  const stored = session.stored
+  if (stored === undefined) {
+    const id = generateSessionId()
+    const built = build(session, recordKeyOf(id, true), session.now(), 0)
+    const options = session.cycling ? CYCLED : undefined
+    if (!callNow('create', () => calls.create(built.record, options))) return false
+    session.id = id
+    session.events?.created(built.record, false)
+    settle(session, built)
+    return true
+  }
+  if (session.cycling || !laneIsFree(session.store, stored.key)) return false
+  const built = build(session, stored.key, stored.createdAt, stored.version + 1)
+  if (!callNow('save', () => calls.save(built.record, stored.version))) return false
+  settle(session, built)
+  return true
+}
+
+/** A synchronous store call, its failure as `attemptStore` reports it. */
+function callNow(operation: string, run: () => boolean): boolean {
+  try {
+    return run()
+  } catch (cause) {
+    throw storeFailure(operation, cause)
   }
 }
 

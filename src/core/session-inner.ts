@@ -1,6 +1,7 @@
 import { ChangeLog, type Change, type UpdateStep } from './change-log.js'
 import { EngineEvents, reportInvalidData, type InvalidReport } from './engine-events.js'
 import { SessionError } from './errors.js'
+import { inProcessCallsOf, type InProcessCalls } from './in-process-calls.js'
 import { expiresAtFor, type Expiry } from './expiry.js'
 import { checkJsonSize, cloneJson, copyJson, jsonEqual, type JsonValue } from './json.js'
 import { NOT_LOADED, SessionData } from './session-data.js'
@@ -29,6 +30,11 @@ export class SessionInner {
   /** The event handlers, when there are any. */
   readonly events: EngineEvents | undefined
   readonly budget: StoreBudget
+  /**
+   * The store's synchronous calls (an in-process store's), for the common load and save without
+   * a promise; undefined for other stores, and while a `storeError` handler watches each call.
+   */
+  readonly calls: InProcessCalls | undefined
   /** Where the session stands with respect to its stored record. */
   state: SessionState = UNLOADED
   /** The session id; undefined for a new session until saved, and after cycleId/flush. */
@@ -66,8 +72,9 @@ export class SessionInner {
     this.now = config.now ?? Date.now
     this.events = config.on === undefined ? undefined : new EngineEvents(config.on, this.now)
     const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
-    this.budget = new StoreBudget(this.store, timeout, this.events, () => this.recordKey())
+    this.budget = new StoreBudget(this.store, timeout, this.events, this)
     this.id = id
+    this.calls = this.events?.on.storeError === undefined ? inProcessCallsOf(this.store) : undefined
   }
 
   /** The handler uses the session: the first use is told to `onFirstAccess`. */
@@ -88,10 +95,16 @@ export class SessionInner {
     }
   }
 
+  /** True once the record was loaded (or there was none to load). */
+  get isLoaded(): boolean {
+    const kind = this.state.kind
+    return kind !== 'unloaded' && kind !== 'loading'
+  }
+
   /** The live record the data is based on, if any. */
   get stored(): StoredRecord | undefined {
     const state = this.state
-    return state.kind === 'stored' ? state.record : undefined
+    return state.kind === 'stored' ? state : undefined
   }
 
   /** The session ended under this request (see `SessionState`'s `lost`). */

@@ -5,13 +5,20 @@ import type { JsonObject, JsonValue } from './json.js'
 import { GONE, isRecordShape, movedMarkerKey, stateOf, type RecordState } from './record-markers.js'
 import { schemaVersionOf } from './session-config.js'
 import type { SessionInner } from './session-inner.js'
-import { NONE, storedState } from './session-state.js'
+import { NONE, UNLOADED, storedState } from './session-state.js'
 import type { SessionRecord } from './store.js'
 
 /*
  * Loading and adoption: how a request's session finds its record and takes it as the base of
  * its data, at the first read and again whenever the save protocol meets a fresher record.
  */
+
+/** A record the store answered already (`undefined`: none), to be taken as the load's answer. */
+interface Loaded {
+  readonly record: SessionRecord | undefined
+}
+
+const RESOLVED = Promise.resolve()
 
 /** What `fetchRecord` answers for a record dropped as undecodable, or ended by `absoluteTimeout`. */
 const DROPPED: RecordState = Object.freeze({ kind: 'gone' })
@@ -23,24 +30,46 @@ const DROPPED: RecordState = Object.freeze({ kind: 'gone' })
 export function loadSession(session: SessionInner): Promise<void> {
   const state = session.state
   if (state.kind === 'loading') return state.done
-  if (state.kind !== 'unloaded') return Promise.resolve()
-  const done = load(session)
+  if (state.kind !== 'unloaded') return RESOLVED
+  const key = session.recordKey()
+  if (key === undefined) {
+    settleLoad(session, key, GONE) // no id: nothing to ask the store
+    return RESOLVED
+  }
+  let first: Loaded | undefined
+  const calls = session.calls
+  if (calls !== undefined) {
+    try {
+      first = { record: calls.load(key) }
+    } catch {
+      // The async way asks again, and reports the failure as every store failure is.
+    }
+    if (first !== undefined && isAdoptable(session, first.record)) {
+      settleLoad(session, key, { kind: 'live', record: first.record })
+      return RESOLVED
+    }
+  }
+  const done = load(session, key, first)
   // `load` may have settled the state already (an in-process store answers in microtasks, but
   // never synchronously); only a load still under way is recorded as one.
   if (session.state.kind === 'unloaded') session.state = { kind: 'loading', done }
   return done
 }
 
-async function load(session: SessionInner): Promise<void> {
-  const key = session.recordKey()
+async function load(session: SessionInner, key: string, first?: Loaded): Promise<void> {
   let state: RecordState
   try {
-    state = key === undefined ? GONE : await fetchRecord(session, key, true)
+    state = await fetchRecord(session, key, true, first)
   } catch (error) {
-    // A failed load may be tried again.
-    session.state = { kind: 'unloaded' }
+    // A failed load may be tried again (unless a flush meanwhile settled the state).
+    if (session.state.kind === 'loading') session.state = UNLOADED
     throw error
   }
+  settleLoad(session, key, state)
+}
+
+/** Takes the loaded state in: a live record adopted, anything else read as no session. */
+function settleLoad(session: SessionInner, key: string | undefined, state: RecordState): void {
   if (state.kind === 'live') {
     session.events?.loaded(state.record)
     session.data.rebase(adopt(session, state.record))
@@ -62,12 +91,13 @@ async function load(session: SessionInner): Promise<void> {
 export async function fetchRecord(
   session: SessionInner,
   key: string,
-  markers = false
+  markers = false,
+  first?: Loaded
 ): Promise<RecordState> {
   const { budget, store, config } = session
   let record: SessionRecord | undefined
   try {
-    record = await budget.call('load', () => store.load(key))
+    record = first !== undefined ? first.record : await budget.call('load', () => store.load(key))
     if (record !== undefined && !isRecordShape(record)) throw corruptRecord(key)
   } catch (error) {
     if (!isSessionError(error) || error.code !== 'INVALID_STORED_DATA') throw error
@@ -90,6 +120,17 @@ export async function fetchRecord(
     }
   }
   return state
+}
+
+/** True for a record the common path adopts at once: live, well-formed, within its timeout. */
+function isAdoptable(
+  session: SessionInner,
+  record: SessionRecord | undefined
+): record is SessionRecord {
+  if (record === undefined || !isRecordShape(record) || stateOf(record).kind !== 'live')
+    return false
+  const timeout = session.config.absoluteTimeout
+  return timeout === undefined || record.createdAt + timeout * 1000 > session.now()
 }
 
 /**

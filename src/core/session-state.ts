@@ -1,8 +1,9 @@
 import type { Expiry } from './expiry.js'
 import type { SessionRecord } from './store.js'
 
-/** What the engine keeps of the live record its data is based on. */
+/** What the engine keeps of the live record its data is based on: the `stored` state. */
 export interface StoredRecord {
+  readonly kind: 'stored'
   readonly key: string
   readonly createdAt: number
   readonly version: number
@@ -22,7 +23,7 @@ export interface StoredRecord {
  * - `loading`: a load is under way; concurrent callers share `done`.
  * - `none`: loaded, and no record is under the data: a first visit, an unknown or expired id,
  *   or a session this request flushed. A save creates a record under a fresh id.
- * - `stored`: loaded, the data is based on the live record `record`. A save is a
+ * - `stored`: loaded, the data is based on the live record whose metadata it holds. A save is a
  *   compare-and-set against its version (or a move, after `cycleId`).
  * - `lost`: the session ended under this request, which then saves nothing: `'logout'` when a
  *   concurrent request flushed it (or it expired meanwhile), `'login'` when a concurrent
@@ -33,7 +34,7 @@ export type SessionState =
   | { readonly kind: 'unloaded' }
   | { readonly kind: 'loading'; readonly done: Promise<void> }
   | { readonly kind: 'none' }
-  | { readonly kind: 'stored'; readonly record: StoredRecord }
+  | StoredRecord
   | {
       readonly kind: 'lost'
       readonly to: 'logout' | 'login'
@@ -44,17 +45,15 @@ export const UNLOADED: SessionState = Object.freeze({ kind: 'unloaded' })
 export const NONE: SessionState = Object.freeze({ kind: 'none' })
 
 /** The `stored` state of a live record (`expiry` already parsed by the caller). */
-export function storedState(record: SessionRecord, expiry: Expiry | undefined): SessionState {
+export function storedState(record: SessionRecord, expiry: Expiry | undefined): StoredRecord {
   return {
     kind: 'stored',
-    record: {
-      key: record.key,
-      createdAt: record.createdAt,
-      version: record.version,
-      expiresAt: record.expiresAt,
-      schemaVersion: record.schemaVersion,
-      expiry,
-      owner: record.owner,
-    },
+    key: record.key,
+    createdAt: record.createdAt,
+    version: record.version,
+    expiresAt: record.expiresAt,
+    schemaVersion: record.schemaVersion,
+    expiry,
+    owner: record.owner,
   }
 }

@@ -2,12 +2,15 @@ import type { InvalidReport } from './engine-events.js'
 import { secondsUntil, type Expiry } from './expiry.js'
 import { copyJson, jsonEqual, type JsonValue } from './json.js'
 import { checkBindable } from './owner.js'
-import { flushSession, saveSession } from './save-protocol.js'
+import { flushSession } from './end-record.js'
+import { saveSession } from './save-protocol.js'
 import type { SessionConfig } from './session-config.js'
 import { SessionInner } from './session-inner.js'
 import { loadSession } from './session-loading.js'
 
 export { DEFAULT_MAX_SIZE, type SessionConfig } from './session-config.js'
+
+const RESOLVED = Promise.resolve()
 
 /** The owner `clear()` leaves: bound to no one. */
 const UNBOUND = Object.freeze({ key: undefined })
@@ -55,8 +58,7 @@ export class Session {
 
   /** True once the record was loaded (or there was none to load). */
   get isLoaded(): boolean {
-    const kind = this.#s.state.kind
-    return kind !== 'unloaded' && kind !== 'loading'
+    return this.#s.isLoaded
   }
 
   /** True once the handler used the session in any way (Django's `accessed`). */
@@ -285,10 +287,15 @@ export class Session {
    * conflict, until `conflictTimeout` is spent (then `CONFLICT`). A session that a concurrent
    * request ended meanwhile is not saved at all (see `lostTo`).
    */
-  async save(): Promise<void> {
-    this.#s.change()
-    await this.load()
-    if (this.#s.lostTo !== undefined) return
-    return saveSession(this.#s)
+  save(): Promise<void> {
+    const s = this.#s
+    try {
+      s.change()
+      // An in-process store loads (and mostly saves) at once: no promise until the last one.
+      const loading = loadSession(s)
+      return s.isLoaded ? (saveSession(s) ?? RESOLVED) : loading.then(() => saveSession(s))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 }

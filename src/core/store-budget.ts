@@ -12,8 +12,8 @@ export class StoreBudget {
   readonly #store: SessionStore
   readonly #timeout: number
   readonly #events: EngineEvents | undefined
-  /** Told the record key a failing call concerned, for the `storeError` event. */
-  readonly #recordKey: () => string | undefined
+  /** Tells the record key a failing call concerned, for the `storeError` event. */
+  readonly #session: { recordKey(): string | undefined }
   /** Milliseconds left; undefined for an in-process store. */
   #left: number | undefined
 
@@ -21,12 +21,12 @@ export class StoreBudget {
     store: SessionStore,
     timeout: number,
     events: EngineEvents | undefined,
-    recordKey: () => string | undefined
+    session: { recordKey(): string | undefined }
   ) {
     this.#store = store
     this.#timeout = timeout
     this.#events = events
-    this.#recordKey = recordKey
+    this.#session = session
     this.#left = store.inProcess === true ? undefined : timeout
   }
 
@@ -34,7 +34,9 @@ export class StoreBudget {
   call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     const events = this.#events
     if (events?.on.storeError !== undefined) {
-      return events.watchStoreCall(operation, this.#recordKey(), () => this.#timed(operation, run))
+      return events.watchStoreCall(operation, this.#session.recordKey(), () =>
+        this.#timed(operation, run)
+      )
     }
     return this.#timed(operation, run)
   }
