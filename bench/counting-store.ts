@@ -1,4 +1,10 @@
-import type { ScanOptions, SessionRecord, SessionStore } from 'typed-sessions'
+import {
+  IN_PROCESS_CALLS,
+  type InProcessCalls,
+  type ScanOptions,
+  type SessionRecord,
+  type SessionStore,
+} from 'typed-sessions'
 
 /** How many times each per-request operation of a store was called. */
 export interface StoreCalls {
@@ -21,10 +27,18 @@ export class CountingStore implements SessionStore {
   readonly calls: StoreCalls = noStoreCalls()
   readonly #inner: SessionStore
   readonly inProcess: boolean
+  /** The inner store's synchronous calls, counted too, so the engine's sync path is measured. */
+  readonly [IN_PROCESS_CALLS]: InProcessCalls | undefined
 
   constructor(inner: SessionStore) {
     this.#inner = inner
     this.inProcess = inner.inProcess === true
+    const calls = (inner as { [IN_PROCESS_CALLS]?: InProcessCalls })[IN_PROCESS_CALLS]
+    this[IN_PROCESS_CALLS] = calls && {
+      load: (key) => (this.calls.load++, calls.load(key)),
+      save: (record, expectedVersion) => (this.calls.save++, calls.save(record, expectedVersion)),
+      create: (record, options) => (this.calls.create++, calls.create(record, options)),
+    }
   }
 
   create(record: SessionRecord): Promise<boolean> {

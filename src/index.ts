@@ -17,6 +17,7 @@ export type {
 export { Expiry } from './core/expiry.js'
 export type { JsonObject, JsonValue } from './core/json.js'
 export { Session } from './core/session.js'
+export { IN_PROCESS_CALLS, type InProcessCalls } from './core/in-process-calls.js'
 export type { SessionConfig } from './core/session.js'
 export { generateSessionId, recordKeyOf } from './core/session-id.js'
 export { handleOf, ownerKeyOf } from './core/owner.js'

@@ -2,6 +2,10 @@ import { attemptStore, isSessionError } from './errors.js'
 import { GONE, markerRecord, movedMarkerKey, stateOf, type RecordState } from './record-markers.js'
 import { inSaveLane } from './save-lanes.js'
 import type { SessionStore } from './store.js'
+import { schemaVersionOf } from './session-config.js'
+import type { SessionInner } from './session-inner.js'
+import { fetchRecord } from './session-loading.js'
+import { NONE } from './session-state.js'
 
 /** Runs one store call (the engine bounds each by what is left of the request's storeTimeout). */
 export type StoreCall = <T>(operation: string, run: () => Promise<T>) => Promise<T>
@@ -79,6 +83,34 @@ export async function endRecord(
     return ended
   }
   return end(key, options.version, 0)
+}
+
+/**
+ * Logout: ends the stored record (`endRecord`: a compare-and-set to a flushed marker, then the
+ * delete) in its save lane, after emptying the session, so that even when the store fails the
+ * response removes the cookie. A session that a concurrent `cycleId` moved under this request
+ * is followed and ended at its new id.
+ */
+export async function flushSession(session: SessionInner): Promise<void> {
+  const state = session.state
+  const key = session.recordKey() ?? (state.kind === 'lost' ? state.movedFrom : undefined)
+  const version = session.stored?.version
+  // Loaded and empty; a logout removes the cookie, even one a concurrent login made inert.
+  session.reset(NONE)
+  session.modified = true
+  if (key === undefined) return
+  const { budget, events } = session
+  await budget.inLane(key, async (lane) => {
+    await endRecord(session.store, key, {
+      version,
+      schemaVersion: schemaVersionOf(session.config),
+      now: session.now,
+      call: (operation, run) => budget.call(operation, run),
+      fetch: (recordKey) => fetchRecord(session, recordKey, true),
+      onEnded: (recordKey) => events?.flushed(recordKey),
+    })
+    lane.last = null
+  })
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sha256Base64url } from './crypto.js'
 import { SessionError } from './errors.js'
+import type { SessionStore } from './store.js'
 
 /*
  * Sessions per user (DESIGN.md §12). A session is bound to a user by its record's `owner`: the
@@ -69,4 +70,18 @@ export function noOwnerIndex(what: string): SessionError {
     'CONFIG',
     `${what} needs a store that keeps an index of sessions per user, and this one has none (it has no listOwner(): Workers KV, unstorage and the CookieStore cannot keep one atomically with the records; a DurableObjectStore keeps one given a SessionOwnerDirectory binding, new DurableObjectStore(env.SESSIONS, { owners: env.SESSION_OWNERS })). Use one of: ${OWNER_INDEX_STORES}.`
   )
+}
+
+/**
+ * Refuses an `ownerKey` that `bind` cannot write: one `ownerKeyOf` did not make
+ * (`INVALID_VALUE`), or any on a store without an owner index (`CONFIG`).
+ */
+export function checkBindable(ownerKey: string, store: SessionStore): void {
+  if (!isOwnerKey(ownerKey)) {
+    throw new SessionError(
+      'INVALID_VALUE',
+      'bind() takes an owner key, ownerKeyOf(userId) (43 base64url characters), or undefined to unbind.'
+    )
+  }
+  if (typeof store.listOwner !== 'function') throw noOwnerIndex('Binding a session')
 }

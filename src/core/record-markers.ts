@@ -35,11 +35,45 @@ export function movedMarkerKey(key: string): string {
 // on first use: Cloudflare Workers refuse random values at module load, outside a handler.
 let tokenPrefix: string | undefined
 let tokenCounter = 0
+/** The prefix's length: 8 bytes in base64url. */
+const PREFIX_LENGTH = 11
+/** The most base-36 digits a counter is read from: 36^10 is under 2^53, so it stays exact. */
+const MAX_COUNTER_DIGITS = 10
 
 /** A token no other save, in this process or another, writes. */
 export function writeToken(): string {
   tokenPrefix ??= toBase64url(crypto.getRandomValues(new Uint8Array(8)))
   return `${tokenPrefix}${(++tokenCounter).toString(36)}`
+}
+
+/**
+ * The counter of a token this process's `writeToken` made, as a number, or undefined for any
+ * other token (a marker, another process's, one a test wrote): an in-process store keeps the
+ * number instead of the string, one string fewer per session for the collector to mark, and
+ * `ownToken(counter)` gives the very same string back. Within one process the counter alone is
+ * unique (it only grows; 2^53 saves are never reached); the random prefix, which is what makes
+ * the token unique across processes, is the same for all of them and kept once.
+ */
+export function ownTokenCounter(token: string | undefined): number | undefined {
+  const prefix = tokenPrefix
+  if (token === undefined || prefix === undefined || !token.startsWith(prefix)) return undefined
+  const digits = token.length - PREFIX_LENGTH
+  if (digits < 1 || digits > MAX_COUNTER_DIGITS || token.charCodeAt(PREFIX_LENGTH) === 48) {
+    return undefined // no digits, too many, or a leading zero, which toString(36) never writes
+  }
+  let counter = 0
+  for (let i = PREFIX_LENGTH; i < token.length; i++) {
+    const code = token.charCodeAt(i)
+    const digit = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 122 ? code - 87 : -1
+    if (digit < 0) return undefined
+    counter = counter * 36 + digit
+  }
+  return counter
+}
+
+/** The token `writeToken` made with `counter` (from `ownTokenCounter`). */
+export function ownToken(counter: number): string {
+  return `${tokenPrefix!}${counter.toString(36)}`
 }
 
 /** What a record key holds, as far as a session is concerned. */

@@ -47,6 +47,14 @@ export async function inSaveLane<T>(
   }
 }
 
+/**
+ * True when no save of `key` on `store` is running or waiting in this process: a save that runs
+ * to its end without awaiting (an in-process store's) may then skip the lane.
+ */
+export function laneIsFree(store: SessionStore, key: string): boolean {
+  return lanes.get(store)?.has(key) !== true
+}
+
 /** Waits until the save before this one hands over its turn, or `ms` passes. */
 function turnWithin(lane: LaneState, ms: number): Promise<void> {
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import type { Expiry } from '../core/expiry.js'
+import { ownToken, ownTokenCounter } from '../core/record-markers.js'
 import type { SessionRecord } from '../core/store.js'
 
 /** Slots per page of the string columns (a power of two). */
@@ -10,7 +11,6 @@ const PAGE_MASK = PAGE_SIZE - 1
 interface Page {
   readonly keys: (string | undefined)[]
   readonly data: (string | undefined)[]
-  readonly tokens: (string | undefined)[]
   readonly expiries: (Expiry | undefined)[]
   /**
    * The owner keys, each the one string the owner index keeps for all its records; made when
@@ -35,12 +35,22 @@ export class RecordSlab {
   /** Slots ever handed out: `0 .. #used - 1`. */
   #used = 0
   #pages: Page[] = []
+  /**
+   * The tokens not of this process's engine (a marker's, one written by a test or a tool), by
+   * slot; the engine's own are numbers in `tokenCounter`, so this map is nearly always empty.
+   */
+  #tokens = new Map<number, string>()
   createdAt: Float64Array<ArrayBuffer>
   expiresAt: Float64Array<ArrayBuffer>
   version: Float64Array<ArrayBuffer>
   schemaVersion: Float64Array<ArrayBuffer>
   /** The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`). */
   size: Float64Array<ArrayBuffer>
+  /**
+   * The counter of a token this process's engine wrote (`ownTokenCounter`), or NaN when
+   * `#tokens` holds the token (or there is none): 8 bytes instead of a string per record.
+   */
+  tokenCounter: Float64Array<ArrayBuffer>
 
   /** `capacity`: the most slots ever in use at once. */
   constructor(capacity: number) {
@@ -51,6 +61,7 @@ export class RecordSlab {
     this.version = new Float64Array(capacity)
     this.schemaVersion = new Float64Array(capacity)
     this.size = new Float64Array(capacity)
+    this.tokenCounter = new Float64Array(capacity)
   }
 
   /** A free slot (the caller keeps at most `capacity` in use). */
@@ -61,7 +72,6 @@ export class RecordSlab {
       this.#pages.push({
         keys: empty(),
         data: empty(),
-        tokens: empty(),
         expiries: empty(),
         owners: undefined,
       })
@@ -73,7 +83,8 @@ export class RecordSlab {
   release(slot: number): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] = page.data[at] = page.tokens[at] = page.expiries[at] = undefined
+    page.keys[at] = page.data[at] = page.expiries[at] = undefined
+    if (Number.isNaN(this.tokenCounter[slot]!)) this.#tokens.delete(slot)
     if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
   }
@@ -97,7 +108,15 @@ export class RecordSlab {
     const at = slot & PAGE_MASK
     page.keys[at] = record.key
     page.data[at] = data
-    page.tokens[at] = record.token
+    const counter = ownTokenCounter(record.token)
+    if (counter !== undefined) {
+      this.#tokens.delete(slot)
+      this.tokenCounter[slot] = counter
+    } else {
+      if (record.token === undefined) this.#tokens.delete(slot)
+      else this.#tokens.set(slot, record.token)
+      this.tokenCounter[slot] = NaN
+    }
     if (owner !== undefined)
       (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
     else if (page.owners !== undefined) page.owners[at] = undefined
@@ -124,7 +143,8 @@ export class RecordSlab {
     }
     const expiry = page.expiries[at]
     if (expiry !== undefined) record.expiry = { ...expiry }
-    const token = page.tokens[at]
+    const counter = this.tokenCounter[slot]!
+    const token = Number.isNaN(counter) ? this.#tokens.get(slot) : ownToken(counter)
     if (token !== undefined) record.token = token
     const owner = page.owners?.[at]
     if (owner !== undefined) record.owner = owner
@@ -137,10 +157,12 @@ export class RecordSlab {
     this.#freeCount = 0
     this.#used = 0
     this.#pages = []
+    this.#tokens = new Map()
     this.createdAt = new Float64Array(this.#capacity)
     this.expiresAt = new Float64Array(this.#capacity)
     this.version = new Float64Array(this.#capacity)
     this.schemaVersion = new Float64Array(this.#capacity)
     this.size = new Float64Array(this.#capacity)
+    this.tokenCounter = new Float64Array(this.#capacity)
   }
 }

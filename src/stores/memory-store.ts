@@ -5,6 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../core/store.js'
+import { IN_PROCESS_CALLS, type InProcessCalls } from '../core/in-process-calls.js'
 import { MemoryRecords } from './memory-records.js'
 import {
   MEMORY_RECORD_OVERHEAD,
@@ -38,6 +39,22 @@ let ownerEntries: (store: MemoryStore, owner: string) => number
 export class MemoryStore implements SessionStore {
   /** Its calls never wait on I/O: the engine does not race them against `storeTimeout`. */
   readonly inProcess = true
+  readonly #calls: InProcessCalls = {
+    load: (key) => this.#loadNow(key),
+    save: (record, expectedVersion) => this.#saveNow(record, expectedVersion),
+    create: (record, options) => this.#createNow(record, options),
+  }
+
+  /**
+   * The same calls answered at once, for the engine's synchronous path: only while `load`,
+   * `save` and `create` are this class's own, so that a subclass or a patch overriding one of
+   * them (a fault-injecting test store) is never bypassed.
+   */
+  get [IN_PROCESS_CALLS](): InProcessCalls | undefined {
+    const own = MemoryStore.prototype
+    const untouched = this.load === own.load && this.save === own.save && this.create === own.create
+    return untouched ? this.#calls : undefined
+  }
   readonly #records: MemoryRecords
   readonly #now: () => number
 
@@ -93,6 +110,10 @@ export class MemoryStore implements SessionStore {
    * @example if (!(await store.create(record))) retryWithNewId()
    */
   async create(record: SessionRecord, options?: CreateOptions): Promise<boolean> {
+    return this.#createNow(record, options)
+  }
+
+  #createNow(record: SessionRecord, options?: CreateOptions): boolean {
     const now = this.#now()
     if (this.#records.liveSlotOf(record.key, now) !== undefined) return false
     this.#records.insert(record, now, options?.cycled === true)
@@ -105,6 +126,10 @@ export class MemoryStore implements SessionStore {
    * @example const record = await store.load(key)
    */
   async load(key: string): Promise<SessionRecord | undefined> {
+    return this.#loadNow(key)
+  }
+
+  #loadNow(key: string): SessionRecord | undefined {
     const slot = this.#records.liveSlotOf(key, this.#now())
     if (slot === undefined) return undefined
     this.#records.ranking.use(slot)
@@ -118,6 +143,10 @@ export class MemoryStore implements SessionStore {
    * @example const saved = await store.save({ ...record, version: record.version + 1 }, record.version)
    */
   async save(record: SessionRecord, expectedVersion?: number): Promise<boolean> {
+    return this.#saveNow(record, expectedVersion)
+  }
+
+  #saveNow(record: SessionRecord, expectedVersion?: number): boolean {
     const now = this.#now()
     const slot = this.#records.liveSlotOf(record.key, now)
     if (slot === undefined) {
