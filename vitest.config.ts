@@ -35,6 +35,7 @@ export default defineConfig({
       'test/stores/deno-kv-store.test.ts',
       '**/node_modules/**',
       'test/stores/{d1,durable-object,kv}-store.test.ts',
+      'test/stores/durable-object-owners.test.ts',
       'test/runtimes/**',
       'examples/cloudflare/**',
       'examples/bun.test.ts',
