@@ -6,6 +6,7 @@ import type {
   SessionObjectReply,
   SessionObjectRequest,
 } from './session-object-protocol.js'
+import { answerStoreCall } from './session-object-protocol.js'
 
 const RECORD = 'record'
 /** The nonce of the owner-directory entry the stored record was bound under. */
@@ -29,16 +30,10 @@ export class SessionDurableObject {
   }
 
   /** Answers one `DurableObjectStore` call. */
-  async fetch(request: Request): Promise<Response> {
-    let message: SessionObjectRequest
-    try {
-      message = (await request.json()) as SessionObjectRequest
-    } catch {
-      return new Response('SessionDurableObject expects a DurableObjectStore call.', {
-        status: 400,
-      })
-    }
-    return Response.json(await this.#handle(message))
+  fetch(request: Request): Promise<Response> {
+    return answerStoreCall('SessionDurableObject', request, (message: SessionObjectRequest) =>
+      this.#handle(message)
+    )
   }
 
   /**

@@ -41,3 +41,21 @@ export type OwnerDirectoryRequest =
 export interface OwnerDirectoryReply {
   entries?: Record<string, OwnerNonces>
 }
+
+/**
+ * Answers one `DurableObjectStore` call to the object class `name`: the request's JSON body
+ * handed to `handle`, its reply sent back as JSON; a body that is not JSON is a 400.
+ */
+export async function answerStoreCall<Message, Reply>(
+  name: string,
+  request: Request,
+  handle: (message: Message) => Promise<Reply>
+): Promise<Response> {
+  let message: Message
+  try {
+    message = (await request.json()) as Message
+  } catch {
+    return new Response(`${name} expects a DurableObjectStore call.`, { status: 400 })
+  }
+  return Response.json(await handle(message))
+}

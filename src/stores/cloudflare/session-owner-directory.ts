@@ -4,6 +4,7 @@ import type {
   OwnerDirectoryRequest,
   OwnerNonces,
 } from './session-object-protocol.js'
+import { answerStoreCall } from './session-object-protocol.js'
 
 /** Storage keys of entries: `entry:<record key>`, each holding its nonces. */
 const ENTRY = 'entry:'
@@ -24,16 +25,10 @@ export class SessionOwnerDirectory {
   }
 
   /** Answers one `DurableObjectStore` call. */
-  async fetch(request: Request): Promise<Response> {
-    let message: OwnerDirectoryRequest
-    try {
-      message = (await request.json()) as OwnerDirectoryRequest
-    } catch {
-      return new Response('SessionOwnerDirectory expects a DurableObjectStore call.', {
-        status: 400,
-      })
-    }
-    return Response.json(await this.#handle(message))
+  fetch(request: Request): Promise<Response> {
+    return answerStoreCall('SessionOwnerDirectory', request, (message: OwnerDirectoryRequest) =>
+      this.#handle(message)
+    )
   }
 
   async #handle(message: OwnerDirectoryRequest): Promise<OwnerDirectoryReply> {
