@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { StoreCalls } from './counting-store.js'
 import type { ChildMessage, ParentMessage } from './protocol.js'
@@ -29,14 +30,24 @@ export class ServerUnavailable extends Error {
 /**
  * Forks `bench/server.ts <variant>` in its own Node process (tsx as a loader, not as a wrapper
  * process, so the pid we measure is the server) and waits until it listens.
- * `profileDir` adds `--cpu-prof`, written there when the child exits.
+ * `profileDir` adds `--cpu-prof`, written there when the child exits. `tree` serves it from
+ * another checkout (`--previous`), whose own tsconfig maps `typed-sessions` to its own build.
  */
-export function startServer(variant: string, profileDir?: string): Promise<ServerChild> {
+export function startServer(
+  variant: string,
+  profileDir?: string,
+  tree?: string
+): Promise<ServerChild> {
   const execArgv = ['--import', 'tsx']
   if (profileDir !== undefined) execArgv.push('--cpu-prof', '--cpu-prof-dir', profileDir)
-  const child = fork(SERVER_ENTRY, [variant], {
+  const entry = tree === undefined ? SERVER_ENTRY : join(tree, 'bench', 'server.ts')
+  const child = fork(entry, [variant], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(tree !== undefined && {
+      cwd: tree,
+      env: { ...process.env, TSX_TSCONFIG_PATH: join(tree, 'bench', 'tsconfig.json') },
+    }),
   })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(

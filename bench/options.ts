@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ConcurrencySettings } from './concurrency.js'
 import type { LoadSettings } from './measure.js'
@@ -14,6 +15,11 @@ export interface BenchOptions {
   only: readonly string[] | undefined
   /** Write a `--cpu-prof` profile of each server child to this folder. */
   profileDir: string | undefined
+  /**
+   * A checkout of an earlier build (built, with its node_modules): each of our variants is also
+   * served from it, in the same interleaved rounds, for an A/B of the two builds.
+   */
+  previous: string | undefined
   /** The command line as typed, for the report. */
   command: string
   /**
@@ -25,9 +31,12 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
                       [--rounds <n>] [--rate <req/s>] [--only <name,...>] [--profile <dir>]
+                      [--previous <checkout>]
 --only takes server variants (e.g. ours,ours-redis; bare is always measured, for the ratios),
 concurrency, and the in-process migration benchmarks (migrate-store, lazy-upgrade); a store
-whose server is down is n/a. Only a full run (no --quick, no --only) writes
+whose server is down is n/a. --previous serves each of our variants also from another checkout
+(an earlier build: "npm ci && npm run build" there), in the same rounds, for an A/B of builds.
+Only a full run (no --quick, no --only, no --previous) writes
 bench/results/chart.svg and the README's tables; every run writes bench/results/latest.md.
 Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS (flags win); REDIS_URL,
 DATABASE_URL (PostgreSQL), MYSQL_URL for the store variants.`
@@ -45,6 +54,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       rate: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'string' },
+      previous: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -68,6 +78,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     migration: quick ? { bulkRounds: 3, lazyRounds: 9 } : { bulkRounds: 7, lazyRounds: 51 },
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,
+    previous: values.previous === undefined ? undefined : resolve(values.previous),
     command: describeCommand(argv, env),
     rounds: Math.max(1, Math.round(number('rounds', values.rounds, quick ? 1 : 3))),
   }

@@ -23,7 +23,7 @@ import {
   type Outcome,
 } from './report.js'
 import { checkCase } from './sanity.js'
-import { variants, type BenchCase } from './variants.js'
+import { variants, type BenchCase, type Variant } from './variants.js'
 
 const results = (file: string) => fileURLToPath(new URL(`./results/${file}`, import.meta.url))
 
@@ -31,7 +31,7 @@ async function runCase(benchCase: BenchCase, options: BenchOptions): Promise<Out
   const { variant } = benchCase
   let server
   try {
-    server = await startServer(variant.name, options.profileDir)
+    server = await startServer(variant.name, options.profileDir, variant.tree)
     const origin = `http://127.0.0.1:${server.port}`
     const load = await checkCase(benchCase, origin, options.load.connections)
     return { ...benchCase, measurement: await measure(server, options.load, load) }
@@ -56,9 +56,23 @@ async function runMigrationBench(bench: MigrationBench, options: BenchOptions) {
   }
 }
 
-function selectCases(only: readonly string[] | undefined): BenchCase[] {
+/** Our `variant` served from the `--previous` checkout: same name there, no targets here. */
+function previousOf(variant: Variant, tree: string): Variant {
+  const previous: Variant = { ...variant, label: `${variant.label} — previous build`, tree }
+  delete previous.targets
+  return previous
+}
+
+function selectCases(only: readonly string[] | undefined, previous?: string): BenchCase[] {
   const all = variants.flatMap((variant) =>
-    variant.visitors.map((visitor) => ({ variant, visitor }))
+    variant.visitors.flatMap((visitor) =>
+      previous !== undefined && variant.group === 'ours'
+        ? [
+            { variant, visitor },
+            { variant: previousOf(variant, previous), visitor },
+          ]
+        : [{ variant, visitor }]
+    )
   )
   if (only === undefined) return all
   const named = (name: string) => all.filter((c) => c.variant.name === name)
@@ -93,7 +107,7 @@ for (const bench of only === undefined
 // processes, thermal state) lands on every case alike; ratios are taken within a round.
 const cases =
   only === undefined || only.some((n) => variants.some((v) => v.name === n))
-    ? selectCases(only)
+    ? selectCases(only, options.previous)
     : []
 const rounds: Outcome[][] = []
 for (let round = 1; round <= options.rounds && cases.length > 0; round++) {
@@ -121,7 +135,7 @@ const context = { ...options, date }
 const report = renderReport(summaries, concurrency, migrations, context)
 console.log(report)
 await mkdir(results(''), { recursive: true })
-const full = only === undefined && !options.quick
+const full = only === undefined && !options.quick && options.previous === undefined
 await writeFile(results('latest.md'), report)
 if (summaries.length > 0) {
   await writeFile(results(full ? 'chart.svg' : 'latest.svg'), renderChart(summaries, context))

@@ -43,6 +43,8 @@ export interface Variant {
   callTarget?: CallTarget
   /** The server the variant's store needs; unreachable, the variant is n/a, not a failure. */
   service?: string
+  /** The checkout whose bench/server.ts serves it (`--previous`); this one when absent. */
+  tree?: string
   /** Builds the app; runs in the child process only, so each library loads on its own. */
   build: () => FetchApp | Promise<FetchApp>
 }
