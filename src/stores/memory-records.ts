@@ -1,7 +1,7 @@
 import { unstorableValue } from '../core/errors.js'
 import type { SessionRecord } from '../core/store.js'
 import { ExpiryHeap } from './memory-expiry-heap.js'
-import { KeyIndex } from './memory-index.js'
+import { KeyTable } from './memory-key-table.js'
 import { OwnerIndex } from './memory-owners.js'
 import { SessionRanking } from './memory-ranking.js'
 import { RecordSlab } from './memory-slab.js'
@@ -18,10 +18,10 @@ const SWEEP_STEP = 4
  * - Expired records are ordered in a min-heap by `expiresAt`: each write reclaims up to
  *   SWEEP_STEP expired ones (O(1) when none is due), and eviction finds an expired record in
  *   O(1), so no write ever scans the store, whatever its size.
- * - The records live in a slab of parallel arrays indexed by slot (the Map holds key → slot),
- *   the recency lists, the heap and the owner lists in typed arrays: every operation is O(1) or
- *   O(log n), and a million records cost a few hundred bytes each with no per-record object
- *   besides the strings.
+ * - The records live in a slab of parallel arrays indexed by slot, their keys as bytes in a hash
+ *   table of slots (memory-key-table.ts), the recency lists, the heap and the owner lists in
+ *   typed arrays: every operation is O(1) or O(log n), and a million records cost under two
+ *   hundred bytes each with no per-record object but the data's JSON string.
  * - Every removal goes through `remove`, which takes the record out of every structure, the
  *   owner index included: eviction, expiry and deletion leave no entry behind.
  */
@@ -32,7 +32,7 @@ const SWEEP_STEP = 4
  * The store's methods are the session-store contract over these primitives.
  */
 export class MemoryRecords {
-  readonly slots: KeyIndex
+  readonly slots: KeyTable
   readonly slab: RecordSlab
   readonly ranking: SessionRanking
   readonly expiries: ExpiryHeap
@@ -46,7 +46,7 @@ export class MemoryRecords {
     this.#maxSessions = maxSessions
     this.#maxBytes = maxBytes
     this.#maxRecordSize = maxRecordSize
-    this.slots = new KeyIndex(capacity)
+    this.slots = new KeyTable(capacity)
     this.slab = new RecordSlab(capacity)
     this.expiries = new ExpiryHeap(capacity)
     this.owners = new OwnerIndex(capacity)
@@ -92,7 +92,7 @@ export class MemoryRecords {
   /** Removes the record in `slot` from every structure. */
   remove(slot: number): void {
     this.bytes -= this.slab.size[slot]!
-    this.slots.remove(this.slab.keyOf(slot))
+    this.slots.removeSlot(slot)
     const owner = this.slab.ownerOf(slot)
     if (owner !== undefined) this.owners.unlink(slot, owner)
     this.ranking.remove(slot)

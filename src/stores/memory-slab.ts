@@ -7,11 +7,11 @@ const PAGE_BITS = 12
 const PAGE_SIZE = 1 << PAGE_BITS
 const PAGE_MASK = PAGE_SIZE - 1
 
-/** The strings and expiry of the records of one page of slots. */
+/** The strings and expiry of the records of one page of slots (their keys are in the KeyTable). */
 interface Page {
-  readonly keys: (string | undefined)[]
   readonly data: (string | undefined)[]
-  readonly expiries: (Expiry | undefined)[]
+  /** The expiries set with `setExpiry`; made when the page's first one is written. */
+  expiries: (Expiry | undefined)[] | undefined
   /**
    * The owner keys, each the one string the owner index keeps for all its records; made when
    * the page's first bound record is written, so a store of unbound sessions pays nothing.
@@ -22,9 +22,9 @@ interface Page {
 /**
  * The records of a `MemoryStore`, one slot each, held in columns instead of one object per
  * record: the numbers in typed arrays (an epoch time in an object field would be a boxed heap
- * number), the strings in pages of PAGE_SIZE slots. At a million records that saves about a
- * hundred bytes each and leaves the garbage collector no per-record object to trace but the
- * strings. Nothing is ever copied to grow: the typed arrays are allocated once at `capacity`
+ * number), the strings in pages of PAGE_SIZE slots (the keys are in the `KeyTable`). At a million
+ * records that saves about a hundred bytes each and leaves the garbage collector no per-record
+ * object to trace but the data's JSON. Nothing is ever copied to grow: the typed arrays are allocated once at `capacity`
  * (the system commits their memory as it is first written) and string pages are added one by one.
  */
 export class RecordSlab {
@@ -69,12 +69,7 @@ export class RecordSlab {
     if (this.#freeCount > 0) return this.#free[--this.#freeCount]!
     if ((this.#used & PAGE_MASK) === 0) {
       const empty = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
-      this.#pages.push({
-        keys: empty(),
-        data: empty(),
-        expiries: empty(),
-        owners: undefined,
-      })
+      this.#pages.push({ data: empty(), expiries: undefined, owners: undefined })
     }
     return this.#used++
   }
@@ -83,15 +78,11 @@ export class RecordSlab {
   release(slot: number): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] = page.data[at] = page.expiries[at] = undefined
+    page.data[at] = undefined
+    if (page.expiries !== undefined) page.expiries[at] = undefined
     if (Number.isNaN(this.tokenCounter[slot]!)) this.#tokens.delete(slot)
     if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
-  }
-
-  /** The key of the record in `slot`. */
-  keyOf(slot: number): string {
-    return this.#pages[slot >>> PAGE_BITS]!.keys[slot & PAGE_MASK]!
   }
 
   /** The owner key of the record in `slot`, if it is bound. */
@@ -106,7 +97,6 @@ export class RecordSlab {
   write(slot: number, record: SessionRecord, data: string, size: number, owner?: string): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] = record.key
     page.data[at] = data
     const counter = ownTokenCounter(record.token)
     if (counter !== undefined) {
@@ -121,7 +111,11 @@ export class RecordSlab {
       (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
     else if (page.owners !== undefined) page.owners[at] = undefined
     // Copied: later changes to the caller's object cannot reach the store.
-    page.expiries[at] = record.expiry === undefined ? undefined : { ...record.expiry }
+    if (record.expiry !== undefined) {
+      ;(page.expiries ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = {
+        ...record.expiry,
+      }
+    } else if (page.expiries !== undefined) page.expiries[at] = undefined
     this.createdAt[slot] = record.createdAt
     this.expiresAt[slot] = record.expiresAt
     this.version[slot] = record.version
@@ -129,19 +123,19 @@ export class RecordSlab {
     this.size[slot] = size
   }
 
-  /** The record in `slot` as a fresh object: the caller may change it freely. */
-  read(slot: number): SessionRecord {
+  /** The record in `slot`, whose key is `key`, as a fresh object: the caller may change it freely. */
+  read(slot: number, key: string): SessionRecord {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
     const record: SessionRecord = {
-      key: page.keys[at]!,
+      key,
       data: JSON.parse(page.data[at]!) as SessionRecord['data'],
       createdAt: this.createdAt[slot]!,
       expiresAt: this.expiresAt[slot]!,
       version: this.version[slot]!,
       schemaVersion: this.schemaVersion[slot]!,
     }
-    const expiry = page.expiries[at]
+    const expiry = page.expiries?.[at]
     if (expiry !== undefined) record.expiry = { ...expiry }
     const counter = this.tokenCounter[slot]!
     const token = Number.isNaN(counter) ? this.#tokens.get(slot) : ownToken(counter)
