@@ -48,7 +48,7 @@ export class MemoryRecords {
     this.#maxRecordSize = maxRecordSize
     this.slots = new KeyTable(capacity)
     this.slab = new RecordSlab(capacity)
-    this.expiries = new ExpiryHeap(capacity)
+    this.expiries = new ExpiryHeap(capacity, this.slab)
     this.owners = new OwnerIndex(capacity)
     this.ranking = new SessionRanking(this.slab, capacity, maxSessions, maxBytes)
   }
@@ -65,8 +65,9 @@ export class MemoryRecords {
   replace(slot: number, record: SessionRecord, now: number): void {
     const data = JSON.stringify(record.data)
     const growth = this.#sizeOf(record, data) - this.slab.size[slot]!
+    const expiresAt = this.slab.expiresAt[slot]!
     this.slab.write(slot, record, data, this.slab.size[slot]! + growth, this.#rebind(slot, record))
-    this.expiries.update(slot, record.expiresAt)
+    this.expiries.update(slot, expiresAt)
     this.bytes += growth
     this.ranking.resize(slot, growth)
     this.ranking.use(slot)
@@ -85,7 +86,7 @@ export class MemoryRecords {
     this.slab.write(slot, record, data, size, owner)
     this.slots.add(record.key, slot)
     this.ranking.add(slot, cycled)
-    this.expiries.insert(slot, record.expiresAt)
+    this.expiries.insert(slot)
     this.bytes += size
   }
 

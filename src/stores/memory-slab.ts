@@ -1,6 +1,7 @@
 import type { Expiry } from '../core/expiry.js'
 import { ownToken, ownTokenCounter } from '../core/record-markers.js'
 import type { SessionRecord } from '../core/store.js'
+import { IntegerColumn } from './memory-integer-column.js'
 
 /** Slots per page of the string columns (a power of two). */
 const PAGE_BITS = 12
@@ -42,10 +43,13 @@ export class RecordSlab {
   #tokens = new Map<number, string>()
   createdAt: Float64Array<ArrayBuffer>
   expiresAt: Float64Array<ArrayBuffer>
-  version: Float64Array<ArrayBuffer>
-  schemaVersion: Float64Array<ArrayBuffer>
-  /** The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`). */
-  size: Float64Array<ArrayBuffer>
+  readonly version: IntegerColumn
+  readonly schemaVersion: IntegerColumn
+  /**
+   * The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`). 32 bits hold any:
+   * a record counts its overhead and four strings, each under 2^29 characters in every engine.
+   */
+  size: Uint32Array<ArrayBuffer>
   /**
    * The counter of a token this process's engine wrote (`ownTokenCounter`), or NaN when
    * `#tokens` holds the token (or there is none): 8 bytes instead of a string per record.
@@ -58,9 +62,9 @@ export class RecordSlab {
     this.#free = new Int32Array(capacity)
     this.createdAt = new Float64Array(capacity)
     this.expiresAt = new Float64Array(capacity)
-    this.version = new Float64Array(capacity)
-    this.schemaVersion = new Float64Array(capacity)
-    this.size = new Float64Array(capacity)
+    this.version = new IntegerColumn(capacity)
+    this.schemaVersion = new IntegerColumn(capacity)
+    this.size = new Uint32Array(capacity)
     this.tokenCounter = new Float64Array(capacity)
   }
 
@@ -81,6 +85,8 @@ export class RecordSlab {
     page.data[at] = undefined
     if (page.expiries !== undefined) page.expiries[at] = undefined
     if (Number.isNaN(this.tokenCounter[slot]!)) this.#tokens.delete(slot)
+    this.version.release(slot)
+    this.schemaVersion.release(slot)
     if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
   }
@@ -118,8 +124,8 @@ export class RecordSlab {
     } else if (page.expiries !== undefined) page.expiries[at] = undefined
     this.createdAt[slot] = record.createdAt
     this.expiresAt[slot] = record.expiresAt
-    this.version[slot] = record.version
-    this.schemaVersion[slot] = record.schemaVersion
+    this.version.set(slot, record.version)
+    this.schemaVersion.set(slot, record.schemaVersion)
     this.size[slot] = size
   }
 
@@ -132,8 +138,8 @@ export class RecordSlab {
       data: JSON.parse(page.data[at]!) as SessionRecord['data'],
       createdAt: this.createdAt[slot]!,
       expiresAt: this.expiresAt[slot]!,
-      version: this.version[slot]!,
-      schemaVersion: this.schemaVersion[slot]!,
+      version: this.version.get(slot),
+      schemaVersion: this.schemaVersion.get(slot),
     }
     const expiry = page.expiries?.[at]
     if (expiry !== undefined) record.expiry = { ...expiry }
@@ -154,9 +160,9 @@ export class RecordSlab {
     this.#tokens = new Map()
     this.createdAt = new Float64Array(this.#capacity)
     this.expiresAt = new Float64Array(this.#capacity)
-    this.version = new Float64Array(this.#capacity)
-    this.schemaVersion = new Float64Array(this.#capacity)
-    this.size = new Float64Array(this.#capacity)
+    this.version.reset()
+    this.schemaVersion.reset()
+    this.size = new Uint32Array(this.#capacity)
     this.tokenCounter = new Float64Array(this.#capacity)
   }
 }

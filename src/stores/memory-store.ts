@@ -153,7 +153,10 @@ export class MemoryStore implements SessionStore {
       if (expectedVersion !== undefined) return false
       this.#records.insert(record, now, false)
     } else {
-      if (expectedVersion !== undefined && this.#records.slab.version[slot] !== expectedVersion) {
+      if (
+        expectedVersion !== undefined &&
+        this.#records.slab.version.get(slot) !== expectedVersion
+      ) {
         return false
       }
       this.#records.replace(slot, record, now)
