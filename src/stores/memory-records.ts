@@ -7,6 +7,9 @@ import { SessionRanking } from './memory-ranking.js'
 import { RecordSlab } from './memory-slab.js'
 import { MEMORY_RECORD_OVERHEAD } from './memory-store-options.js'
 
+/** The most bytes one record may be counted for: the slab keeps sizes in 32 bits. */
+const MAX_RECORD_BYTES = 0xffffffff
+
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
 
@@ -139,7 +142,7 @@ export class MemoryRecords {
       data.length +
       (record.token?.length ?? 0) +
       (record.owner?.length ?? 0)
-    if (data.length > this.#maxRecordSize || size > this.#maxBytes) {
+    if (data.length > this.#maxRecordSize || size > this.#maxBytes || size > MAX_RECORD_BYTES) {
       throw unstorableValue(
         `the session's data takes ${data.length} characters of JSON (about ${size} bytes in all), more than a MemoryStore with maxBytes ${this.#maxBytes} holds for one session (its maxRecordSize, a 64th of maxBytes: ${this.#maxRecordSize}). Keep less in the session, or raise maxBytes.`
       )

@@ -8,6 +8,9 @@ const PAGE_BITS = 12
 const PAGE_SIZE = 1 << PAGE_BITS
 const PAGE_MASK = PAGE_SIZE - 1
 
+/** One page's worth of a column of strings or objects, all unset. */
+const emptyColumn = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
+
 /** The strings and expiry of the records of one page of slots (their keys are in the KeyTable). */
 interface Page {
   readonly data: (string | undefined)[]
@@ -25,8 +28,9 @@ interface Page {
  * record: the numbers in typed arrays (an epoch time in an object field would be a boxed heap
  * number), the strings in pages of PAGE_SIZE slots (the keys are in the `KeyTable`). At a million
  * records that saves about a hundred bytes each and leaves the garbage collector no per-record
- * object to trace but the data's JSON. Nothing is ever copied to grow: the typed arrays are allocated once at `capacity`
- * (the system commits their memory as it is first written) and string pages are added one by one.
+ * object to trace but the data's JSON. Nothing is ever copied to grow: the typed arrays are
+ * allocated once at `capacity` (the system commits their memory as it is first written) and
+ * string pages are added one by one.
  */
 export class RecordSlab {
   readonly #capacity: number
@@ -46,8 +50,8 @@ export class RecordSlab {
   readonly version: IntegerColumn
   readonly schemaVersion: IntegerColumn
   /**
-   * The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`). 32 bits hold any:
-   * a record counts its overhead and four strings, each under 2^29 characters in every engine.
+   * The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`), in 32 bits: a
+   * record over `MAX_RECORD_BYTES` is refused (memory-records.ts).
    */
   size: Uint32Array<ArrayBuffer>
   /**
@@ -72,8 +76,7 @@ export class RecordSlab {
   allocate(): number {
     if (this.#freeCount > 0) return this.#free[--this.#freeCount]!
     if ((this.#used & PAGE_MASK) === 0) {
-      const empty = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
-      this.#pages.push({ data: empty(), expiries: undefined, owners: undefined })
+      this.#pages.push({ data: emptyColumn(), expiries: undefined, owners: undefined })
     }
     return this.#used++
   }
@@ -113,15 +116,11 @@ export class RecordSlab {
       else this.#tokens.set(slot, record.token)
       this.tokenCounter[slot] = NaN
     }
-    if (owner !== undefined)
-      (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
+    if (owner !== undefined) (page.owners ??= emptyColumn())[at] = owner
     else if (page.owners !== undefined) page.owners[at] = undefined
     // Copied: later changes to the caller's object cannot reach the store.
-    if (record.expiry !== undefined) {
-      ;(page.expiries ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = {
-        ...record.expiry,
-      }
-    } else if (page.expiries !== undefined) page.expiries[at] = undefined
+    if (record.expiry !== undefined) (page.expiries ??= emptyColumn())[at] = { ...record.expiry }
+    else if (page.expiries !== undefined) page.expiries[at] = undefined
     this.createdAt[slot] = record.createdAt
     this.expiresAt[slot] = record.expiresAt
     this.version.set(slot, record.version)
