@@ -100,7 +100,10 @@ export class KeyTable {
     }
     const table = this.#table
     let hole = this.#homeOf(slot)
-    while (table[hole] !== slot + 1) hole = (hole + 1) & this.#mask
+    for (let entry = table[hole]; entry !== slot + 1; entry = table[hole]) {
+      if (entry === 0) return // not in the table: nothing to remove
+      hole = (hole + 1) & this.#mask
+    }
     // Each entry after the hole, up to the next empty position, moves back into it unless the
     // hole lies before its home position (it would then be found past an empty position).
     for (let at = (hole + 1) & this.#mask; ; at = (at + 1) & this.#mask) {

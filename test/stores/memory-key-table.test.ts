@@ -97,6 +97,16 @@ describe('KeyTable, the MemoryStore key index', () => {
     expect([keys[0], keys[2], keys[3]].map((key) => table.get(key!))).toEqual([0, 2, 3])
   })
 
+  it('removes nothing, and ends, for a slot whose key it does not hold', () => {
+    const table = new KeyTable(2)
+    table.add(recordKey(1), 0)
+    table.add(recordKey(2), 1)
+    table.removeSlot(1)
+    table.removeSlot(1)
+    expect(table.size).toBe(1)
+    expect(table.get(recordKey(1))).toBe(0)
+  })
+
   it('forgets every key on clear', () => {
     const table = new KeyTable(4)
     table.add(recordKey(1), 0)
