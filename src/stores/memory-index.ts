@@ -2,10 +2,10 @@
 const KEYS_PER_SHARD = 8192
 
 /**
- * The `MemoryStore`'s key → slot index (and owner key → owner list), split over several Maps. A JavaScript Map rehashes all
- * its entries at once when it grows, shrinks or has collected enough deleted entries; at a
- * million keys that is a pause of tens of milliseconds in whichever request triggers it. Split
- * into shards of a few thousand keys, each rehash is short.
+ * The `MemoryStore`'s owner key → owner list index (record keys have a `KeyTable`), split over
+ * several Maps. A JavaScript Map rehashes all its entries at once when it grows, shrinks or has
+ * collected enough deleted entries; at a million keys that is a pause of tens of milliseconds in
+ * whichever request triggers it. Split into shards of a few thousand keys, each rehash is short.
  */
 export class KeyIndex<V = number> {
   readonly #shards: Map<string, V>[]
@@ -25,12 +25,12 @@ export class KeyIndex<V = number> {
     return this.#size
   }
 
-  /** The value (slot) of `key`, or undefined. */
+  /** The value of `key`, or undefined. */
   get(key: string): V | undefined {
     return this.#shardOf(key).get(key)
   }
 
-  /** Adds `key` (not in the index) with its value (slot). */
+  /** Adds `key` (not in the index) with its value. */
   add(key: string, value: V): void {
     this.#shardOf(key).set(key, value)
     this.#size++
@@ -55,7 +55,7 @@ export class KeyIndex<V = number> {
   }
 
   #shardOf(key: string): Map<string, V> {
-    // Record and owner keys are base64url of a SHA-256: their first two characters are uniform.
+    // Owner keys are base64url of a SHA-256: their first two characters are uniform.
     const hash = (key.charCodeAt(0) * 31 + key.charCodeAt(1)) | 0
     return this.#shards[hash & this.#mask]!
   }

@@ -1,5 +1,8 @@
 import { KeyIndex } from './memory-index.js'
 
+/** The links before the first owner: no slot is in a list. */
+const EMPTY = new Int32Array(0)
+
 /** The records of one owner: a doubly linked list through the slots, and its one owner string. */
 interface OwnerList {
   /** The owner key, kept once for all its records (the slab's owner column points to it). */
@@ -19,16 +22,17 @@ interface OwnerList {
 export class OwnerIndex {
   readonly #capacity: number
   readonly #lists: KeyIndex<OwnerList>
-  /** Slot → the next and the previous slot of its owner's list (-1: none). */
-  #next: Int32Array<ArrayBuffer>
-  #previous: Int32Array<ArrayBuffer>
+  /**
+   * Slot → the next and the previous slot of its owner's list (-1: none); allocated with the
+   * first owner, so a store of sessions bound to no user pays nothing for them.
+   */
+  #next: Int32Array<ArrayBuffer> = EMPTY
+  #previous: Int32Array<ArrayBuffer> = EMPTY
 
   /** Room for slots `0 .. capacity - 1` (the memory is committed as it is first written). */
   constructor(capacity: number) {
     this.#capacity = capacity
     this.#lists = new KeyIndex(capacity)
-    this.#next = new Int32Array(capacity)
-    this.#previous = new Int32Array(capacity)
   }
 
   /** How many owners have at least one record. */
@@ -41,6 +45,10 @@ export class OwnerIndex {
    * for the slab to point to instead of a copy per record.
    */
   link(slot: number, owner: string): string {
+    if (this.#next === EMPTY) {
+      this.#next = new Int32Array(this.#capacity)
+      this.#previous = new Int32Array(this.#capacity)
+    }
     let list = this.#lists.get(owner)
     if (list === undefined) this.#lists.add(owner, (list = { owner, head: -1, size: 0 }))
     this.#next[slot] = list.head
@@ -80,7 +88,6 @@ export class OwnerIndex {
   /** Forgets every owner, releasing the memory the arrays had committed. */
   reset(): void {
     this.#lists.clear()
-    this.#next = new Int32Array(this.#capacity)
-    this.#previous = new Int32Array(this.#capacity)
+    this.#next = this.#previous = EMPTY
   }
 }

@@ -1,11 +1,14 @@
 import { unstorableValue } from '../core/errors.js'
 import type { SessionRecord } from '../core/store.js'
 import { ExpiryHeap } from './memory-expiry-heap.js'
-import { KeyIndex } from './memory-index.js'
+import { KeyTable } from './memory-key-table.js'
 import { OwnerIndex } from './memory-owners.js'
 import { SessionRanking } from './memory-ranking.js'
 import { RecordSlab } from './memory-slab.js'
 import { MEMORY_RECORD_OVERHEAD } from './memory-store-options.js'
+
+/** The most bytes one record may be counted for: the slab keeps sizes in 32 bits. */
+const MAX_RECORD_BYTES = 0xffffffff
 
 /** Expired records each write reclaims at most, so no request pays for a backlog. */
 const SWEEP_STEP = 4
@@ -18,10 +21,10 @@ const SWEEP_STEP = 4
  * - Expired records are ordered in a min-heap by `expiresAt`: each write reclaims up to
  *   SWEEP_STEP expired ones (O(1) when none is due), and eviction finds an expired record in
  *   O(1), so no write ever scans the store, whatever its size.
- * - The records live in a slab of parallel arrays indexed by slot (the Map holds key → slot),
- *   the recency lists, the heap and the owner lists in typed arrays: every operation is O(1) or
- *   O(log n), and a million records cost a few hundred bytes each with no per-record object
- *   besides the strings.
+ * - The records live in a slab of parallel arrays indexed by slot, their keys as bytes in a hash
+ *   table of slots (memory-key-table.ts), the recency lists, the heap and the owner lists in
+ *   typed arrays: every operation is O(1) or O(log n), and a million records cost under two
+ *   hundred bytes each with no per-record object but the data's JSON string.
  * - Every removal goes through `remove`, which takes the record out of every structure, the
  *   owner index included: eviction, expiry and deletion leave no entry behind.
  */
@@ -32,7 +35,7 @@ const SWEEP_STEP = 4
  * The store's methods are the session-store contract over these primitives.
  */
 export class MemoryRecords {
-  readonly slots: KeyIndex
+  readonly slots: KeyTable
   readonly slab: RecordSlab
   readonly ranking: SessionRanking
   readonly expiries: ExpiryHeap
@@ -46,9 +49,9 @@ export class MemoryRecords {
     this.#maxSessions = maxSessions
     this.#maxBytes = maxBytes
     this.#maxRecordSize = maxRecordSize
-    this.slots = new KeyIndex(capacity)
+    this.slots = new KeyTable(capacity)
     this.slab = new RecordSlab(capacity)
-    this.expiries = new ExpiryHeap(capacity)
+    this.expiries = new ExpiryHeap(capacity, this.slab)
     this.owners = new OwnerIndex(capacity)
     this.ranking = new SessionRanking(this.slab, capacity, maxSessions, maxBytes)
   }
@@ -65,8 +68,9 @@ export class MemoryRecords {
   replace(slot: number, record: SessionRecord, now: number): void {
     const data = JSON.stringify(record.data)
     const growth = this.#sizeOf(record, data) - this.slab.size[slot]!
+    const expiresAt = this.slab.expiresAt[slot]!
     this.slab.write(slot, record, data, this.slab.size[slot]! + growth, this.#rebind(slot, record))
-    this.expiries.update(slot, record.expiresAt)
+    this.expiries.update(slot, expiresAt)
     this.bytes += growth
     this.ranking.resize(slot, growth)
     this.ranking.use(slot)
@@ -85,14 +89,14 @@ export class MemoryRecords {
     this.slab.write(slot, record, data, size, owner)
     this.slots.add(record.key, slot)
     this.ranking.add(slot, cycled)
-    this.expiries.insert(slot, record.expiresAt)
+    this.expiries.insert(slot)
     this.bytes += size
   }
 
   /** Removes the record in `slot` from every structure. */
   remove(slot: number): void {
     this.bytes -= this.slab.size[slot]!
-    this.slots.remove(this.slab.keyOf(slot))
+    this.slots.removeSlot(slot)
     const owner = this.slab.ownerOf(slot)
     if (owner !== undefined) this.owners.unlink(slot, owner)
     this.ranking.remove(slot)
@@ -138,7 +142,7 @@ export class MemoryRecords {
       data.length +
       (record.token?.length ?? 0) +
       (record.owner?.length ?? 0)
-    if (data.length > this.#maxRecordSize || size > this.#maxBytes) {
+    if (data.length > this.#maxRecordSize || size > this.#maxBytes || size > MAX_RECORD_BYTES) {
       throw unstorableValue(
         `the session's data takes ${data.length} characters of JSON (about ${size} bytes in all), more than a MemoryStore with maxBytes ${this.#maxBytes} holds for one session (its maxRecordSize, a 64th of maxBytes: ${this.#maxRecordSize}). Keep less in the session, or raise maxBytes.`
       )

@@ -1,17 +1,21 @@
 import type { Expiry } from '../core/expiry.js'
 import { ownToken, ownTokenCounter } from '../core/record-markers.js'
 import type { SessionRecord } from '../core/store.js'
+import { IntegerColumn } from './memory-integer-column.js'
 
 /** Slots per page of the string columns (a power of two). */
 const PAGE_BITS = 12
 const PAGE_SIZE = 1 << PAGE_BITS
 const PAGE_MASK = PAGE_SIZE - 1
 
-/** The strings and expiry of the records of one page of slots. */
+/** One page's worth of a column of strings or objects, all unset. */
+const emptyColumn = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
+
+/** The strings and expiry of the records of one page of slots (their keys are in the KeyTable). */
 interface Page {
-  readonly keys: (string | undefined)[]
   readonly data: (string | undefined)[]
-  readonly expiries: (Expiry | undefined)[]
+  /** The expiries set with `setExpiry`; made when the page's first one is written. */
+  expiries: (Expiry | undefined)[] | undefined
   /**
    * The owner keys, each the one string the owner index keeps for all its records; made when
    * the page's first bound record is written, so a store of unbound sessions pays nothing.
@@ -22,10 +26,11 @@ interface Page {
 /**
  * The records of a `MemoryStore`, one slot each, held in columns instead of one object per
  * record: the numbers in typed arrays (an epoch time in an object field would be a boxed heap
- * number), the strings in pages of PAGE_SIZE slots. At a million records that saves about a
- * hundred bytes each and leaves the garbage collector no per-record object to trace but the
- * strings. Nothing is ever copied to grow: the typed arrays are allocated once at `capacity`
- * (the system commits their memory as it is first written) and string pages are added one by one.
+ * number), the strings in pages of PAGE_SIZE slots (the keys are in the `KeyTable`). At a million
+ * records that saves about a hundred bytes each and leaves the garbage collector no per-record
+ * object to trace but the data's JSON. Nothing is ever copied to grow: the typed arrays are
+ * allocated once at `capacity` (the system commits their memory as it is first written) and
+ * string pages are added one by one.
  */
 export class RecordSlab {
   readonly #capacity: number
@@ -42,10 +47,13 @@ export class RecordSlab {
   #tokens = new Map<number, string>()
   createdAt: Float64Array<ArrayBuffer>
   expiresAt: Float64Array<ArrayBuffer>
-  version: Float64Array<ArrayBuffer>
-  schemaVersion: Float64Array<ArrayBuffer>
-  /** The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`). */
-  size: Float64Array<ArrayBuffer>
+  readonly version: IntegerColumn
+  readonly schemaVersion: IntegerColumn
+  /**
+   * The bytes each record is counted for (see `MemoryStoreOptions.maxBytes`), in 32 bits: a
+   * record over `MAX_RECORD_BYTES` is refused (memory-records.ts).
+   */
+  size: Uint32Array<ArrayBuffer>
   /**
    * The counter of a token this process's engine wrote (`ownTokenCounter`), or NaN when
    * `#tokens` holds the token (or there is none): 8 bytes instead of a string per record.
@@ -58,9 +66,9 @@ export class RecordSlab {
     this.#free = new Int32Array(capacity)
     this.createdAt = new Float64Array(capacity)
     this.expiresAt = new Float64Array(capacity)
-    this.version = new Float64Array(capacity)
-    this.schemaVersion = new Float64Array(capacity)
-    this.size = new Float64Array(capacity)
+    this.version = new IntegerColumn(capacity)
+    this.schemaVersion = new IntegerColumn(capacity)
+    this.size = new Uint32Array(capacity)
     this.tokenCounter = new Float64Array(capacity)
   }
 
@@ -68,13 +76,7 @@ export class RecordSlab {
   allocate(): number {
     if (this.#freeCount > 0) return this.#free[--this.#freeCount]!
     if ((this.#used & PAGE_MASK) === 0) {
-      const empty = () => new Array<undefined>(PAGE_SIZE).fill(undefined)
-      this.#pages.push({
-        keys: empty(),
-        data: empty(),
-        expiries: empty(),
-        owners: undefined,
-      })
+      this.#pages.push({ data: emptyColumn(), expiries: undefined, owners: undefined })
     }
     return this.#used++
   }
@@ -83,15 +85,13 @@ export class RecordSlab {
   release(slot: number): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] = page.data[at] = page.expiries[at] = undefined
+    page.data[at] = undefined
+    if (page.expiries !== undefined) page.expiries[at] = undefined
     if (Number.isNaN(this.tokenCounter[slot]!)) this.#tokens.delete(slot)
+    this.version.release(slot)
+    this.schemaVersion.release(slot)
     if (page.owners !== undefined) page.owners[at] = undefined
     this.#free[this.#freeCount++] = slot
-  }
-
-  /** The key of the record in `slot`. */
-  keyOf(slot: number): string {
-    return this.#pages[slot >>> PAGE_BITS]!.keys[slot & PAGE_MASK]!
   }
 
   /** The owner key of the record in `slot`, if it is bound. */
@@ -106,7 +106,6 @@ export class RecordSlab {
   write(slot: number, record: SessionRecord, data: string, size: number, owner?: string): void {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
-    page.keys[at] = record.key
     page.data[at] = data
     const counter = ownTokenCounter(record.token)
     if (counter !== undefined) {
@@ -117,31 +116,31 @@ export class RecordSlab {
       else this.#tokens.set(slot, record.token)
       this.tokenCounter[slot] = NaN
     }
-    if (owner !== undefined)
-      (page.owners ??= new Array<undefined>(PAGE_SIZE).fill(undefined))[at] = owner
+    if (owner !== undefined) (page.owners ??= emptyColumn())[at] = owner
     else if (page.owners !== undefined) page.owners[at] = undefined
     // Copied: later changes to the caller's object cannot reach the store.
-    page.expiries[at] = record.expiry === undefined ? undefined : { ...record.expiry }
+    if (record.expiry !== undefined) (page.expiries ??= emptyColumn())[at] = { ...record.expiry }
+    else if (page.expiries !== undefined) page.expiries[at] = undefined
     this.createdAt[slot] = record.createdAt
     this.expiresAt[slot] = record.expiresAt
-    this.version[slot] = record.version
-    this.schemaVersion[slot] = record.schemaVersion
+    this.version.set(slot, record.version)
+    this.schemaVersion.set(slot, record.schemaVersion)
     this.size[slot] = size
   }
 
-  /** The record in `slot` as a fresh object: the caller may change it freely. */
-  read(slot: number): SessionRecord {
+  /** The record in `slot`, whose key is `key`, as a fresh object: the caller may change it freely. */
+  read(slot: number, key: string): SessionRecord {
     const page = this.#pages[slot >>> PAGE_BITS]!
     const at = slot & PAGE_MASK
     const record: SessionRecord = {
-      key: page.keys[at]!,
+      key,
       data: JSON.parse(page.data[at]!) as SessionRecord['data'],
       createdAt: this.createdAt[slot]!,
       expiresAt: this.expiresAt[slot]!,
-      version: this.version[slot]!,
-      schemaVersion: this.schemaVersion[slot]!,
+      version: this.version.get(slot),
+      schemaVersion: this.schemaVersion.get(slot),
     }
-    const expiry = page.expiries[at]
+    const expiry = page.expiries?.[at]
     if (expiry !== undefined) record.expiry = { ...expiry }
     const counter = this.tokenCounter[slot]!
     const token = Number.isNaN(counter) ? this.#tokens.get(slot) : ownToken(counter)
@@ -160,9 +159,9 @@ export class RecordSlab {
     this.#tokens = new Map()
     this.createdAt = new Float64Array(this.#capacity)
     this.expiresAt = new Float64Array(this.#capacity)
-    this.version = new Float64Array(this.#capacity)
-    this.schemaVersion = new Float64Array(this.#capacity)
-    this.size = new Float64Array(this.#capacity)
+    this.version.reset()
+    this.schemaVersion.reset()
+    this.size = new Uint32Array(this.#capacity)
     this.tokenCounter = new Float64Array(this.#capacity)
   }
 }

@@ -133,7 +133,7 @@ export class MemoryStore implements SessionStore {
     const slot = this.#records.liveSlotOf(key, this.#now())
     if (slot === undefined) return undefined
     this.#records.ranking.use(slot)
-    return this.#records.slab.read(slot)
+    return this.#records.slab.read(slot, key)
   }
 
   /**
@@ -153,7 +153,10 @@ export class MemoryStore implements SessionStore {
       if (expectedVersion !== undefined) return false
       this.#records.insert(record, now, false)
     } else {
-      if (expectedVersion !== undefined && this.#records.slab.version[slot] !== expectedVersion) {
+      if (
+        expectedVersion !== undefined &&
+        this.#records.slab.version.get(slot) !== expectedVersion
+      ) {
         return false
       }
       this.#records.replace(slot, record, now)
@@ -213,8 +216,9 @@ export class MemoryStore implements SessionStore {
       const now = this.#now()
       const batch: SessionRecord[] = []
       for (let i = start; i < Math.min(start + batchSize, keys.length); i++) {
-        const slot = slots.get(keys[i]!)
-        if (slot !== undefined && slab.expiresAt[slot]! > now) batch.push(slab.read(slot))
+        const key = keys[i]!
+        const slot = slots.get(key)
+        if (slot !== undefined && slab.expiresAt[slot]! > now) batch.push(slab.read(slot, key))
       }
       yield* batch
     }
@@ -228,10 +232,10 @@ export class MemoryStore implements SessionStore {
    */
   async listOwner(owner: string): Promise<SessionRecord[]> {
     const now = this.#now()
-    const { owners, slab } = this.#records
+    const { owners, slab, slots } = this.#records
     const records: SessionRecord[] = []
     for (const slot of owners.slotsOf(owner)) {
-      if (slab.expiresAt[slot]! > now) records.push(slab.read(slot))
+      if (slab.expiresAt[slot]! > now) records.push(slab.read(slot, slots.keyOf(slot)))
       else this.#records.remove(slot)
     }
     return records

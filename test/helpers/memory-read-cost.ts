@@ -1,5 +1,6 @@
 import { vi } from 'vitest'
 import { KeyIndex } from '../../src/stores/memory-index.js'
+import { KeyTable } from '../../src/stores/memory-key-table.js'
 import { RecordSlab } from '../../src/stores/memory-slab.js'
 import { MemoryStore, ownerIndexEntriesOf } from '../../src/stores/memory-store.js'
 import type { StoreUnderTest } from './store-conformance.js'
@@ -14,17 +15,18 @@ export async function memoryReadCost(run: () => Promise<unknown>): Promise<numbe
     vi.spyOn(RecordSlab.prototype, 'read'),
     vi.spyOn(RecordSlab.prototype, 'ownerOf'),
     vi.spyOn(KeyIndex.prototype, 'get'),
+    vi.spyOn(KeyTable.prototype, 'get'),
+    vi.spyOn(KeyTable.prototype, 'keyOf'),
   ]
-  const keys = vi.spyOn(KeyIndex.prototype, 'keys')
+  const walks = [vi.spyOn(KeyIndex.prototype, 'keys'), vi.spyOn(KeyTable.prototype, 'keys')]
   try {
     await run()
-    const walked = keys.mock.results.reduce(
-      (sum, result) => sum + (result.value as string[]).length,
-      0
-    )
+    const walked = walks
+      .flatMap((keys) => keys.mock.results)
+      .reduce((sum, result) => sum + (result.value as string[]).length, 0)
     return spies.reduce((sum, spy) => sum + spy.mock.calls.length, walked)
   } finally {
-    for (const spy of [...spies, keys]) spy.mockRestore()
+    for (const spy of [...spies, ...walks]) spy.mockRestore()
   }
 }
 
