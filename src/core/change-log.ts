@@ -1,4 +1,4 @@
-import { copyJson, type JsonValue } from './json.js'
+import { freezeJson, type JsonValue } from './json.js'
 import { NOT_LOADED, type SessionData } from './session-data.js'
 
 /**
@@ -60,7 +60,7 @@ export function applyChange(data: SessionData, change: Change): void {
     case 'update': {
       const current = data.peek(change.key)
       if (current === NOT_LOADED) throw new Error('an update is replayed only on loaded data')
-      const next = change.step(current === undefined ? undefined : copyJson(current))
+      const next = change.step(freezeJson(current))
       return next === undefined ? data.delete(change.key) : data.set(change.key, next)
     }
   }

@@ -1,9 +1,10 @@
 import { issueOf } from './engine-events.js'
 import { corruptRecord, isSessionError } from './errors.js'
 import { parseExpiry } from './expiry.js'
-import type { JsonObject, JsonValue } from './json.js'
+import type { JsonObject } from './json.js'
 import { GONE, isRecordShape, movedMarkerKey, stateOf, type RecordState } from './record-markers.js'
 import { schemaVersionOf } from './session-config.js'
+import { NO_DATA } from './session-data.js'
 import type { SessionInner } from './session-inner.js'
 import { NONE, UNLOADED, storedState } from './session-state.js'
 import type { SessionRecord } from './store.js'
@@ -80,7 +81,7 @@ function settleLoad(session: SessionInner, key: string | undefined, state: Recor
   // Unknown, expired or gone: never adopted. A moved one leaves this request inert.
   session.state = state.kind === 'moved' ? { kind: 'lost', to: 'login', movedFrom: key } : NONE
   session.id = undefined
-  session.data.rebase(new Map())
+  session.data.rebase(NO_DATA)
 }
 
 /**
@@ -135,18 +136,17 @@ function isAdoptable(
 
 /**
  * Takes a live record as the base: its metadata, expiry and owner become the `stored` state,
- * and its (upgraded) data is returned for the overlay.
+ * and its (upgraded) data is returned for the overlay, as it is (the overlay never writes it).
  */
-export function adopt(session: SessionInner, record: SessionRecord): Map<string, JsonValue> {
+export function adopt(session: SessionInner, record: SessionRecord): JsonObject {
   session.state = storedState(record, parseExpiry(record.expiry))
-  let data: JsonObject | undefined = record.data
   const upgrade = session.config.upgrade
-  if (upgrade !== undefined && record.schemaVersion !== schemaVersionOf(session.config)) {
-    data = upgrade(record)
-    // Upgraded: saved under the current version at the end of this request.
-    if (data !== undefined) session.modified = true
+  if (upgrade === undefined || record.schemaVersion === schemaVersionOf(session.config)) {
+    return record.data
   }
-  const map = new Map<string, JsonValue>()
-  for (const key in data) if (Object.hasOwn(data, key)) map.set(key, data[key]!)
-  return map
+  const data = upgrade(record)
+  if (data === undefined) return NO_DATA
+  // Upgraded: saved under the current version at the end of this request.
+  session.modified = true
+  return data
 }

@@ -115,7 +115,9 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     try {
       // An untouched session needs nothing after the handler, not even an async step.
       if (core.needsFinish(request)) {
-        await core.finish(request, c.res.status)
+        // On an in-process store the save is done at once: no await.
+        const finishing = core.finish(request, c.res.status)
+        if (finishing !== undefined) await finishing
         writeHeaders(c, request)
       }
     } finally {
