@@ -29,7 +29,6 @@ export class SessionInner {
   readonly now: () => number
   /** The event handlers, when there are any. */
   readonly events: EngineEvents | undefined
-  readonly budget: StoreBudget
   /**
    * The store's synchronous calls (an in-process store's), for the common load and save without
    * a promise; undefined for other stores, and while a `storeError` handler watches each call.
@@ -71,10 +70,19 @@ export class SessionInner {
     this.store = config.store
     this.now = config.now ?? Date.now
     this.events = config.on === undefined ? undefined : new EngineEvents(config.on, this.now)
-    const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
-    this.budget = new StoreBudget(this.store, timeout, this.events, this)
     this.id = id
     this.calls = this.events?.on.storeError === undefined ? inProcessCallsOf(this.store) : undefined
+  }
+
+  #budget: StoreBudget | undefined
+
+  /**
+   * This request's `storeTimeout`, made at the first async store call: a session on an
+   * in-process store that loads and saves at once never needs one.
+   */
+  get budget(): StoreBudget {
+    const timeout = this.config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
+    return (this.#budget ??= new StoreBudget(this.store, timeout, this.events, this))
   }
 
   /** The handler uses the session: the first use is told to `onFirstAccess`. */

@@ -2,7 +2,14 @@ import { issueOf } from './engine-events.js'
 import { corruptRecord, isSessionError } from './errors.js'
 import { parseExpiry } from './expiry.js'
 import type { JsonObject } from './json.js'
-import { GONE, isRecordShape, movedMarkerKey, stateOf, type RecordState } from './record-markers.js'
+import {
+  GONE,
+  isLiveRecord,
+  isRecordShape,
+  movedMarkerKey,
+  stateOf,
+  type RecordState,
+} from './record-markers.js'
 import { schemaVersionOf } from './session-config.js'
 import { NO_DATA } from './session-data.js'
 import type { SessionInner } from './session-inner.js'
@@ -46,7 +53,8 @@ export function loadSession(session: SessionInner): Promise<void> {
       // The async way asks again, and reports the failure as every store failure is.
     }
     if (first !== undefined && isAdoptable(session, first.record)) {
-      settleLoad(session, key, { kind: 'live', record: first.record })
+      session.events?.loaded(first.record)
+      session.data.rebase(adopt(session, first.record))
       return RESOLVED
     }
   }
@@ -128,8 +136,7 @@ function isAdoptable(
   session: SessionInner,
   record: SessionRecord | undefined
 ): record is SessionRecord {
-  if (record === undefined || !isRecordShape(record) || stateOf(record).kind !== 'live')
-    return false
+  if (record === undefined || !isRecordShape(record) || !isLiveRecord(record)) return false
   const timeout = session.config.absoluteTimeout
   return timeout === undefined || record.createdAt + timeout * 1000 > session.now()
 }
