@@ -34,7 +34,9 @@ export class ChangeLog {
 
   /** Records `change` (already applied to the data by the caller). */
   add(change: Change): void {
-    ;(this.#changes ??= []).push(change)
+    // Most requests make one change: an array of one, not one grown by `push` (17 slots).
+    if (this.#changes === undefined) this.#changes = [change]
+    else this.#changes.push(change)
   }
 
   /** Forgets every change: after a save, or when `flush` ends the record they applied to. */

@@ -5,6 +5,8 @@ const DELETED = Symbol('deleted')
 /** What `peek` answers when only the loaded record can tell. */
 export const NOT_LOADED = Symbol('not loaded')
 
+const STOP = () => true
+
 /** The data of no record: shared, never written. */
 export const NO_DATA: JsonObject = Object.freeze({})
 
@@ -79,13 +81,25 @@ export class SessionData {
 
   /** True when no key holds a value (nothing is built to tell). */
   isEmpty(): boolean {
-    return this.#each(() => true)
+    return this.#each(STOP)
   }
 
-  /** The data as a whole, as a new object: what a save writes. */
+  /** The data as a whole, as a new object: what a save writes (at every save: no closure). */
   toObject(): JsonObject {
     const data: JsonObject = {}
-    this.#each((key, value) => void setOwn(data, key, value))
+    const changes = this.#changes
+    const base = this.#cleared ? undefined : this.#base
+    for (const key in base) {
+      if (!Object.hasOwn(base, key)) continue
+      const changed = changes !== undefined && Object.hasOwn(changes, key)
+      const value = changed ? changes[key]! : base[key]!
+      if (value !== DELETED) setOwn(data, key, value)
+    }
+    for (const key in changes) {
+      if (!Object.hasOwn(changes, key) || (base !== undefined && Object.hasOwn(base, key))) continue
+      const value = changes[key]!
+      if (value !== DELETED) setOwn(data, key, value)
+    }
     return data
   }
 
