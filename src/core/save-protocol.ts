@@ -13,7 +13,7 @@ import { laneIsFree, type SaveLane } from './save-lanes.js'
 import { DEFAULT_CONFLICT_TIMEOUT, maxSizeOf, schemaVersionOf } from './session-config.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionInner } from './session-inner.js'
-import { adopt, fetchRecord } from './session-loading.js'
+import { adopt, fetchRecord, loadSession } from './session-loading.js'
 import { storedState } from './session-state.js'
 import type { CreateOptions, SessionRecord } from './store.js'
 
@@ -57,6 +57,16 @@ export function saveSession(session: SessionInner): Promise<void> | undefined {
   return session.budget.inLane(stored.key, (lane) =>
     session.cycling ? move(session, lane) : compareAndSet(session, lane)
   )
+}
+
+/**
+ * `save()` (after `change`): loads the session if it must, then saves it. Undefined when both
+ * were done at once (an in-process store loads and mostly saves at once), else the promise.
+ */
+export function saveAtOnce(session: SessionInner): Promise<void> | undefined {
+  session.change()
+  const loading = loadSession(session)
+  return session.isLoaded ? saveSession(session) : loading.then(() => saveSession(session))
 }
 
 async function compareAndSet(session: SessionInner, lane: SaveLane): Promise<void> {

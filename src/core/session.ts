@@ -3,7 +3,7 @@ import { secondsUntil, type Expiry } from './expiry.js'
 import type { JsonValue } from './json.js'
 import { checkBindable } from './owner.js'
 import { flushSession } from './end-record.js'
-import { saveSession } from './save-protocol.js'
+import { saveAtOnce } from './save-protocol.js'
 import type { SessionConfig } from './session-config.js'
 import { SessionInner } from './session-inner.js'
 import { loadSession } from './session-loading.js'
@@ -22,6 +22,9 @@ function promised<T>(value: T | Promise<T>): Promise<T> {
 
 /** The owner `clear()` leaves: bound to no one. */
 const UNBOUND = Object.freeze({ key: undefined })
+
+/** Set by `Session`'s static block: its working state, read by `sessionInner` only. */
+let innerOf: (session: Session) => SessionInner
 
 /**
  * The untyped session engine over JSON values: lazy loading, modified tracking and the
@@ -126,21 +129,11 @@ export class Session {
    */
   get(key: string): Promise<JsonValue | undefined> {
     try {
-      return promised(this.readNow(key))
+      this.#s.access()
+      return promised(this.#s.read(key))
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  /**
-   * What `get` gives, at once when the value is at hand (loaded, or loaded at once from an
-   * in-process store), else a promise; throws where `get` rejects. The typed layer reads
-   * through it, and through `updateNow` and `deleteNow`, without a promise per call.
-   * @internal
-   */
-  readNow(key: string): JsonValue | undefined | Promise<JsonValue | undefined> {
-    this.#s.access()
-    return this.#s.read(key)
   }
 
   /**
@@ -167,19 +160,11 @@ export class Session {
     fn: (current: JsonValue | undefined) => unknown
   ): Promise<JsonValue | undefined> {
     try {
-      return promised(this.updateNow(key, fn))
+      this.#s.change()
+      return promised(this.#s.update(key, fn))
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  /** What `update` gives, at once when it can (see `readNow`). @internal */
-  updateNow(
-    key: string,
-    fn: (current: JsonValue | undefined) => unknown
-  ): JsonValue | undefined | Promise<JsonValue | undefined> {
-    this.#s.change()
-    return this.#s.update(key, fn)
   }
 
   /** True if `key` holds a value. */
@@ -197,17 +182,12 @@ export class Session {
   /** Removes `key`; returns whether it existed. Modified only if it existed (Django). */
   delete(key: string): Promise<boolean> {
     try {
-      const removed = this.deleteNow(key)
+      this.#s.change()
+      const removed = this.#s.deleteKey(key)
       return typeof removed === 'boolean' ? (removed ? TRUE : FALSE) : removed
     } catch (error) {
       return Promise.reject(error)
     }
-  }
-
-  /** What `delete` gives, at once when it can (see `readNow`). @internal */
-  deleteNow(key: string): boolean | Promise<boolean> {
-    this.#s.change()
-    return this.#s.deleteKey(key)
   }
 
   /** The keys that hold a value. */
@@ -337,21 +317,18 @@ export class Session {
    */
   save(): Promise<void> {
     try {
-      return this.saveNow() ?? RESOLVED
+      return saveAtOnce(this.#s) ?? RESOLVED
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  /**
-   * What `save` does, undefined when it is done at once (an in-process store loads and mostly
-   * saves at once), else the promise of it. Throws where `save` rejects.
-   * @internal
-   */
-  saveNow(): Promise<void> | undefined {
-    const s = this.#s
-    s.change()
-    const loading = loadSession(s)
-    return s.isLoaded ? saveSession(s) : loading.then(() => saveSession(s))
+  static {
+    innerOf = (session) => session.#s
   }
+}
+
+/** The working state under `session`, for the engine's calls made at once (`session-now.ts`). */
+export function sessionInner(session: Session): SessionInner {
+  return innerOf(session)
 }

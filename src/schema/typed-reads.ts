@@ -4,6 +4,7 @@ import { SessionError, isSessionError } from '../core/errors.js'
 import { eventIssues } from '../core/events.js'
 import { freezeJson, type JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
+import { deleteNow, readNow } from '../core/session-now.js'
 import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
 import { describeIssues } from './issues.js'
 import { isPlainSchema } from './plain-schema.js'
@@ -47,7 +48,7 @@ export class TypedReads<S extends SessionSchema> {
   read(key: string, schema: $ZodType): unknown {
     let stored
     try {
-      stored = this.#session.readNow(key)
+      stored = readNow(this.#session, key)
     } catch (error) {
       return this.#unreadable(key, error)
     }
@@ -121,7 +122,7 @@ export class TypedReads<S extends SessionSchema> {
   /** The policy decides; a dropped value is removed (the record is loaded: at once). */
   #invalid(key: string, issues: readonly $ZodIssue[]): unknown {
     this.#decideInvalid(key, issues)
-    const removed = this.#session.deleteNow(key)
+    const removed = deleteNow(this.#session, key)
     return typeof removed === 'boolean' ? ABSENT : removed.then(() => ABSENT)
   }
 

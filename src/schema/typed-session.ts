@@ -6,6 +6,7 @@ import type { Expiry } from '../core/expiry.js'
 import { ownerKeyOf } from '../core/owner.js'
 import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
+import { updateNow } from '../core/session-now.js'
 import { shownPrefix } from './flash.js'
 import { describeIssues } from './issues.js'
 import { isPlainSchema } from './plain-schema.js'
@@ -176,7 +177,7 @@ export class TypedSession<S extends SessionSchema> {
     try {
       const schema = this.#schemaOf(key)
       const reads = this.#readsNow()
-      const next = this.#session.updateNow(key, (stored) =>
+      const next = updateNow(this.#session, key, (stored) =>
         this.#encode(key, fn(reads.forUpdate(key, schema, stored) as never))
       )
       if (next instanceof Promise) {

@@ -8,6 +8,7 @@ import {
 import { CookieSigner, type VerifiedCookie } from '../cookie/signer.js'
 import { emitEvent } from '../core/events.js'
 import { Session, type SessionConfig } from '../core/session.js'
+import { saveNow } from '../core/session-now.js'
 import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { TypedSession, type ClientInfo } from '../schema/typed-session.js'
@@ -167,7 +168,7 @@ export class SessionCore<S extends SessionSchema = SessionSchema> {
     wantsSave: boolean
   ): Promise<void> | undefined {
     const saving =
-      !request.engine.isEmpty() && wantsSave && status < 500 ? request.engine.saveNow() : undefined
+      !request.engine.isEmpty() && wantsSave && status < 500 ? saveNow(request.engine) : undefined
     if (saving !== undefined) return saving.then(() => this.#answer(request, status))
     this.#answer(request, status)
     return undefined
