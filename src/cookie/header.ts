@@ -12,8 +12,9 @@ const QUOTE = 0x22
  */
 export function readCookieValues(header: string | null | undefined, name: string): string[] {
   // Fast path: most requests to most routes carry no session cookie, so do not even split.
-  if (!header || name === '' || !header.includes(`${name}=`)) return []
-  const values: string[] = []
+  if (!header || name === '' || !header.includes(needleOf(name))) return []
+  // Most headers hold the cookie once: an array of one, not one grown by `push`.
+  let values: string[] | undefined
   const length = header.length
   let position = 0
   // RFC 6265 §5.4 joins pairs with "; "; be lenient with missing or extra whitespace, empty
@@ -25,11 +26,25 @@ export function readCookieValues(header: string | null | undefined, name: string
     while (start < end && isWhitespace(header.charCodeAt(start))) start++
     const equals = start + name.length
     if (equals < end && header.charCodeAt(equals) === EQUALS && header.startsWith(name, start)) {
-      values.push(unquote(header, equals + 1, end))
+      const value = unquote(header, equals + 1, end)
+      if (values === undefined) values = [value]
+      else values.push(value)
     }
     position = end + 1
   }
-  return values
+  return values ?? []
+}
+
+let needleName = ''
+let needle = '='
+
+/** `name=`, built once for the name in use rather than at every request. */
+function needleOf(name: string): string {
+  if (name !== needleName) {
+    needleName = name
+    needle = `${name}=`
+  }
+  return needle
 }
 
 function isWhitespace(code: number): boolean {

@@ -4,26 +4,31 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
 
 /**
- * Base64url without padding (RFC 4648 §5), as cookie values and record keys use it.
+ * Base64url without padding (RFC 4648 §5), as cookie values and record keys use it, of
+ * `bytes` from `start` to `end` (the whole array by default).
  *
  * The characters are collected as codes and turned into a string by one `String.fromCharCode`
  * call, which yields a flat string. Appending piece by piece (`out += …`) would build a rope of
  * concatenations, which a Map keeps as it is: about 480 bytes for a 43-character record key
  * instead of 64, and slower to build.
  */
-export function toBase64url(bytes: Uint8Array): string {
-  const length = bytes.length
-  const codes: number[] = new Array<number>(Math.ceil((length * 4) / 3))
-  let i = 0
+export function toBase64url(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const count = Math.ceil(((end - start) * 4) / 3)
+  // Ids, record keys and tags reuse one array of codes per length: only their string is new.
+  const codes: number[] =
+    count <= SCRATCH_LIMIT
+      ? (scratch[count] ??= new Array<number>(count).fill(0))
+      : new Array<number>(count)
+  let i = start
   let o = 0
-  for (; i + 2 < length; i += 3) {
+  for (; i + 2 < end; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
     codes[o++] = CODES[n >>> 18]!
     codes[o++] = CODES[(n >>> 12) & 63]!
     codes[o++] = CODES[(n >>> 6) & 63]!
     codes[o++] = CODES[n & 63]!
   }
-  const rest = length - i
+  const rest = end - i
   if (rest > 0) {
     const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0)
     codes[o++] = CODES[n >>> 18]!
@@ -38,6 +43,10 @@ export function toBase64url(bytes: Uint8Array): string {
   }
   return out
 }
+
+/** Outputs up to this many characters reuse `scratch`: every code of it is written each time. */
+const SCRATCH_LIMIT = 128
+const scratch: number[][] = []
 
 /** Codes per `String.fromCharCode` call, well under every engine's argument limit. */
 const APPLY_CHUNK = 8192

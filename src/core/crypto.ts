@@ -15,14 +15,26 @@ const sha256Initial = sha256.create()
 const sha256Scratch = sha256Initial.clone()
 const textScratch = new Uint8Array(256)
 const digestScratch = new Uint8Array(32)
+/** The views of `textScratch` by length, made once each (a session id is always 22). */
+const textViews: Uint8Array[] = []
+
+/** Writes ASCII `text` into `out` and returns its length; undefined (for UTF-8) if it is not. */
+function asciiInto(text: string, out: Uint8Array): number | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 0x80) return undefined
+    out[i] = code
+  }
+  return text.length
+}
 
 /** SHA-256 of the UTF-8 bytes of `text`, as unpadded base64url (43 characters). */
 export function sha256Base64url(text: string): string {
   sha256Initial._cloneInto(sha256Scratch)
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short text always fits the scratch buffer.
   if (text.length * 3 <= textScratch.length) {
-    const { written } = encoder.encodeInto(text, textScratch)
-    sha256Scratch.update(textScratch.subarray(0, written))
+    const written = asciiInto(text, textScratch) ?? encoder.encodeInto(text, textScratch).written
+    sha256Scratch.update((textViews[written] ??= textScratch.subarray(0, written)))
   } else {
     sha256Scratch.update(encoder.encode(text))
   }

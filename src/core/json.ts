@@ -126,6 +126,43 @@ export function copyJson<T extends JsonValue>(value: T): T {
 }
 
 /**
+ * `value` deeply frozen, in place, and returned: the engine hands its values out without a copy,
+ * so a handler that mutates one gets a `TypeError` (strict mode) instead of a change that is
+ * silently never saved. A value whose top level is frozen already was frozen by this engine (at
+ * `set`, or at an earlier read) and is returned as it is. A stored value too deep to be written
+ * back (`MAX_JSON_DEPTH`: written by something other than this engine) is `INVALID_STORED_DATA`,
+ * and nothing of it is frozen. Walked with an explicit stack, like `nestsDeeperThan`.
+ */
+export function freezeJson<T extends JsonValue | undefined>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  const objects: object[] = []
+  const pending: object[] = [value]
+  const depths: number[] = [1]
+  while (pending.length > 0) {
+    const current = pending.pop() as JsonObject
+    const depth = depths.pop()!
+    if (depth > MAX_JSON_DEPTH) {
+      throw new SessionError(
+        'INVALID_STORED_DATA',
+        `A stored session value cannot be read: it nests over ${MAX_JSON_DEPTH} levels deep, more than session values may.`,
+        { cause: new RangeError(`nested over ${MAX_JSON_DEPTH} levels`) }
+      )
+    }
+    objects.push(current)
+    for (const key in current) {
+      const item = current[key]!
+      if (typeof item === 'object' && item !== null && !Object.isFrozen(item)) {
+        pending.push(item)
+        depths.push(depth + 1)
+      }
+    }
+  }
+  // Innermost last in the walk: frozen first, so a value is never frozen above unfrozen parts.
+  for (let i = objects.length - 1; i >= 0; i--) Object.freeze(objects[i])
+  return value
+}
+
+/**
  * True when `value` nests objects or arrays more than `levels` deep (the value itself is the
  * first level), as `cloneJson` counts them. Walked with an explicit stack, not recursion: it
  * must not overflow on the very values it is there to catch.

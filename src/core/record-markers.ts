@@ -84,6 +84,12 @@ export type RecordState =
 
 export const GONE: RecordState = Object.freeze({ kind: 'gone' })
 
+/** True for a record `stateOf` reads as live (without building its state). */
+export function isLiveRecord(record: SessionRecord): boolean {
+  const token = record.token
+  return token === undefined || (token !== FLUSHED && !token.startsWith(MOVED))
+}
+
 /** Reads a loaded record (`undefined` or `null`: there is none) as a `RecordState`. */
 export function stateOf(record: SessionRecord | null | undefined): RecordState {
   if (record === undefined || record === null) return GONE

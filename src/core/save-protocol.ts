@@ -1,13 +1,7 @@
 import { issueOf } from './engine-events.js'
 import { SessionError, storeFailure } from './errors.js'
 import type { InProcessCalls } from './in-process-calls.js'
-import {
-  MAX_JSON_DEPTH,
-  checkJsonSize,
-  nestsDeeperThan,
-  objectFromMap,
-  type JsonValue,
-} from './json.js'
+import { MAX_JSON_DEPTH, checkJsonSize, nestsDeeperThan, type JsonObject } from './json.js'
 import {
   markerRecord,
   movedMarkerKey,
@@ -19,7 +13,7 @@ import { laneIsFree, type SaveLane } from './save-lanes.js'
 import { DEFAULT_CONFLICT_TIMEOUT, maxSizeOf, schemaVersionOf } from './session-config.js'
 import { generateSessionId, recordKeyOf } from './session-id.js'
 import type { SessionInner } from './session-inner.js'
-import { adopt, fetchRecord } from './session-loading.js'
+import { adopt, fetchRecord, loadSession } from './session-loading.js'
 import { storedState } from './session-state.js'
 import type { CreateOptions, SessionRecord } from './store.js'
 
@@ -46,7 +40,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** A record built from the session, and the data it holds. */
 interface Built {
   record: SessionRecord
-  data: Map<string, JsonValue>
+  data: JsonObject
 }
 
 /**
@@ -63,6 +57,16 @@ export function saveSession(session: SessionInner): Promise<void> | undefined {
   return session.budget.inLane(stored.key, (lane) =>
     session.cycling ? move(session, lane) : compareAndSet(session, lane)
   )
+}
+
+/**
+ * `save()` (after `change`): loads the session if it must, then saves it. Undefined when both
+ * were done at once (an in-process store loads and mostly saves at once), else the promise.
+ */
+export function saveAtOnce(session: SessionInner): Promise<void> | undefined {
+  session.change()
+  const loading = loadSession(session)
+  return session.isLoaded ? saveSession(session) : loading.then(() => saveSession(session))
 }
 
 async function compareAndSet(session: SessionInner, lane: SaveLane): Promise<void> {
@@ -248,11 +252,13 @@ function settle(session: SessionInner, { record, data }: Built, attempts = 1): v
 /** The record a write sends: the session's data and facts under `key` at `version`. */
 function build(session: SessionInner, key: string, createdAt: number, version: number): Built {
   const now = session.now()
-  const data = session.data.materialize()
+  // One object is both what the store is sent and the session's base after the write: neither
+  // the engine nor a store writes into a record's data.
+  const data = session.data.toObject()
   dropUnwritable(session, data)
   const record: SessionRecord = {
     key,
-    data: objectFromMap(data),
+    data,
     createdAt,
     expiresAt: session.expiresAtMs(now, createdAt),
     version,
@@ -275,9 +281,9 @@ function build(session: SessionInner, key: string, createdAt: number, version: n
  * what is saved (the default) or throws `INVALID_STORED_DATA`. This request's own values are
  * never that deep: `set` and `update` refuse them.
  */
-function dropUnwritable(session: SessionInner, data: Map<string, JsonValue>): void {
-  for (const [key, value] of data) {
-    if (!nestsDeeperThan(value, MAX_JSON_DEPTH)) continue
+function dropUnwritable(session: SessionInner, data: JsonObject): void {
+  for (const key in data) {
+    if (!Object.hasOwn(data, key) || !nestsDeeperThan(data[key]!, MAX_JSON_DEPTH)) continue
     const error = new SessionError(
       'INVALID_STORED_DATA',
       `The stored value of session key "${key}" is nested over ${MAX_JSON_DEPTH} levels deep, more than a session can write back. Remove it from the store, or use onInvalid: 'drop' to discard such values at the next save.`
@@ -285,6 +291,6 @@ function dropUnwritable(session: SessionInner, data: Map<string, JsonValue>): vo
     const decision = session.config.onCorruptRecord?.(error) ?? 'drop'
     session.reportInvalid({ reason: 'value', key, issues: [issueOf(error)], decision })
     if (decision === 'throw') throw error
-    data.delete(key)
+    delete data[key]
   }
 }

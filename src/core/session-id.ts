@@ -14,11 +14,11 @@ export function generateSessionId(): string {
     crypto.getRandomValues(pool)
     next = 0
   }
-  const bytes = pool.subarray(next, next + ID_BYTES)
+  const start = next
   next += ID_BYTES
-  const id = toBase64url(bytes)
+  const id = toBase64url(pool, start, next)
   // Each 16 bytes are handed out once; wiping them keeps no copy of a live id in the pool.
-  bytes.fill(0)
+  pool.fill(0, start, next)
   return id
 }
 

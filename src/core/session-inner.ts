@@ -3,7 +3,7 @@ import { EngineEvents, reportInvalidData, type InvalidReport } from './engine-ev
 import { SessionError } from './errors.js'
 import { inProcessCallsOf, type InProcessCalls } from './in-process-calls.js'
 import { expiresAtFor, type Expiry } from './expiry.js'
-import { checkJsonSize, cloneJson, copyJson, jsonEqual, type JsonValue } from './json.js'
+import { checkJsonSize, cloneJson, freezeJson, jsonEqual, type JsonValue } from './json.js'
 import { NOT_LOADED, SessionData } from './session-data.js'
 import { loadSession } from './session-loading.js'
 import {
@@ -29,7 +29,6 @@ export class SessionInner {
   readonly now: () => number
   /** The event handlers, when there are any. */
   readonly events: EngineEvents | undefined
-  readonly budget: StoreBudget
   /**
    * The store's synchronous calls (an in-process store's), for the common load and save without
    * a promise; undefined for other stores, and while a `storeError` handler watches each call.
@@ -71,10 +70,19 @@ export class SessionInner {
     this.store = config.store
     this.now = config.now ?? Date.now
     this.events = config.on === undefined ? undefined : new EngineEvents(config.on, this.now)
-    const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
-    this.budget = new StoreBudget(this.store, timeout, this.events, this)
     this.id = id
     this.calls = this.events?.on.storeError === undefined ? inProcessCallsOf(this.store) : undefined
+  }
+
+  #budget: StoreBudget | undefined
+
+  /**
+   * This request's `storeTimeout`, made at the first async store call: a session on an
+   * in-process store that loads and saves at once never needs one.
+   */
+  get budget(): StoreBudget {
+    const timeout = this.config.storeTimeout ?? DEFAULT_STORE_TIMEOUT
+    return (this.#budget ??= new StoreBudget(this.store, timeout, this.events, this))
   }
 
   /** The handler uses the session: the first use is told to `onFirstAccess`. */
@@ -152,18 +160,59 @@ export class SessionInner {
     this.state = state
     this.id = undefined
     this.data = new SessionData()
-    this.data.settle(new Map())
+    this.data.settle()
     this.log.reset()
     this.ownExpiry = undefined
     this.ownOwner = undefined
     this.cycling = false
   }
 
-  /** The current value of `key`, loading the record first if it is needed and not loaded. */
+  /**
+   * The current value of `key`, loading the record first if it is needed and not loaded; at
+   * once when it is loaded, or when an in-process store loads it at once.
+   */
   current(key: string): JsonValue | undefined | Promise<JsonValue | undefined> {
     const value = this.data.peek(key)
     if (value !== NOT_LOADED) return value
-    return loadSession(this).then(() => this.data.peek(key) as JsonValue | undefined)
+    const loading = loadSession(this)
+    if (this.isLoaded) return this.data.peek(key) as JsonValue | undefined
+    return loading.then(() => this.data.peek(key) as JsonValue | undefined)
+  }
+
+  /**
+   * The current value of `key` as the handler is given it: deeply frozen, not copied (a value
+   * set by this request was frozen at `set`; a loaded one is frozen at its first read).
+   */
+  read(key: string): JsonValue | undefined | Promise<JsonValue | undefined> {
+    const value = this.current(key)
+    return value instanceof Promise ? value.then(freezeJson) : freezeJson(value)
+  }
+
+  /** `set` on the data (after `change`): at once when the current value is at hand. */
+  setValue(key: string, value: unknown): Promise<void> | undefined {
+    const copy = this.checkValue(key, value)
+    const current = this.current(key)
+    if (current instanceof Promise) return current.then((now) => this.#setTo(key, copy, now))
+    this.#setTo(key, copy, current)
+    return undefined
+  }
+
+  #setTo(key: string, value: JsonValue, current: JsonValue | undefined): void {
+    if (current !== undefined && jsonEqual(current, value)) return
+    this.apply({ op: 'set', key, value })
+  }
+
+  /** `delete` on the data (after `change`): whether the key held a value, at once if it can. */
+  deleteKey(key: string): boolean | Promise<boolean> {
+    const current = this.current(key)
+    if (current instanceof Promise) return current.then((now) => this.#deleteIf(key, now))
+    return this.#deleteIf(key, current)
+  }
+
+  #deleteIf(key: string, current: JsonValue | undefined): boolean {
+    if (current === undefined) return false
+    this.apply({ op: 'delete', key })
+    return true
   }
 
   /** Applies a change to the data and records it for replay. */
@@ -182,14 +231,15 @@ export class SessionInner {
   }
 
   /**
-   * `value` as the JSON a session holds (a deep copy), or `INVALID_VALUE` for one JSON cannot
-   * carry as-is or one over `maxSize`.
+   * `value` as the JSON a session holds (a deep copy, deeply frozen), or `INVALID_VALUE` for one
+   * JSON cannot carry as-is or one over `maxSize`.
    */
   checkValue(key: string, value: unknown): JsonValue {
     const copy = cloneJson(value, key)
     const maxSize = maxSizeOf(this.config)
     if (typeof copy === 'object' && copy !== null) {
       checkJsonSize(copy, maxSize, `The value of session key "${key}"`)
+      freezeJson(copy)
     } else if (typeof copy === 'string' && copy.length * 3 > maxSize) {
       checkJsonSize(copy, maxSize, `The value of session key "${key}"`)
     }
@@ -197,19 +247,25 @@ export class SessionInner {
   }
 
   /**
-   * `update`'s read-modify-write on the data: runs `fn` on a copy of the current value, applies
+   * `update`'s read-modify-write on the data: runs `fn` on the current (frozen) value, applies
    * its (checked) result and records the step, which a replay runs again on a fresher value.
+   * At once when the value is at hand; a promise when the record must first be loaded.
    */
-  async update(
+  update(
     key: string,
     fn: (current: JsonValue | undefined) => unknown
-  ): Promise<JsonValue | undefined> {
+  ): JsonValue | undefined | Promise<JsonValue | undefined> {
     const step: UpdateStep = (current) => {
       const next = fn(current)
       return next === undefined ? undefined : this.checkValue(key, next)
     }
-    const current = await this.current(key)
-    const next = step(current === undefined ? undefined : copyJson(current))
+    const current = this.read(key)
+    if (current instanceof Promise) return current.then((value) => this.#updateTo(key, step, value))
+    return this.#updateTo(key, step, current)
+  }
+
+  #updateTo(key: string, step: UpdateStep, current: JsonValue | undefined): JsonValue | undefined {
+    const next = step(current)
     this.log.add({ op: 'update', key, step })
     if (next === undefined) {
       if (current !== undefined) this.applyOnly({ op: 'delete', key })

@@ -1,9 +1,17 @@
 import { issueOf } from './engine-events.js'
 import { corruptRecord, isSessionError } from './errors.js'
 import { parseExpiry } from './expiry.js'
-import type { JsonObject, JsonValue } from './json.js'
-import { GONE, isRecordShape, movedMarkerKey, stateOf, type RecordState } from './record-markers.js'
+import type { JsonObject } from './json.js'
+import {
+  GONE,
+  isLiveRecord,
+  isRecordShape,
+  movedMarkerKey,
+  stateOf,
+  type RecordState,
+} from './record-markers.js'
 import { schemaVersionOf } from './session-config.js'
+import { NO_DATA } from './session-data.js'
 import type { SessionInner } from './session-inner.js'
 import { NONE, UNLOADED, storedState } from './session-state.js'
 import type { SessionRecord } from './store.js'
@@ -45,7 +53,8 @@ export function loadSession(session: SessionInner): Promise<void> {
       // The async way asks again, and reports the failure as every store failure is.
     }
     if (first !== undefined && isAdoptable(session, first.record)) {
-      settleLoad(session, key, { kind: 'live', record: first.record })
+      session.events?.loaded(first.record)
+      session.data.rebase(adopt(session, first.record))
       return RESOLVED
     }
   }
@@ -80,7 +89,7 @@ function settleLoad(session: SessionInner, key: string | undefined, state: Recor
   // Unknown, expired or gone: never adopted. A moved one leaves this request inert.
   session.state = state.kind === 'moved' ? { kind: 'lost', to: 'login', movedFrom: key } : NONE
   session.id = undefined
-  session.data.rebase(new Map())
+  session.data.rebase(NO_DATA)
 }
 
 /**
@@ -127,26 +136,24 @@ function isAdoptable(
   session: SessionInner,
   record: SessionRecord | undefined
 ): record is SessionRecord {
-  if (record === undefined || !isRecordShape(record) || stateOf(record).kind !== 'live')
-    return false
+  if (record === undefined || !isRecordShape(record) || !isLiveRecord(record)) return false
   const timeout = session.config.absoluteTimeout
   return timeout === undefined || record.createdAt + timeout * 1000 > session.now()
 }
 
 /**
  * Takes a live record as the base: its metadata, expiry and owner become the `stored` state,
- * and its (upgraded) data is returned for the overlay.
+ * and its (upgraded) data is returned for the overlay, as it is (the overlay never writes it).
  */
-export function adopt(session: SessionInner, record: SessionRecord): Map<string, JsonValue> {
+export function adopt(session: SessionInner, record: SessionRecord): JsonObject {
   session.state = storedState(record, parseExpiry(record.expiry))
-  let data: JsonObject | undefined = record.data
   const upgrade = session.config.upgrade
-  if (upgrade !== undefined && record.schemaVersion !== schemaVersionOf(session.config)) {
-    data = upgrade(record)
-    // Upgraded: saved under the current version at the end of this request.
-    if (data !== undefined) session.modified = true
+  if (upgrade === undefined || record.schemaVersion === schemaVersionOf(session.config)) {
+    return record.data
   }
-  const map = new Map<string, JsonValue>()
-  for (const key in data) if (Object.hasOwn(data, key)) map.set(key, data[key]!)
-  return map
+  const data = upgrade(record)
+  if (data === undefined) return NO_DATA
+  // Upgraded: saved under the current version at the end of this request.
+  session.modified = true
+  return data
 }

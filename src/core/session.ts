@@ -1,19 +1,30 @@
 import type { InvalidReport } from './engine-events.js'
 import { secondsUntil, type Expiry } from './expiry.js'
-import { copyJson, jsonEqual, type JsonValue } from './json.js'
+import type { JsonValue } from './json.js'
 import { checkBindable } from './owner.js'
 import { flushSession } from './end-record.js'
-import { saveSession } from './save-protocol.js'
+import { saveAtOnce } from './save-protocol.js'
 import type { SessionConfig } from './session-config.js'
 import { SessionInner } from './session-inner.js'
 import { loadSession } from './session-loading.js'
 
 export { DEFAULT_MAX_SIZE, type SessionConfig } from './session-config.js'
 
+// Settled promises handed out by the calls that complete at once: nothing can change them.
 const RESOLVED = Promise.resolve()
+const TRUE = Promise.resolve(true)
+const FALSE = Promise.resolve(false)
+
+/** `value` as a promise: itself if it is one. */
+function promised<T>(value: T | Promise<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value)
+}
 
 /** The owner `clear()` leaves: bound to no one. */
 const UNBOUND = Object.freeze({ key: undefined })
+
+/** Set by `Session`'s static block: its working state, read by `sessionInner` only. */
+let innerOf: (session: Session) => SessionInner
 
 /**
  * The untyped session engine over JSON values: lazy loading, modified tracking and the
@@ -112,61 +123,78 @@ export class Session {
     return this.#s.stored?.schemaVersion
   }
 
-  /** The value of `key`, or undefined; a copy, so mutating it changes nothing. */
-  async get(key: string): Promise<JsonValue | undefined> {
-    this.#s.access()
-    const current = this.#s.current(key)
-    const value = current instanceof Promise ? await current : current
-    return value === undefined ? undefined : copyJson(value)
+  /**
+   * The value of `key`, or undefined. Values are deeply frozen, not copied: mutating one throws
+   * a `TypeError` (change a value with `set` or `update`).
+   */
+  get(key: string): Promise<JsonValue | undefined> {
+    try {
+      this.#s.access()
+      return promised(this.#s.read(key))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
-   * Stores `value` under `key`: a blind write (on a conflict with a concurrent save, this value
-   * is written again). Refuses a value JSON cannot carry as-is with `INVALID_VALUE`; marks the
-   * session modified only if the value differs from the current one.
+   * Stores a deeply frozen copy of `value` under `key`: a blind write (on a conflict with a
+   * concurrent save, this value is written again). Refuses a value JSON cannot carry as-is with
+   * `INVALID_VALUE`; marks the session modified only if the value differs from the current one.
    */
-  async set(key: string, value: unknown): Promise<void> {
-    this.#s.change()
-    const copy = this.#s.checkValue(key, value)
-    const pending = this.#s.current(key)
-    const current = pending instanceof Promise ? await pending : pending
-    if (current !== undefined && jsonEqual(current, copy)) return
-    this.#s.apply({ op: 'set', key, value: copy })
+  set(key: string, value: unknown): Promise<void> {
+    try {
+      this.#s.change()
+      return this.#s.setValue(key, value) ?? RESOLVED
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
    * Read-modify-write of one key: `fn(current)` gives the new value (`undefined` removes the
    * key), which is returned. `fn` must be pure: on a conflict with a concurrent save it runs
-   * again on the fresh value, so 50 racing increments count 50.
+   * again on the fresh value, so 50 racing increments count 50. Both values are frozen.
    */
-  async update(
+  update(
     key: string,
     fn: (current: JsonValue | undefined) => unknown
   ): Promise<JsonValue | undefined> {
-    this.#s.change()
-    const next = await this.#s.update(key, fn)
-    return next === undefined ? undefined : copyJson(next)
+    try {
+      this.#s.change()
+      return promised(this.#s.update(key, fn))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** True if `key` holds a value. */
-  async has(key: string): Promise<boolean> {
-    this.#s.access()
-    return (await this.#s.current(key)) !== undefined
+  has(key: string): Promise<boolean> {
+    try {
+      this.#s.access()
+      const current = this.#s.current(key)
+      if (current instanceof Promise) return current.then((value) => value !== undefined)
+      return current === undefined ? FALSE : TRUE
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Removes `key`; returns whether it existed. Modified only if it existed (Django). */
-  async delete(key: string): Promise<boolean> {
-    this.#s.change()
-    if ((await this.#s.current(key)) === undefined) return false
-    this.#s.apply({ op: 'delete', key })
-    return true
+  delete(key: string): Promise<boolean> {
+    try {
+      this.#s.change()
+      const removed = this.#s.deleteKey(key)
+      return typeof removed === 'boolean' ? (removed ? TRUE : FALSE) : removed
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** The keys that hold a value. */
   async keys(): Promise<string[]> {
     this.#s.access()
     if (this.#s.data.needsRecord) await this.load()
-    return [...this.#s.data.materialize().keys()]
+    return this.#s.data.keys()
   }
 
   /** Empties the data and keeps the id, bound to no one (see `bind`); needs no store load. */
@@ -262,7 +290,7 @@ export class Session {
 
   /** True when there is no id and no data (Django's `is_empty`). */
   isEmpty(): boolean {
-    return this.#s.id === undefined && this.#s.data.materialize().size === 0
+    return this.#s.id === undefined && this.#s.data.isEmpty()
   }
 
   /**
@@ -288,14 +316,19 @@ export class Session {
    * request ended meanwhile is not saved at all (see `lostTo`).
    */
   save(): Promise<void> {
-    const s = this.#s
     try {
-      s.change()
-      // An in-process store loads (and mostly saves) at once: no promise until the last one.
-      const loading = loadSession(s)
-      return s.isLoaded ? (saveSession(s) ?? RESOLVED) : loading.then(() => saveSession(s))
+      return saveAtOnce(this.#s) ?? RESOLVED
     } catch (error) {
       return Promise.reject(error)
     }
   }
+
+  static {
+    innerOf = (session) => session.#s
+  }
+}
+
+/** The working state under `session`, for the engine's calls made at once (`session-now.ts`). */
+export function sessionInner(session: Session): SessionInner {
+  return innerOf(session)
 }

@@ -1,10 +1,11 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { checkCookieNameClash, type Registration } from './cookie-name-clash.js'
 import { writeHeaders } from './response-headers.js'
 import { clientInfoOf, peerAddressOf, type ClientIpOf } from './client-info.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import type { TypedSession } from '../schema/typed-session.js'
 import type { OpenedSession, OpenSessionFrom } from '../web/opened-session.js'
+import type { RequestSession } from '../web/request-session.js'
 import { configError, shown } from '../web/option-messages.js'
 import { checkSessionOptions } from '../web/option-checks.js'
 import type { SessionOptions } from '../web/options.js'
@@ -98,7 +99,26 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
   const transport = core.transport
   const vary = transport.vary
 
-  const middleware: MiddlewareHandler = async function session(c, next) {
+  /** After the handler: save and answer, then refuse later changes (see `close`). */
+  const after = (c: Context, request: RequestSession<S>): Promise<void> | undefined => {
+    let finishing: Promise<void> | undefined
+    try {
+      // An untouched session needs nothing after the handler, not even an async step.
+      if (core.needsFinish(request)) {
+        // On an in-process store the save is done at once: no promise.
+        finishing = core.finish(request, c.res.status)
+        if (finishing === undefined) writeHeaders(c, request)
+      }
+    } finally {
+      // From here on the response is decided: a change from a stream would be lost, so it
+      // throws. A save still under way closes the session once it is done.
+      if (finishing === undefined) request.engine.close()
+    }
+    return finishing?.then(() => writeHeaders(c, request)).finally(() => request.engine.close())
+  }
+
+  // Not an async function: the one promise made here is the `then` of the handler's.
+  const middleware: MiddlewareHandler = function session(c, next) {
     const token = transport.header
       ? tokenOf(c.req.header(transport.requestName), transport)
       : undefined
@@ -109,19 +129,7 @@ export function sessionMiddleware<S extends SessionSchema, K extends string = 's
     })
     checkCookieNameClash(c, registration)
     c.set(contextKey as never, request.session as never)
-
-    await next()
-
-    try {
-      // An untouched session needs nothing after the handler, not even an async step.
-      if (core.needsFinish(request)) {
-        await core.finish(request, c.res.status)
-        writeHeaders(c, request)
-      }
-    } finally {
-      // From here on the response is decided: a change from a stream would be lost, so it throws.
-      request.engine.close()
-    }
+    return next().then(() => after(c, request))
   }
   return Object.assign(middleware, {
     openSession: (from?: OpenSessionFrom) => core.openSession(from),

@@ -1,27 +1,22 @@
-import type {
-  $ZodCatch,
-  $ZodDefault,
-  $ZodIssue,
-  $ZodPrefault,
-  $ZodType,
-  input,
-  output,
-} from 'zod/v4/core'
+import type { $ZodCatch, $ZodDefault, $ZodPrefault, $ZodType, input, output } from 'zod/v4/core'
 import { safeParse } from 'zod/v4/core'
 import { safeEncode } from './zod-encode.js'
-import { SessionError, isSessionError } from '../core/errors.js'
-import { eventIssues } from '../core/events.js'
+import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import { ownerKeyOf } from '../core/owner.js'
 import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
+import { updateNow } from '../core/session-now.js'
 import { shownPrefix } from './flash.js'
 import { describeIssues } from './issues.js'
 import { isPlainSchema } from './plain-schema.js'
-import { decideInvalid, type SessionDefinition, type SessionSchema } from './define-session.js'
+import type { SessionDefinition, SessionSchema } from './define-session.js'
+import { ABSENT, TypedReads } from './typed-reads.js'
 
-/** What `#read` gives for a key with no (valid) stored value: no object per read. */
-const ABSENT: unique symbol = Symbol('absent')
+// Settled promises for the calls that complete at once: nothing can change them.
+const TRUE = Promise.resolve(true)
+const FALSE = Promise.resolve(false)
+const settled = () => undefined
 
 type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
 /** The keys of a session schema. */
@@ -42,8 +37,8 @@ export type SessionReadValue<
     : SessionValue<S, K> | undefined
 
 /**
- * A value read from the session, read-only all the way down: mutating it would change nothing
- * stored (reads are copies), so it does not compile. Change a value with `update` or `set`.
+ * A value read from the session, read-only all the way down: values are handed out frozen (a
+ * mutation would throw), so it does not compile. Change a value with `update` or `set`.
  */
 export type DeepReadonly<T> = T extends (...args: never[]) => unknown
   ? T
@@ -92,6 +87,8 @@ export class TypedSession<S extends SessionSchema> {
   readonly #definition: SessionDefinition<S>
   readonly #session: Session
   readonly #client: (() => ClientInfo) | undefined
+  /** Made at the first read: a route that never reads needs none. */
+  #reads: TypedReads<S> | undefined
 
   /** `client` gives the request's client details when first asked for (the middleware's). */
   constructor(definition: SessionDefinition<S>, session: Session, client?: () => ClientInfo) {
@@ -130,12 +127,21 @@ export class TypedSession<S extends SessionSchema> {
    * makes of `undefined` (its default), or `undefined`. A stored value that fails its schema is
    * handled by the definition's `onInvalid` policy.
    */
-  async get<K extends SessionKey<S>>(key: K): Promise<DeepReadonly<SessionReadValue<S, K>>> {
-    const read = await this.#read(key)
-    if (read !== ABSENT) return read as DeepReadonly<SessionReadValue<S, K>>
-    // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
-    const absent = safeParse(this.#schemaOf(key), undefined)
-    return (absent.success ? absent.data : undefined) as DeepReadonly<SessionReadValue<S, K>>
+  get<K extends SessionKey<S>>(key: K): Promise<DeepReadonly<SessionReadValue<S, K>>> {
+    type Read = DeepReadonly<SessionReadValue<S, K>>
+    try {
+      const schema = this.#schemaOf(key)
+      const read = this.#readsNow().read(key, schema)
+      // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
+      if (read instanceof Promise) {
+        return read.then(
+          (value) => (value === ABSENT ? this.#reads!.absent(schema) : value) as Read
+        )
+      }
+      return Promise.resolve((read === ABSENT ? this.#reads!.absent(schema) : read) as Read)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -143,13 +149,17 @@ export class TypedSession<S extends SessionSchema> {
    * `SessionError` `INVALID_VALUE` and changes nothing. Setting `undefined` on an optional key
    * removes it.
    */
-  async set<K extends SessionKey<S>>(
+  set<K extends SessionKey<S>>(
     key: K,
     value: NoInfer<DeepReadonly<SessionValue<S, K>>>
   ): Promise<void> {
-    const encoded = this.#encode(key, value)
-    if (encoded === undefined) await this.#session.delete(key)
-    else await this.#session.set(key, encoded)
+    try {
+      const encoded = this.#encode(key, value)
+      if (encoded === undefined) return this.#session.delete(key).then(settled)
+      return this.#session.set(key, encoded)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -159,18 +169,24 @@ export class TypedSession<S extends SessionSchema> {
    * validated again, so concurrent updates never lose each other's changes.
    * @example await session.update('counter', (n) => n + 1)
    */
-  async update<K extends SessionKey<S>>(
+  update<K extends SessionKey<S>>(
     key: K,
     fn: NoInfer<(current: DeepReadonly<SessionReadValue<S, K>>) => DeepReadonly<SessionValue<S, K>>>
   ): Promise<DeepReadonly<SessionValue<S, K>>> {
-    const schema = this.#schemaOf(key)
-    const encoded = await this.#session.update(key, (stored) =>
-      this.#encode(
-        key,
-        fn(this.#decodeForUpdate(key, schema, stored) as DeepReadonly<SessionReadValue<S, K>>)
+    type Value = DeepReadonly<SessionValue<S, K>>
+    try {
+      const schema = this.#schemaOf(key)
+      const reads = this.#readsNow()
+      const next = updateNow(this.#session, key, (stored) =>
+        this.#encode(key, fn(reads.forUpdate(key, schema, stored) as never))
       )
-    )
-    return safeParse(schema, encoded).data as DeepReadonly<SessionValue<S, K>>
+      if (next instanceof Promise) {
+        return next.then((stored) => reads.updated(key, schema, stored) as Value)
+      }
+      return Promise.resolve(reads.updated(key, schema, next) as Value)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -180,7 +196,8 @@ export class TypedSession<S extends SessionSchema> {
    */
   async flash<K extends FlashKey<S>>(key: K, message: NoInfer<FlashMessage<S, K>>): Promise<void> {
     await this.#session.update(key, (stored) => {
-      const list = this.#decodeForUpdate(key, this.#schemaOf(key), stored) as unknown[] | undefined
+      const list = this.#readsNow().forUpdate(key, this.#schemaOf(key), stored) as
+        unknown[] | undefined
       return this.#encode(key, [...(list ?? []), message])
     })
   }
@@ -196,7 +213,7 @@ export class TypedSession<S extends SessionSchema> {
     // An update, not a delete: on a conflict it runs again on the fresh list and takes out only
     // what this page showed (DESIGN.md §8).
     await this.#session.update(key, (stored) => {
-      const list = (this.#decodeForUpdate(key, schema, stored) ?? []) as unknown[]
+      const list = (this.#readsNow().forUpdate(key, schema, stored) ?? []) as unknown[]
       // A list that failed its schema decodes as empty: nothing of it is matched.
       const raw = list.length > 0 ? (stored as JsonValue[]) : []
       if (shown === undefined) {
@@ -234,8 +251,14 @@ export class TypedSession<S extends SessionSchema> {
   }
 
   /** True if `key` holds a value that fits its schema. */
-  async has(key: SessionKey<S>): Promise<boolean> {
-    return (await this.#read(key)) !== ABSENT
+  has(key: SessionKey<S>): Promise<boolean> {
+    try {
+      const read = this.#readsNow().read(key, this.#schemaOf(key))
+      if (read instanceof Promise) return read.then((value) => value !== ABSENT)
+      return read === ABSENT ? FALSE : TRUE
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Removes `key`; returns whether it existed. Modified only if it existed. */
@@ -353,69 +376,7 @@ export class TypedSession<S extends SessionSchema> {
     return result.data
   }
 
-  async #invalid(key: string, issues: readonly $ZodIssue[]): Promise<void> {
-    this.#decideInvalid(key, issues)
-    await this.#session.delete(key)
-  }
-
-  /** Throws `INVALID_STORED_DATA` when the definition's policy says so for this value. */
-  #decideInvalid(key: string, issues: readonly $ZodIssue[]): void {
-    const version = this.#definition.version
-    const decision = decideInvalid(this.#definition, {
-      reason: 'invalid-value',
-      key,
-      storedVersion: this.#session.storedSchemaVersion ?? version,
-      currentVersion: version,
-      issues,
-    })
-    this.#session.reportInvalid({ reason: 'value', key, issues: eventIssues(issues), decision })
-    if (decision === 'throw') {
-      throw new SessionError(
-        'INVALID_STORED_DATA',
-        `The stored value of session key "${key}" does not fit its schema (${describeIssues(issues)}). Add a migration for the schema change, or use onInvalid: 'drop' to discard such values.`
-      )
-    }
-  }
-
-  /**
-   * What `update`'s `fn` is given for a stored value: as `get` reads it, except that a value
-   * which fails its schema is not removed on the side (the update replaces it anyway).
-   */
-  #decodeForUpdate(key: string, schema: $ZodType, stored: unknown): unknown {
-    if (stored !== undefined) {
-      const result = safeParse(schema, stored)
-      if (result.success) return result.data
-      this.#decideInvalid(key, result.error.issues)
-    }
-    const absent = safeParse(schema, undefined)
-    return absent.success ? absent.data : undefined
-  }
-
-  /**
-   * The stored value of `key` parsed by its schema, or `ABSENT`. A stored value that fails it
-   * goes through the `onInvalid` policy and reads as absent.
-   */
-  async #read(key: string): Promise<unknown> {
-    const schema = this.#schemaOf(key)
-    let stored: unknown
-    try {
-      stored = await this.#session.get(key)
-    } catch (error) {
-      // A stored value the engine cannot even copy (nested far too deep): data that does not fit.
-      if (!isSessionError(error) || !(error.cause instanceof RangeError)) throw error
-      const issue: $ZodIssue = {
-        code: 'custom',
-        path: [],
-        message: error.message,
-        input: undefined,
-      }
-      await this.#invalid(key, [issue])
-      return ABSENT
-    }
-    if (stored === undefined) return ABSENT
-    const result = safeParse(schema, stored)
-    if (result.success) return result.data
-    await this.#invalid(key, result.error.issues)
-    return ABSENT
+  #readsNow(): TypedReads<S> {
+    return (this.#reads ??= new TypedReads(this.#definition, this.#session))
   }
 }

@@ -8,6 +8,7 @@ import {
 import { CookieSigner, type VerifiedCookie } from '../cookie/signer.js'
 import { emitEvent } from '../core/events.js'
 import { Session, type SessionConfig } from '../core/session.js'
+import { saveNow } from '../core/session-now.js'
 import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
 import { TypedSession, type ClientInfo } from '../schema/typed-session.js'
@@ -142,8 +143,10 @@ export class SessionCore<S extends SessionSchema = SessionSchema> {
   /**
    * After the handler, with the response's status: saves and sets the cookie (or token),
    * removes it, or does nothing (DESIGN.md §5, §8); the decision goes into `request`'s headers.
+   * Undefined when that is done at once (a session on an in-process store), else its promise.
+   * Throws where the promise would reject.
    */
-  async finish(request: RequestSession<S>, status: number): Promise<void> {
+  finish(request: RequestSession<S>, status: number): Promise<void> | undefined {
     const { engine, verified } = request
     const rotated = verified?.rotated === true
     const touchAfter = this.#touchAfterMs
@@ -151,11 +154,31 @@ export class SessionCore<S extends SessionSchema = SessionSchema> {
       engine.touch()
     }
     const wantsSave = engine.isModified || this.#alwaysSave
-    if (!engine.isAccessed && !wantsSave && !rotated) return
+    if (!engine.isAccessed && !wantsSave && !rotated) return undefined
     // Emptiness is only known once loaded (an unknown id turns out to be no session).
-    if ((wantsSave || rotated) && !engine.isLoaded) await engine.load()
+    if ((wantsSave || rotated) && !engine.isLoaded) {
+      return engine.load().then(() => this.#saveAndAnswer(request, status, wantsSave))
+    }
+    return this.#saveAndAnswer(request, status, wantsSave)
+  }
+
+  #saveAndAnswer(
+    request: RequestSession<S>,
+    status: number,
+    wantsSave: boolean
+  ): Promise<void> | undefined {
+    const saving =
+      !request.engine.isEmpty() && wantsSave && status < 500 ? saveNow(request.engine) : undefined
+    if (saving !== undefined) return saving.then(() => this.#answer(request, status))
+    this.#answer(request, status)
+    return undefined
+  }
+
+  /** Decides the headers of a loaded (and, when it should be, saved) session. */
+  #answer(request: RequestSession<S>, status: number): void {
+    const { engine, verified } = request
+    const rotated = verified?.rotated === true
     const vary = engine.isAccessed ? this.transport.vary : undefined
-    if (!engine.isEmpty() && wantsSave && status < 500) await engine.save()
     // A concurrent login moved the session: the client gets its new id from that request.
     if (engine.lostTo === 'login') return void (request.vary = vary)
     // Empty, flushed, or ended by a concurrent logout meanwhile (logout wins): forget the id.

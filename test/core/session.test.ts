@@ -88,13 +88,31 @@ describe('the session engine', () => {
     expect(session.isModified).toBe(true)
   })
 
-  it('hands out copies, so mutating a read value changes nothing', async () => {
-    const { store, id } = await savedSession({ list: [1] })
+  it('hands out frozen values: pushing onto a read array throws, and the session is unchanged', async () => {
+    const { store, id } = await savedSession({ list: [1], nested: { ids: [1] } })
     const session = new Session({ store }, id)
     const list = (await session.get('list')) as number[]
-    list.push(2)
+    expect(() => list.push(2)).toThrow(TypeError)
+    const nested = (await session.get('nested')) as { ids: number[] }
+    expect(() => nested.ids.push(2)).toThrow(TypeError)
     expect(await session.get('list')).toEqual([1])
     expect(session.isModified).toBe(false)
+  })
+
+  it('keeps a frozen copy of a value it is given: the caller may go on changing its own', async () => {
+    const { session } = newSession()
+    const mine = { ids: [1] }
+    await session.set('k', mine)
+    mine.ids.push(2)
+    const read = (await session.get('k')) as { ids: number[] }
+    expect(read).toEqual({ ids: [1] })
+    expect(Object.isFrozen(read) && Object.isFrozen(read.ids)).toBe(true)
+    const next = (await session.update('k', (current) => {
+      expect(Object.isFrozen(current)).toBe(true)
+      return { ids: [...(current as { ids: number[] }).ids, 3] }
+    })) as { ids: number[] }
+    expect(() => next.ids.push(4)).toThrow(TypeError)
+    expect(await session.get('k')).toEqual({ ids: [1, 3] })
   })
 
   it.each([

@@ -129,12 +129,25 @@ describe('iteration, snapshots and reads', () => {
       const session = c.var.session
       await session.set('user', 'ada')
       const cart = await session.get('cart')
-      ;(cart as string[]).push('smuggled') // a copy: changes nothing stored
+      // Read values are frozen: a mutation throws instead of silently changing nothing.
+      const pushed = (() => {
+        try {
+          ;(cart as string[]).push('smuggled')
+        } catch (error) {
+          return error instanceof TypeError ? 'TypeError' : 'other'
+        }
+      })()
       const snapshot = await session.toObject()
-      return c.json({ keys: await session.keys(), snapshot, frozen: Object.isFrozen(snapshot) })
+      return c.json({
+        pushed,
+        keys: await session.keys(),
+        snapshot,
+        frozen: Object.isFrozen(snapshot),
+      })
     })
     const body = await (await app.request('/', { method: 'POST' })).json()
     expect(body).toEqual({
+      pushed: 'TypeError',
       keys: ['user'],
       snapshot: { user: 'ada', cart: [], notices: [] },
       frozen: true,

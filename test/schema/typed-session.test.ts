@@ -177,3 +177,35 @@ describe('defineSession', () => {
     expect(() => defineSession(schema, { onInvalid: 'ignore' as never })).toThrow(/onInvalid/)
   })
 })
+
+describe('values read from a typed session', () => {
+  const listSchema = z.object({ tags: z.array(z.string()), user: z.object({ id: z.string() }) })
+
+  it('are frozen: pushing onto a read array throws a TypeError and the session is unchanged', async () => {
+    const { typed, engine } = await sessionWith(listSchema, { tags: ['a'], user: { id: 'u' } })
+    const tags = (await typed.get('tags')) as string[]
+    expect(() => tags.push('b')).toThrow(TypeError)
+    const user = (await typed.get('user')) as { id: string }
+    expect(() => Object.assign(user, { id: 'other' })).toThrow(TypeError)
+    expect(await typed.get('tags')).toEqual(['a'])
+    expect(engine.isModified).toBe(false)
+    const next = (await typed.update('tags', (list) => [...(list ?? []), 'b'])) as string[]
+    expect(() => next.push('c')).toThrow(TypeError)
+    expect(await typed.get('tags')).toEqual(['a', 'b'])
+  })
+
+  it('are validated once per stored value: a second read reuses it, a changed value is validated anew', async () => {
+    let checks = 0
+    const counted = z.object({
+      tags: z.array(z.string()).refine(() => (checks++, true)),
+    })
+    const { typed } = await sessionWith(counted, { tags: ['a'] })
+    expect(await typed.get('tags')).toEqual(['a'])
+    expect(await typed.get('tags')).toEqual(['a'])
+    expect(await typed.has('tags')).toBe(true)
+    expect(checks).toBe(1)
+    await typed.set('tags', ['b']) // validated on the way in…
+    expect(await typed.get('tags')).toEqual(['b']) // …and the stored copy on the way out
+    expect(checks).toBe(3)
+  })
+})
