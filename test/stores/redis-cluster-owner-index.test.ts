@@ -76,7 +76,13 @@ describe.skipIf(skipReason !== undefined)('RedisStore owner index on Redis Clust
 
   it("puts each record's entry in the record's slot, and computes slots as Redis does", async () => {
     const { store, prefix, indexKeys } = clusterStore()
-    const keys = [...Array.from({ length: 40 }, (_, i) => `record-${i}`), 'é{x}ü', '{}{a}', 'x{b}', 'y{b}']
+    const keys = [
+      ...Array.from({ length: 40 }, (_, i) => `record-${i}`),
+      'é{x}ü',
+      '{}{a}',
+      'x{b}',
+      'y{b}',
+    ]
     for (const key of keys) {
       expect(clusterSlot(prefix + key)).toBe(await keySlot(prefix + key))
       expect(await store.create(makeRecord(key, { owner: ada }))).toBe(true)
