@@ -50,7 +50,7 @@ export type {
   SessionReadValue,
   SessionSnapshot,
   SessionValue,
-} from './schema/typed-session.js'
+} from './schema/session-types.js'
 export { flash } from './schema/flash.js'
 export { redactSensitive, sensitive } from './schema/sensitive.js'
 export { MemoryStore } from './stores/memory-store.js'

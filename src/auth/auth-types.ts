@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
 import type { SessionStore } from '../core/store.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type { SessionKey, SessionValue, TypedSession } from '../schema/typed-session.js'
+import type { SessionKey, SessionValue } from '../schema/session-types.js'
+import type { TypedSession } from '../schema/typed-session.js'
 import type { RequireFreshOptions } from './require-fresh.js'
 import type { RequireUserOptions } from './require-user.js'
 import type {

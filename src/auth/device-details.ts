@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
 import { RESERVED_DATA_KEY } from '../schema/define-session.js'
-import type { ClientInfo } from '../schema/typed-session.js'
+import type { ClientInfo } from '../schema/session-types.js'
 import { keptAddress, type IpPolicy } from './client-address.js'
 import { summarizeUserAgent } from './user-agent.js'
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { ClientInfo } from '../schema/typed-session.js'
+import type { ClientInfo } from '../schema/session-types.js'
 import { peerAddress } from '../web/peer-address.js'
 
 /** How the middleware finds the client's IP address: `sessionMiddleware`'s `clientIp` option. */

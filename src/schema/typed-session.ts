@@ -1,78 +1,27 @@
-import type { $ZodCatch, $ZodDefault, $ZodPrefault, $ZodType, input, output } from 'zod/v4/core'
-import { safeParse } from 'zod/v4/core'
-import { safeEncode } from './zod-encode.js'
-import { SessionError } from '../core/errors.js'
 import type { Expiry } from '../core/expiry.js'
 import { ownerKeyOf } from '../core/owner.js'
 import type { JsonValue } from '../core/json.js'
 import type { Session } from '../core/session.js'
 import { updateNow } from '../core/session-now.js'
 import { shownPrefix } from './flash.js'
-import { describeIssues } from './issues.js'
-import { isPlainSchema } from './plain-schema.js'
 import type { SessionDefinition, SessionSchema } from './define-session.js'
+import type {
+  ClientInfo,
+  DeepReadonly,
+  FlashKey,
+  FlashMessage,
+  SessionKey,
+  SessionReadValue,
+  SessionSnapshot,
+  SessionValue,
+} from './session-types.js'
 import { ABSENT, TypedReads } from './typed-reads.js'
+import { encodeValue, schemaOf } from './typed-writes.js'
 
 // Settled promises for the calls that complete at once: nothing can change them.
 const TRUE = Promise.resolve(true)
 const FALSE = Promise.resolve(false)
 const settled = () => undefined
-
-type ShapeOf<S extends SessionSchema> = S['_zod']['def']['shape']
-/** The keys of a session schema. */
-export type SessionKey<S extends SessionSchema> = Extract<keyof ShapeOf<S>, string>
-/** The value type of one key (the schema's output). */
-export type SessionValue<S extends SessionSchema, K extends SessionKey<S>> = output<ShapeOf<S>[K]>
-/**
- * What `get` reads: the key's output type when its schema never yields `undefined` for an
- * absent value (`.default()`, `.prefault()`, `.catch()`), else that or `undefined`.
- */
-export type SessionReadValue<
-  S extends SessionSchema,
-  K extends SessionKey<S>,
-> = ShapeOf<S>[K] extends $ZodDefault | $ZodPrefault | $ZodCatch
-  ? SessionValue<S, K>
-  : undefined extends input<ShapeOf<S>[K]>
-    ? SessionValue<S, K>
-    : SessionValue<S, K> | undefined
-
-/**
- * A value read from the session, read-only all the way down: values are handed out frozen (a
- * mutation would throw), so it does not compile. Change a value with `update` or `set`.
- */
-export type DeepReadonly<T> = T extends (...args: never[]) => unknown
-  ? T
-  : T extends Date
-    ? T
-    : T extends ReadonlyMap<infer K, infer V>
-      ? ReadonlyMap<K, DeepReadonly<V>>
-      : T extends ReadonlySet<infer V>
-        ? ReadonlySet<DeepReadonly<V>>
-        : T extends object
-          ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
-          : T
-
-/** The keys of a session whose value is a list: what `flash` appends to. */
-export type FlashKey<S extends SessionSchema> = {
-  [K in SessionKey<S>]: SessionValue<S, K> extends readonly unknown[] ? K : never
-}[SessionKey<S>]
-
-/** One message of a flash key. */
-export type FlashMessage<S extends SessionSchema, K extends FlashKey<S>> =
-  SessionValue<S, K> extends readonly (infer M)[] ? M : never
-
-/** What `toObject()` returns: every key as `get` reads it, read-only. */
-export type SessionSnapshot<S extends SessionSchema> = DeepReadonly<{
-  [K in SessionKey<S>]: SessionReadValue<S, K>
-}>
-
-/** What the request says about the client: the device details of sessions per user. */
-export interface ClientInfo {
-  /** The `User-Agent` header, as sent. */
-  readonly userAgent: string | undefined
-  /** The client's IP address, as the middleware's `clientIp` option finds it. */
-  readonly ip: string | undefined
-}
 
 const NO_CLIENT: ClientInfo = Object.freeze({ userAgent: undefined, ip: undefined })
 
@@ -130,7 +79,7 @@ export class TypedSession<S extends SessionSchema> {
   get<K extends SessionKey<S>>(key: K): Promise<DeepReadonly<SessionReadValue<S, K>>> {
     type Read = DeepReadonly<SessionReadValue<S, K>>
     try {
-      const schema = this.#schemaOf(key)
+      const schema = schemaOf(this.#definition, key)
       const read = this.#readsNow().read(key, schema)
       // Absent (or dropped as invalid): what the key's schema makes of no value, e.g. its default.
       if (read instanceof Promise) {
@@ -154,7 +103,7 @@ export class TypedSession<S extends SessionSchema> {
     value: NoInfer<DeepReadonly<SessionValue<S, K>>>
   ): Promise<void> {
     try {
-      const encoded = this.#encode(key, value)
+      const encoded = encodeValue(this.#definition, key, value)
       if (encoded === undefined) return this.#session.delete(key).then(settled)
       return this.#session.set(key, encoded)
     } catch (error) {
@@ -175,10 +124,10 @@ export class TypedSession<S extends SessionSchema> {
   ): Promise<DeepReadonly<SessionValue<S, K>>> {
     type Value = DeepReadonly<SessionValue<S, K>>
     try {
-      const schema = this.#schemaOf(key)
+      const schema = schemaOf(this.#definition, key)
       const reads = this.#readsNow()
       const next = updateNow(this.#session, key, (stored) =>
-        this.#encode(key, fn(reads.forUpdate(key, schema, stored) as never))
+        encodeValue(this.#definition, key, fn(reads.forUpdate(key, schema, stored) as never))
       )
       if (next instanceof Promise) {
         return next.then((stored) => reads.updated(key, schema, stored) as Value)
@@ -196,9 +145,9 @@ export class TypedSession<S extends SessionSchema> {
    */
   async flash<K extends FlashKey<S>>(key: K, message: NoInfer<FlashMessage<S, K>>): Promise<void> {
     await this.#session.update(key, (stored) => {
-      const list = this.#readsNow().forUpdate(key, this.#schemaOf(key), stored) as
+      const list = this.#readsNow().forUpdate(key, schemaOf(this.#definition, key), stored) as
         unknown[] | undefined
-      return this.#encode(key, [...(list ?? []), message])
+      return encodeValue(this.#definition, key, [...(list ?? []), message])
     })
   }
 
@@ -207,7 +156,7 @@ export class TypedSession<S extends SessionSchema> {
    * returned are removed: one that a concurrent request flashes meanwhile stays for the next page.
    */
   async consumeFlash<K extends FlashKey<S>>(key: K): Promise<DeepReadonly<SessionValue<S, K>>> {
-    const schema = this.#schemaOf(key)
+    const schema = schemaOf(this.#definition, key)
     let shown: readonly JsonValue[] | undefined
     let messages: unknown[] = []
     // An update, not a delete: on a conflict it runs again on the fresh list and takes out only
@@ -222,7 +171,7 @@ export class TypedSession<S extends SessionSchema> {
         return undefined
       }
       const left = list.slice(shownPrefix(raw, shown))
-      return left.length === 0 ? undefined : this.#encode(key, left)
+      return left.length === 0 ? undefined : encodeValue(this.#definition, key, left)
     })
     return messages as DeepReadonly<SessionValue<S, K>>
   }
@@ -253,7 +202,7 @@ export class TypedSession<S extends SessionSchema> {
   /** True if `key` holds a value that fits its schema. */
   has(key: SessionKey<S>): Promise<boolean> {
     try {
-      const read = this.#readsNow().read(key, this.#schemaOf(key))
+      const read = this.#readsNow().read(key, schemaOf(this.#definition, key))
       if (read instanceof Promise) return read.then((value) => value !== ABSENT)
       return read === ABSENT ? FALSE : TRUE
     } catch (error) {
@@ -263,7 +212,7 @@ export class TypedSession<S extends SessionSchema> {
 
   /** Removes `key`; returns whether it existed. Modified only if it existed. */
   delete(key: SessionKey<S>): Promise<boolean> {
-    this.#schemaOf(key)
+    schemaOf(this.#definition, key)
     return this.#session.delete(key)
   }
 
@@ -338,42 +287,6 @@ export class TypedSession<S extends SessionSchema> {
   /** Loads the record now if it has not been loaded (it loads lazily on first use anyway). */
   load(): Promise<void> {
     return this.#session.load()
-  }
-
-  #schemaOf(key: string): $ZodType {
-    const shape = this.#definition.schema._zod.def.shape
-    const schema = Object.hasOwn(shape, key) ? shape[key] : undefined
-    if (schema === undefined) {
-      throw new SessionError(
-        'UNKNOWN_KEY',
-        `"${key}" is not a key of the session schema; add it to the z.object() given to defineSession().`
-      )
-    }
-    return schema
-  }
-
-  #encode(key: string, value: unknown): unknown {
-    const schema = this.#schemaOf(key)
-    let result
-    try {
-      // `encode` turns an output value into the stored (input) form; for a schema without
-      // codecs or transforms that is what `parse` does, far cheaper.
-      result = isPlainSchema(schema) ? safeParse(schema, value) : safeEncode(schema, value)
-    } catch (cause) {
-      throw new SessionError(
-        'INVALID_VALUE',
-        `Session key "${key}" has a schema that cannot be stored (a one-way .transform()?); declare it with z.codec() so its value can be encoded to JSON and decoded back.`,
-        { cause }
-      )
-    }
-    if (!result.success) {
-      throw new SessionError(
-        'INVALID_VALUE',
-        `Invalid value for session key "${key}": ${describeIssues(result.error.issues)}. Pass a value that matches the key's schema.`,
-        { cause: result.error }
-      )
-    }
-    return result.data
   }
 
   #readsNow(): TypedReads<S> {

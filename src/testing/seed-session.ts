@@ -2,12 +2,8 @@ import type { LoginOptions } from '../auth/auth-types.js'
 import type { SessionFieldsSchema } from '../auth/sessions-per-user.js'
 import { SessionError } from '../core/errors.js'
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type {
-  DeepReadonly,
-  SessionKey,
-  SessionValue,
-  TypedSession,
-} from '../schema/typed-session.js'
+import type { DeepReadonly, SessionKey, SessionValue } from '../schema/session-types.js'
+import type { TypedSession } from '../schema/typed-session.js'
 import { checkSessionOptions } from '../web/option-checks.js'
 import type { OpenedSession, OpenSessionFrom } from '../web/opened-session.js'
 import type { SessionOptions } from '../web/options.js'

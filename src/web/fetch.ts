@@ -1,5 +1,6 @@
 import type { SessionDefinition, SessionSchema } from '../schema/define-session.js'
-import type { ClientInfo, TypedSession } from '../schema/typed-session.js'
+import type { ClientInfo } from '../schema/session-types.js'
+import type { TypedSession } from '../schema/typed-session.js'
 import type { OpenedSession, OpenSessionFrom } from './opened-session.js'
 import { checkSessionOptions } from './option-checks.js'
 import { configError, shown } from './option-messages.js'
