@@ -16,10 +16,11 @@ export interface BenchOptions {
   /** Write a `--cpu-prof` profile of each server child to this folder. */
   profileDir: string | undefined
   /**
-   * A checkout of an earlier build (built, with its node_modules): each of our variants is also
-   * served from it, in the same interleaved rounds, for an A/B of the two builds.
+   * Checkouts of earlier builds (built, with their node_modules): each of our variants is also
+   * served from each, in the same interleaved rounds, for an A/B of builds (or a step-by-step
+   * comparison of several).
    */
-  previous: string | undefined
+  previous: readonly string[] | undefined
   /** The command line as typed, for the report. */
   command: string
   /**
@@ -31,10 +32,10 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--duration <s>] [--warmup <s>] [--connections <n>]
                       [--rounds <n>] [--rate <req/s>] [--only <name,...>] [--profile <dir>]
-                      [--previous <checkout>]
+                      [--previous <checkout,...>]
 --only takes server variants (e.g. ours,ours-redis; bare is always measured, for the ratios),
 concurrency, and the in-process migration benchmarks (migrate-store, lazy-upgrade); a store
-whose server is down is n/a. --previous serves each of our variants also from another checkout
+whose server is down is n/a. --previous serves each of our variants also from each checkout named
 (an earlier build: "npm ci && npm run build" there), in the same rounds, for an A/B of builds.
 Only a full run (no --quick, no --only, no --previous) writes
 bench/results/chart.svg and the README's tables; every run writes bench/results/latest.md.
@@ -78,7 +79,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     migration: quick ? { bulkRounds: 3, lazyRounds: 9 } : { bulkRounds: 7, lazyRounds: 51 },
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,
-    previous: values.previous === undefined ? undefined : resolve(values.previous),
+    previous: values.previous?.split(',').map((checkout) => resolve(checkout.trim())),
     command: describeCommand(argv, env),
     rounds: Math.max(1, Math.round(number('rounds', values.rounds, quick ? 1 : 3))),
   }

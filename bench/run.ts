@@ -5,6 +5,7 @@
  * process; this process only generates load and reads the child's CPU time around the measured
  * window. A full run (no `--quick`, no `--only`) also writes the chart and the README table.
  */
+import { basename } from 'node:path'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { renderChart } from './chart.js'
@@ -56,23 +57,26 @@ async function runMigrationBench(bench: MigrationBench, options: BenchOptions) {
   }
 }
 
-/** Our `variant` served from the `--previous` checkout: same name there, no targets here. */
-function previousOf(variant: Variant, tree: string): Variant {
-  const previous: Variant = { ...variant, label: `${variant.label} — previous build`, tree }
+/** Our `variant` served from a `--previous` checkout: same name there, no targets here. */
+function previousOf(variant: Variant, tree: string, named: boolean): Variant {
+  const build = named ? `build in ${basename(tree)}` : 'previous build'
+  const previous: Variant = { ...variant, label: `${variant.label} — ${build}`, tree }
   delete previous.targets
   return previous
 }
 
-function selectCases(only: readonly string[] | undefined, previous?: string): BenchCase[] {
+function selectCases(
+  only: readonly string[] | undefined,
+  previous: readonly string[] = []
+): BenchCase[] {
   const all = variants.flatMap((variant) =>
-    variant.visitors.flatMap((visitor) =>
-      previous !== undefined && variant.group === 'ours'
-        ? [
-            { variant, visitor },
-            { variant: previousOf(variant, previous), visitor },
-          ]
-        : [{ variant, visitor }]
-    )
+    variant.visitors.flatMap((visitor) => [
+      { variant, visitor },
+      ...(variant.group === 'ours' ? previous : []).map((tree) => ({
+        variant: previousOf(variant, tree, previous.length > 1),
+        visitor,
+      })),
+    ])
   )
   if (only === undefined) return all
   const named = (name: string) => all.filter((c) => c.variant.name === name)
