@@ -229,7 +229,7 @@ await settle()
 const heapAfter = memoryUsed()
 const perSession = (heapAfter - heapBefore) / memoryStore.size
 console.log(
-  `heap and typed arrays: ${mb(heapAfter - heapBefore)} for ${memoryStore.size.toLocaleString('en')} sessions, ${perSession.toFixed(0)} bytes each (target <= 300)`
+  `heap and typed arrays: ${mb(heapAfter - heapBefore)} for ${memoryStore.size.toLocaleString('en')} sessions, ${perSession.toFixed(0)} bytes each (target <= 200)`
 )
 
 // A create into the full store (each one evicts) against one into an empty store, interleaved.
