@@ -103,7 +103,7 @@ export class TypedSession<S extends SessionSchema> {
     value: NoInfer<DeepReadonly<SessionValue<S, K>>>
   ): Promise<void> {
     try {
-      const encoded = encodeValue(this.#definition, key, value)
+      const encoded = encodeValue(key, schemaOf(this.#definition, key), value)
       if (encoded === undefined) return this.#session.delete(key).then(settled)
       return this.#session.set(key, encoded)
     } catch (error) {
@@ -127,7 +127,7 @@ export class TypedSession<S extends SessionSchema> {
       const schema = schemaOf(this.#definition, key)
       const reads = this.#readsNow()
       const next = updateNow(this.#session, key, (stored) =>
-        encodeValue(this.#definition, key, fn(reads.forUpdate(key, schema, stored) as never))
+        encodeValue(key, schema, fn(reads.forUpdate(key, schema, stored) as never))
       )
       if (next instanceof Promise) {
         return next.then((stored) => reads.updated(key, schema, stored) as Value)
@@ -144,10 +144,10 @@ export class TypedSession<S extends SessionSchema> {
    * @example await c.var.session.flash('notices', 'Welcome back!')
    */
   async flash<K extends FlashKey<S>>(key: K, message: NoInfer<FlashMessage<S, K>>): Promise<void> {
+    const schema = schemaOf(this.#definition, key)
     await this.#session.update(key, (stored) => {
-      const list = this.#readsNow().forUpdate(key, schemaOf(this.#definition, key), stored) as
-        unknown[] | undefined
-      return encodeValue(this.#definition, key, [...(list ?? []), message])
+      const list = this.#readsNow().forUpdate(key, schema, stored) as unknown[] | undefined
+      return encodeValue(key, schema, [...(list ?? []), message])
     })
   }
 
@@ -171,7 +171,7 @@ export class TypedSession<S extends SessionSchema> {
         return undefined
       }
       const left = list.slice(shownPrefix(raw, shown))
-      return left.length === 0 ? undefined : encodeValue(this.#definition, key, left)
+      return left.length === 0 ? undefined : encodeValue(key, schema, left)
     })
     return messages as DeepReadonly<SessionValue<S, K>>
   }

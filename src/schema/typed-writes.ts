@@ -20,15 +20,10 @@ export function schemaOf(definition: SessionDefinition<SessionSchema>, key: stri
 }
 
 /**
- * `value` checked against the schema of `key` and turned into what is stored; `INVALID_VALUE`
- * (nothing changed) when it does not fit.
+ * `value` checked against `schema`, the schema of `key` (`schemaOf`), and turned into what is
+ * stored; `INVALID_VALUE` (nothing changed) when it does not fit.
  */
-export function encodeValue(
-  definition: SessionDefinition<SessionSchema>,
-  key: string,
-  value: unknown
-): unknown {
-  const schema = schemaOf(definition, key)
+export function encodeValue(key: string, schema: $ZodType, value: unknown): unknown {
   let result
   try {
     // `encode` turns an output value into the stored (input) form; for a schema without
