@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ConcurrencySettings } from './concurrency.js'
 import type { LoadSettings } from './measure.js'
@@ -79,10 +80,27 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     migration: quick ? { bulkRounds: 3, lazyRounds: 9 } : { bulkRounds: 7, lazyRounds: 51 },
     only: values.only?.split(',').map((name) => name.trim()),
     profileDir: values.profile,
-    previous: values.previous?.split(',').map((checkout) => resolve(checkout.trim())),
+    previous: values.previous === undefined ? undefined : checkouts(values.previous),
     command: describeCommand(argv, env),
     rounds: Math.max(1, Math.round(number('rounds', values.rounds, quick ? 1 : 3))),
   }
+}
+
+/** The `--previous` checkouts, each refused at once unless it holds a build and its bench server. */
+function checkouts(list: string): string[] {
+  return list.split(',').map((entry) => {
+    const path = entry.trim()
+    if (path === '') throw new Error(`--previous has an empty entry in "${list}".\n${USAGE}`)
+    const tree = resolve(path)
+    for (const file of [join('bench', 'server.ts'), join('dist', 'index.js')]) {
+      if (!existsSync(join(tree, file))) {
+        throw new Error(
+          `--previous ${path}: ${file} is missing there; give a checkout of an earlier build, after "npm ci && npm run build" in it.\n${USAGE}`
+        )
+      }
+    }
+    return tree
+  })
 }
 
 function number(name: string, raw: string | undefined, fallback: number): number {
